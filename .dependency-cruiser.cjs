@@ -1,0 +1,35 @@
+// DESIGN.md's import directions, checked on every `npm test`. Imports point down only:
+// commands → cli → client → protocol → format; engine → storage, protocol, format; storage → format.
+/** @type {import('dependency-cruiser').IConfiguration} */
+const layer = (name) => `^src/${name}/`
+module.exports = {
+  forbidden: [
+    {name: 'no-circular', severity: 'error', from: {}, to: {circular: true}},
+    {name: 'nothing-imports-commands', severity: 'error', from: {pathNot: layer('commands')}, to: {path: layer('commands')}},
+    {name: 'format-is-the-bottom', severity: 'error', from: {path: layer('format')},
+      to: {path: '^src/', pathNot: ['^src/format/', '^src/errors\\.ts$']}},
+    {name: 'storage-only-uses-format', severity: 'error', from: {path: layer('storage')},
+      to: {path: '^src/', pathNot: ['^src/storage/', '^src/format/', '^src/errors\\.ts$']}},
+    {name: 'protocol-is-pure', severity: 'error', from: {path: layer('protocol')},
+      to: {path: '^src/', pathNot: ['^src/protocol/', '^src/format/', '^src/errors\\.ts$']}},
+    {name: 'client-never-touches-engine-or-storage', severity: 'error', from: {path: layer('client')},
+      to: {path: ['^src/engine/', '^src/storage/', '^src/cli/', '^src/commands/']}},
+    {name: 'engine-below-the-cli', severity: 'error', from: {path: layer('engine')},
+      to: {path: ['^src/client/', '^src/cli/', '^src/commands/']}},
+    {name: 'worker-loads-no-sockets', severity: 'error',
+      comment: 'worker threads must never load oclif or socket code',
+      from: {path: '^src/engine/partition-worker\\.ts$'},
+      to: {path: '^src/', pathNot: ['^src/storage/', '^src/format/', '^src/errors\\.ts$', '^src/engine/worker-messages\\.ts$']}},
+    {name: 'worker-loads-no-net', severity: 'error',
+      from: {path: ['^src/engine/partition-worker\\.ts$', '^src/storage/', '^src/format/']},
+      to: {path: ['^net$', '^node:net$', '@oclif', 'cli-table3', 'cli-progress', 'chokidar']}},
+    {name: 'cli-below-commands', severity: 'error', from: {path: layer('cli')},
+      to: {path: ['^src/engine/', '^src/storage/']}},
+  ],
+  options: {
+    doNotFollow: {path: 'node_modules'},
+    tsConfig: {fileName: 'tsconfig.json'},
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: {extensions: ['.ts', '.js']},
+  },
+}
