@@ -1,0 +1,205 @@
+// The control protocol's APIs: one key per request type, and the JSON bodies each carries. This file is
+// the contract between the daemon (src/engine) and the client library (src/client): change it first,
+// then both sides. Record data never goes into JSON: it travels in the frame's raw section (frame.ts).
+//
+// Every response body is either the API's response type or {error: WireError}. Per-partition errors
+// inside multi-partition responses are WireError objects on that partition's entry, so one bad partition
+// does not fail the others.
+
+import type {ErrorCode} from '../../errors.js'
+
+export const ApiKey = {
+  Hello: 0, // first request on a connection: versions, daemon identity
+  Produce: 1,
+  Fetch: 2,
+  ListOffsets: 3,
+  DeleteRecords: 4,
+  ListTopics: 10,
+  DescribeTopics: 11,
+  CreateTopic: 12,
+  AlterTopic: 13,
+  DeleteTopic: 14,
+  Status: 20,
+  Shutdown: 21,
+} as const
+export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey]
+
+export const API_VERSION = 0
+
+export interface WireError {
+  code: ErrorCode
+  message: string
+  retriable: boolean
+}
+
+export interface ErrorResponse {
+  error: WireError
+}
+
+// ── Hello ───────────────────────────────────────────────────────────────────────────────────────────
+export interface HelloRequest {
+  client: string // e.g. "samsa-cli/0.1.0"
+}
+export interface HelloResponse {
+  daemonVersion: string
+  pid: number
+  dataDir: string
+  apis: {key: number; minVersion: number; maxVersion: number}[]
+}
+
+// ── Produce ─────────────────────────────────────────────────────────────────────────────────────────
+// raw = one or more complete RecordBatch v2 batches for ONE partition, as the client built them
+// (baseOffset 0, CRC over attributes..end). The owning worker validates each (structure, CRC-32C,
+// record count, decompressed size, max.message.bytes) and appends them in order, all or nothing.
+export type Acks = 0 | 1 | -1 // -1 = all: reply after a group-committed fdatasync that began after the write
+export interface ProduceRequest {
+  topic: string
+  partition: number
+  acks: Acks
+  timeoutMs: number
+}
+// With acks=0 the daemon sends no response frame at all.
+export interface ProduceResponse {
+  baseOffset: number // offset of the first record of the first batch
+  lastOffset: number // offset of the last record of the last batch
+  logAppendTime: number // -1 unless the topic uses LogAppendTime
+  logStartOffset: number
+}
+
+// ── Fetch ───────────────────────────────────────────────────────────────────────────────────────────
+// Returns stored batch bytes as they are. For each partition, whole batches starting with the one that
+// contains `offset` (so the first batch may start before it: clients skip earlier records), the first
+// batch always whole even if larger than maxBytes. Long poll: if fewer than minBytes are available in
+// total, wait up to maxWaitMs for new data on any listed partition, waking as soon as it arrives.
+export interface FetchPartitionRequest {
+  topic: string
+  partition: number
+  offset: number
+  maxBytes: number // per-partition limit
+}
+export interface FetchRequest {
+  partitions: FetchPartitionRequest[]
+  maxWaitMs: number
+  minBytes: number
+  maxBytes: number // whole-response limit
+}
+// raw = the partitions' bytes concatenated in request order; `bytes` says how many belong to each.
+export interface FetchPartitionResponse {
+  topic: string
+  partition: number
+  highWatermark: number
+  logStartOffset: number
+  bytes: number
+  error?: WireError // e.g. OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC, PARTITION_OFFLINE
+}
+export interface FetchResponse {
+  partitions: FetchPartitionResponse[]
+}
+
+// ── ListOffsets ─────────────────────────────────────────────────────────────────────────────────────
+export const LATEST_TIMESTAMP = -1
+export const EARLIEST_TIMESTAMP = -2
+export interface ListOffsetsRequest {
+  partitions: {topic: string; partition: number; timestamp: number}[] // -1 latest, -2 earliest, else ms
+}
+export interface ListOffsetsResponse {
+  // offset -1 and timestamp -1 when no record has a timestamp ≥ the one asked
+  partitions: {topic: string; partition: number; offset: number; timestamp: number; error?: WireError}[]
+}
+
+// ── DeleteRecords ───────────────────────────────────────────────────────────────────────────────────
+export interface DeleteRecordsRequest {
+  partitions: {topic: string; partition: number; offset: number}[] // -1 = up to the high watermark
+}
+export interface DeleteRecordsResponse {
+  partitions: {topic: string; partition: number; lowWatermark: number; error?: WireError}[]
+}
+
+// ── Topics ──────────────────────────────────────────────────────────────────────────────────────────
+export interface TopicSummary {
+  name: string
+  partitions: number
+  compact: boolean
+  sizeInBytes: number
+  messages: number // sum over partitions of logEndOffset − logStartOffset
+}
+export type ListTopicsRequest = Record<string, never>
+export interface ListTopicsResponse {
+  topics: TopicSummary[]
+}
+
+export interface ConfigEntry {
+  name: string
+  value: string
+  isDefault: boolean
+}
+export interface PartitionDescription {
+  partition: number
+  logStartOffset: number
+  logEndOffset: number
+  sizeInBytes: number
+  segments: number
+  worker: number // index of the owning worker thread
+  online: boolean
+}
+export interface TopicDescription {
+  name: string
+  partitions: PartitionDescription[]
+  configs: ConfigEntry[] // every known config, defaults marked
+}
+export interface DescribeTopicsRequest {
+  topics: string[]
+}
+export interface DescribeTopicsResponse {
+  topics: TopicDescription[]
+}
+
+export interface CreateTopicRequest {
+  name: string
+  partitions: number
+  configs: Record<string, string> // Kafka config names → raw string values, validated by the daemon
+  ifNotExists: boolean
+}
+export interface CreateTopicResponse {
+  created: boolean // false when ifNotExists and it already existed
+  topic: TopicDescription
+}
+
+export interface AlterTopicRequest {
+  name: string
+  set: Record<string, string>
+  delete: string[]
+  partitions?: number // increase only
+}
+export interface AlterTopicResponse {
+  topic: TopicDescription
+}
+
+export interface DeleteTopicRequest {
+  name: string
+  ifExists: boolean
+}
+export interface DeleteTopicResponse {
+  deleted: boolean
+}
+
+// ── Daemon ──────────────────────────────────────────────────────────────────────────────────────────
+export type StatusRequest = Record<string, never>
+export interface StatusResponse {
+  pid: number
+  version: string
+  uptimeMs: number
+  dataDir: string
+  socket: string
+  topics: number
+  partitions: number
+  sizeInBytes: number
+  workers: {index: number; partitions: number}[]
+}
+export type ShutdownRequest = Record<string, never>
+export interface ShutdownResponse {
+  stopping: true
+}
+
+// Keys on plain objects decoded from JSON are user data (topic names, config names): read them with
+// Object.hasOwn / Map, never as `obj[name]` on an object with a prototype.
