@@ -14,6 +14,8 @@ export const ApiKey = {
   Fetch: 2,
   ListOffsets: 3,
   DeleteRecords: 4,
+  OffsetCommit: 5,
+  OffsetFetch: 6,
   ListTopics: 10,
   DescribeTopics: 11,
   CreateTopic: 12,
@@ -113,6 +115,25 @@ export interface DeleteRecordsRequest {
 }
 export interface DeleteRecordsResponse {
   partitions: {topic: string; partition: number; lowWatermark: number; error?: WireError}[]
+}
+
+// ── Committed offsets (consumer groups) ─────────────────────────────────────────────────────────────
+// A group's committed offset for a partition is the NEXT offset to consume (Kafka's convention). Group ids
+// are free-form user text: the daemon keeps them in Maps and encodes them before they touch a path.
+export interface OffsetCommitRequest {
+  group: string
+  offsets: {topic: string; partition: number; offset: number; metadata?: string}[]
+}
+export interface OffsetCommitResponse {
+  partitions: {topic: string; partition: number; error?: WireError}[]
+}
+export interface OffsetFetchRequest {
+  group: string
+  partitions?: {topic: string; partition: number}[] // omitted: every partition the group has committed
+}
+export interface OffsetFetchResponse {
+  // offset -1 when the group has no commit for that partition
+  offsets: {topic: string; partition: number; offset: number; metadata: string}[]
 }
 
 // ── Topics ──────────────────────────────────────────────────────────────────────────────────────────
