@@ -1,0 +1,64 @@
+// Names of the files in one partition directory `<data>/<topic>-<partition>/`, Kafka's layout:
+//
+//   00000000000000000000.log        RecordBatch v2 batches, back to back, exactly as on the wire
+//   00000000000000000000.index      sparse offset index: 8-byte entries (see offset-index.ts)
+//   00000000000000000000.timeindex  sparse time index: 12-byte entries (see time-index.ts)
+//   recovery-point.checkpoint       offset below which every batch is fsynced (see checkpoint.ts)
+//   log-start-offset.checkpoint     first offset a reader may fetch (moved by deleteRecordsBefore/retention)
+//   .clean-shutdown                 present only between a clean close() and the next open()
+//   *.tmp                           a metadata file being written durably; ignored and removed on load
+//   *.cleaned / *.swap / *.deleted  reserved for the cleaner's crash-safe suffix protocol (Kafka's)
+//
+// A segment's name is its base offset: the offset of its first batch, 20 digits, zero-padded.
+// Invariants: names are built only from numbers, never from user input. Owner: pure functions.
+
+import {join} from 'node:path'
+
+export const LOG_SUFFIX = '.log'
+export const INDEX_SUFFIX = '.index'
+export const TIME_INDEX_SUFFIX = '.timeindex'
+export const TMP_SUFFIX = '.tmp'
+export const CLEANED_SUFFIX = '.cleaned'
+export const SWAP_SUFFIX = '.swap'
+export const DELETED_SUFFIX = '.deleted'
+
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point.checkpoint'
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset.checkpoint'
+export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown'
+
+const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/
+/** `<topic>-<partition>`: Kafka's topic characters, then a partition number. */
+const PARTITION_DIR = /^([a-zA-Z0-9._-]{1,249})-(\d{1,10})$/
+
+/** The 20-digit, zero-padded base offset Kafka uses as a segment's file name. */
+export function filenamePrefixFromOffset(offset: number): string {
+  return String(offset).padStart(20, '0')
+}
+
+export function logFileName(dir: string, baseOffset: number): string {
+  return join(dir, filenamePrefixFromOffset(baseOffset) + LOG_SUFFIX)
+}
+
+export function offsetIndexFileName(dir: string, baseOffset: number): string {
+  return join(dir, filenamePrefixFromOffset(baseOffset) + INDEX_SUFFIX)
+}
+
+export function timeIndexFileName(dir: string, baseOffset: number): string {
+  return join(dir, filenamePrefixFromOffset(baseOffset) + TIME_INDEX_SUFFIX)
+}
+
+/** `{baseOffset, kind}` for a segment file name (no directory), or null for any other name. */
+export function parseSegmentFileName(name: string): {baseOffset: number; kind: 'log' | 'index' | 'timeindex'} | null {
+  const m = SEGMENT_NAME.exec(name)
+  if (!m) return null
+  const baseOffset = Number(m[1])
+  if (!Number.isSafeInteger(baseOffset)) return null
+  return {baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex'}
+}
+
+/** `{topic, partition}` for a partition directory name, or null (e.g. the daemon's `run/`). */
+export function parsePartitionDirName(name: string): {topic: string; partition: number} | null {
+  const m = PARTITION_DIR.exec(name)
+  if (!m || m[1] === '.' || m[1] === '..') return null
+  return {topic: m[1]!, partition: Number(m[2])}
+}
