@@ -2,6 +2,7 @@
 // line and a documented exit code. Commands return a typed result; `--json` prints it (oclif's
 // enableJsonFlag), humans get tables rendered by the command.
 import {Command, Flags, Interfaces} from '@oclif/core'
+import {connect, type ConnectOptions, type SamsaClient} from '../client/index.js'
 import {SamsaError, isSamsaError} from '../errors.js'
 import {resolveDataDir} from './data-dir.js'
 
@@ -14,6 +15,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     'data-dir': Flags.string({
       description: 'data directory (default: $SAMSA_DATA_DIR, else $XDG_DATA_HOME/samsa)',
+      helpGroup: 'GLOBAL',
+    }),
+    socket: Flags.string({
+      description: "the daemon's control socket (default: $SAMSA_SOCKET, else <data-dir>/run/samsa.sock)",
+      env: 'SAMSA_SOCKET',
+      helpGroup: 'GLOBAL',
+    }),
+    autostart: Flags.boolean({
+      description: 'start the daemon when none is running (--no-autostart, or SAMSA_NO_AUTOSTART=1, to fail instead)',
+      allowNo: true,
+      default: true,
       helpGroup: 'GLOBAL',
     }),
   }
@@ -34,17 +46,64 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as BaseArgs<T>
   }
 
+  private connected: SamsaClient | null = null
+
   protected get dataDir(): string {
     return resolveDataDir(this.flags['data-dir'])
   }
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // Parse errors and explicit exits already carry their own message and code.
-    if (err.oclif?.exit !== undefined && !isSamsaError(err)) return super.catch(err)
-    const error = isSamsaError(err) ? err : new SamsaError('INTERNAL', `internal error: ${err.message}`, {cause: err})
+  // --no-autostart wins; otherwise SAMSA_NO_AUTOSTART=1 (or true/yes) turns auto-start off.
+  protected get autostart(): boolean {
+    if (!this.flags.autostart) return false
+    return !/^(1|true|yes)$/i.test(process.env.SAMSA_NO_AUTOSTART ?? '')
+  }
+
+  // The client for this command's data directory, connected once and closed when the command ends.
+  protected async client(options: Partial<ConnectOptions> = {}): Promise<SamsaClient> {
+    if (this.connected) return this.connected
+    this.connected = await connect({
+      dataDir: this.dataDir,
+      socket: this.flags.socket,
+      autostart: this.autostart,
+      clientName: `samsa-cli/${this.config.version}`,
+      ...options,
+    })
+    return this.connected
+  }
+
+  public override async finally(err: Error | undefined): Promise<unknown> {
+    const client = this.connected
+    this.connected = null
+    if (client) await client.close().catch(() => {})
+    return super.finally(err)
+  }
+
+  protected override async catch(
+    err: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}; parse?: unknown},
+  ): Promise<unknown> {
+    // oclif's parse errors (bad flag value, missing argument, unknown flag) span several lines with
+    // decorations: fold them into our one-line form, keeping exit 2.
+    const usage = !isSamsaError(err) && err.code !== 'EEXIT' && (err.parse !== undefined || err.oclif?.exit === 2)
+    // Explicit exits (this.exit) already carry their code.
+    if (err.oclif?.exit !== undefined && !isSamsaError(err) && !usage) return super.catch(err)
+    const error = isSamsaError(err)
+      ? err
+      : usage
+        ? new SamsaError('USAGE', `${oneLine(err.message)} (see: ${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help)`.replace('  ', ' '))
+        : new SamsaError('INTERNAL', `internal error: ${err.message}`, {cause: err})
     if (this.jsonEnabled()) this.logJson({error: error.toJSON()})
     process.stderr.write(`samsa: ${error.message}\n`)
     if (!isSamsaError(err) && process.env.SAMSA_DEBUG) process.stderr.write(`${err.stack}\n`)
     return this.exit(error.exitCode)
   }
+}
+
+// "Parsing --partitions \n\tExpected an integer but received: abc\nSee more help with --help"
+//   → "Parsing --partitions: Expected an integer but received: abc"
+function oneLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !/^(See more help with|Note: |Alternatively, )/.test(l))
+  return lines.join(': ').replace(/:\s*:/g, ':')
 }

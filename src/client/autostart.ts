@@ -1,0 +1,274 @@
+// Finding the daemon of a data directory, and starting it when none runs.
+//
+// connectOrStart() tries the socket once. When nobody listens (ENOENT, ECONNREFUSED) and auto-start is
+// allowed, it spawns `node dist/engine/main.js --data-dir D [--socket S]` detached, output appended to
+// <data>/daemon.log, and polls the socket until the daemon answers (bounded).
+//
+// Two first commands at once must not leave two daemons. Two layers see to it:
+//   1. an exclusive spawn-lock file <data>/run/spawn.lock (open O_EXCL, holding our pid) serialises the
+//      spawning itself: a process that finds it taken just waits for the socket;
+//   2. the daemon's own kernel lock is the truth: a second daemon exits 3 ("in use by daemon pid N"),
+//      which we treat as "someone else won" and keep connecting.
+// A spawn lock left by a process that died is stale: its pid is gone (or it is older than STALE_LOCK_MS).
+import {spawn, type ChildProcess, type StdioOptions} from 'node:child_process'
+import {closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync, constants as fsConstants} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {SamsaError} from '../errors.js'
+import type {DaemonPaths} from '../protocol/control/paths.js'
+import {Connection, isNoDaemonError, sleep} from './connection.js'
+
+export const DEFAULT_START_TIMEOUT_MS = 10_000
+const STALE_LOCK_MS = 30_000
+
+export interface DaemonStartInfo {
+  pid: number
+  dataDir: string
+  socket: string
+  logFile: string
+}
+
+export interface StartOptions {
+  socketOverride?: string // passed to the daemon as --socket
+  workers?: number // passed as --workers
+  startTimeoutMs?: number
+  env?: NodeJS.ProcessEnv
+}
+
+export interface ConnectOrStartOptions extends StartOptions {
+  autostart: boolean
+  onStarted?: (info: DaemonStartInfo) => void
+}
+
+export interface ConnectOrStartResult {
+  connection: Connection
+  startedPid: number | null // the daemon we spawned, when it is the one that now serves
+}
+
+// The daemon's foreground entry, next to this module in dist/: dist/client/autostart.js → dist/engine/main.js.
+export function daemonEntryPath(): string {
+  return fileURLToPath(new URL('../engine/main.js', import.meta.url))
+}
+
+export function daemonArgs(paths: DaemonPaths, options: StartOptions = {}): string[] {
+  const args = [daemonEntryPath(), '--data-dir', paths.dataDir]
+  if (options.socketOverride) args.push('--socket', options.socketOverride)
+  if (options.workers !== undefined) args.push('--workers', String(options.workers))
+  return args
+}
+
+export function noDaemonError(dataDir: string): SamsaError {
+  return new SamsaError('DAEMON_UNAVAILABLE', `no samsa daemon is running for ${dataDir} (start one with: samsa daemon start)`)
+}
+
+// Errors other than "nobody listens" (EACCES, ENOTSOCK, …) are reported as they are: auto-starting
+// would not help, and a second daemon would only fail on the lock.
+export function connectFailure(paths: DaemonPaths, err: unknown): SamsaError {
+  if (err instanceof SamsaError) return err
+  const e = err as NodeJS.ErrnoException
+  const why = e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOTSOCK' ? 'not a socket' : (e.message ?? String(err))
+  return new SamsaError('DAEMON_UNAVAILABLE', `cannot reach the samsa daemon at ${paths.socket}: ${why}`, {cause: err})
+}
+
+// One connect, retrying only a full listen backlog (EAGAIN) — a busy daemon, not a missing one.
+export function tryConnect(paths: DaemonPaths): Promise<Connection> {
+  return Connection.openWithBackoff(paths.socket, {totalMs: 2000, retriable: (e) => e.code === 'EAGAIN'})
+}
+
+export async function connectOrStart(paths: DaemonPaths, options: ConnectOrStartOptions): Promise<ConnectOrStartResult> {
+  try {
+    return {connection: await tryConnect(paths), startedPid: null}
+  } catch (err) {
+    if (!isNoDaemonError(err)) throw connectFailure(paths, err)
+  }
+  if (!options.autostart) throw noDaemonError(paths.dataDir)
+  return startAndConnect(paths, options)
+}
+
+// Spawns the daemon unless one answers, then waits until it serves. Used by auto-start and `daemon start`.
+export async function startAndConnect(paths: DaemonPaths, options: ConnectOrStartOptions): Promise<ConnectOrStartResult> {
+  const deadline = Date.now() + (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS)
+  prepareDirs(paths)
+  const lockPath = join(paths.runDir, 'spawn.lock')
+  let wait = 20
+  for (;;) {
+    const lock = tryLock(lockPath)
+    if (lock) {
+      try {
+        // Whoever held the lock before us may have started one while we waited.
+        const existing = await connectOnce(paths)
+        if (existing) return {connection: existing, startedPid: null}
+        const child = spawnDetached(paths, options)
+        const result = await waitReady(paths, child, deadline)
+        if (result.startedPid !== null) options.onStarted?.({pid: result.startedPid, dataDir: paths.dataDir, socket: paths.socket, logFile: paths.logFile})
+        return result
+      } finally {
+        lock.release()
+      }
+    }
+    const existing = await connectOnce(paths)
+    if (existing) return {connection: existing, startedPid: null}
+    if (Date.now() > deadline) throw notReady(paths, options)
+    removeIfStale(lockPath)
+    await sleep(wait)
+    wait = Math.min(wait * 2, 200)
+  }
+}
+
+function notReady(paths: DaemonPaths, options: StartOptions): SamsaError {
+  const seconds = (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) / 1000
+  return new SamsaError('DAEMON_UNAVAILABLE', `the samsa daemon for ${paths.dataDir} did not become ready within ${seconds} s (see ${paths.logFile})`)
+}
+
+function prepareDirs(paths: DaemonPaths): void {
+  try {
+    mkdirSync(paths.dataDir, {recursive: true})
+    mkdirSync(paths.runDir, {recursive: true, mode: 0o700})
+  } catch (err) {
+    throw new SamsaError('STORAGE_ERROR', `cannot create ${paths.runDir}: ${(err as Error).message}`, {cause: err})
+  }
+}
+
+async function connectOnce(paths: DaemonPaths): Promise<Connection | null> {
+  try {
+    return await tryConnect(paths)
+  } catch (err) {
+    if (isNoDaemonError(err)) return null
+    throw connectFailure(paths, err)
+  }
+}
+
+function spawnDetached(paths: DaemonPaths, options: StartOptions): ChildProcess {
+  const log = openSync(paths.logFile, 'a', 0o600)
+  try {
+    const stdio: StdioOptions = ['ignore', log, log]
+    const child = spawn(process.execPath, daemonArgs(paths, options), {
+      detached: true,
+      stdio,
+      cwd: '/', // a long-lived daemon must not pin the directory the first command ran in
+      env: options.env ?? process.env,
+    })
+    child.unref()
+    return child
+  } finally {
+    closeSync(log)
+  }
+}
+
+async function waitReady(paths: DaemonPaths, child: ChildProcess, deadline: number): Promise<ConnectOrStartResult> {
+  let exit: {code: number | null; signal: string | null} | null = null
+  let spawnError: Error | null = null
+  child.once('exit', (code, signal) => {
+    exit = {code, signal}
+  })
+  child.once('error', (err) => {
+    spawnError = err
+  })
+  let wait = 10
+  for (;;) {
+    if (spawnError) {
+      throw new SamsaError('DAEMON_UNAVAILABLE', `cannot start the samsa daemon: ${(spawnError as Error).message}`)
+    }
+    const connection = await connectOnce(paths)
+    if (connection) {
+      const ours = exit === null && child.pid !== undefined
+      return {connection, startedPid: ours ? child.pid! : null}
+    }
+    const ended = exit as {code: number | null; signal: string | null} | null
+    // Exit 3: another daemon holds the data directory's lock — it won the race; keep connecting to it.
+    if (ended && ended.code !== 3) throw startFailure(paths, ended)
+    if (Date.now() > deadline) {
+      throw new SamsaError('DAEMON_UNAVAILABLE', `the samsa daemon for ${paths.dataDir} did not become ready in time (see ${paths.logFile})`)
+    }
+    await sleep(wait)
+    wait = Math.min(wait * 2, 100)
+  }
+}
+
+function startFailure(paths: DaemonPaths, exit: {code: number | null; signal: string | null}): SamsaError {
+  const how = exit.code !== null ? `exit ${exit.code}` : `signal ${exit.signal}`
+  const line = lastLogLine(paths.logFile)
+  const detail = line ? `: ${line}` : ''
+  const code = exit.code === 7 ? 'STORAGE_ERROR' : 'DAEMON_UNAVAILABLE'
+  return new SamsaError(code, `the samsa daemon failed to start (${how})${detail} (log: ${paths.logFile})`)
+}
+
+// The line that says why: the last "samsa: …" or error line, else the last non-empty one (stack frames and
+// Node's version footer say nothing useful).
+export function lastLogLine(logFile: string): string | null {
+  let text: string
+  try {
+    const size = statSync(logFile).size
+    const fd = openSync(logFile, 'r')
+    try {
+      const length = Math.min(size, 8192)
+      const buf = Buffer.alloc(length)
+      let got = 0
+      while (got < length) {
+        const n = readSync(fd, buf, got, length - got, size - length + got)
+        if (n === 0) break
+        got += n
+      }
+      text = buf.toString('utf8', 0, got)
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return null
+  }
+  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0)
+  const useful = lines.filter((l) => !/^\s+at /.test(l) && !/^Node\.js v/.test(l) && !/^\s*\^+\s*$/.test(l))
+  const pick = [...useful].reverse().find((l) => /^samsa: |Error\b/.test(l)) ?? useful.at(-1) ?? lines.at(-1)
+  return pick ? pick.replace(/^samsa: /, '') : null
+}
+
+interface Lock {
+  release(): void
+}
+
+function tryLock(lockPath: string): Lock | null {
+  let fd: number
+  try {
+    fd = openSync(lockPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null
+    throw new SamsaError('STORAGE_ERROR', `cannot create ${lockPath}: ${(err as Error).message}`, {cause: err})
+  }
+  try {
+    writeSync(fd, `${process.pid}\n`)
+  } finally {
+    closeSync(fd)
+  }
+  let released = false
+  return {
+    release() {
+      if (released) return
+      released = true
+      try {
+        unlinkSync(lockPath)
+      } catch {
+        // already removed as stale by someone else: nothing to do
+      }
+    },
+  }
+}
+
+function removeIfStale(lockPath: string): void {
+  try {
+    const text = readFileSync(lockPath, 'utf8').trim()
+    const pid = Number(text)
+    const old = Date.now() - statSync(lockPath).mtimeMs > STALE_LOCK_MS
+    if ((Number.isInteger(pid) && pid > 0 && !isAlive(pid)) || old) unlinkSync(lockPath)
+  } catch {
+    // gone already, or unreadable for a moment: look again next round
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,147 @@
+// SamsaClient: the local backend of the client API (types.ts) — one pipelined connection to the daemon of a
+// data directory, started on first use unless auto-start is off.
+//
+// Lifecycle: connect() finds (or starts) the daemon and says Hello. When the connection is lost later,
+// requests in flight fail with DAEMON_UNAVAILABLE (nothing is resent: produce is not idempotent), and the
+// next request dials again — with backoff 50 ms → 1 s for a daemon that is restarting, and auto-start when
+// allowed, so a long-lived client survives a daemon's kill -9.
+import {SamsaError} from '../errors.js'
+import {ApiKey, type HelloRequest, type HelloResponse} from '../protocol/control/messages.js'
+import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
+import {Admin} from './admin.js'
+import {connectOrStart, connectFailure, noDaemonError, type DaemonStartInfo} from './autostart.js'
+import {Connection, isNoDaemonError, type BackoffOptions, type Response} from './connection.js'
+import {RawApi} from './raw-api.js'
+import type {Requester, RequestOptionsEx} from './requester.js'
+import type {Client} from './types.js'
+
+export const CLIENT_NAME = 'samsa-client/0.1.0'
+
+export interface ConnectOptions {
+  dataDir: string // absolute (cli/data-dir.ts resolves it)
+  socket?: string // overrides $SAMSA_SOCKET and <data>/run/samsa.sock
+  autostart?: boolean // default true
+  clientName?: string
+  startTimeoutMs?: number
+  workers?: number // worker threads for a daemon this client starts (default: the daemon's own)
+  reconnect?: BackoffOptions // re-dial after a lost connection (default 50 ms → 1 s, 5 s in all)
+  // Called when this client started the daemon. Default: one line on stderr.
+  onDaemonStarted?: (info: DaemonStartInfo) => void
+  env?: NodeJS.ProcessEnv
+}
+
+export function announceStart(info: DaemonStartInfo): void {
+  process.stderr.write(`samsa: started daemon for ${info.dataDir} (pid ${info.pid})\n`)
+}
+
+export class SamsaClient implements Client, Requester {
+  readonly paths: DaemonPaths
+  readonly admin: Admin
+  readonly records: RawApi
+  private connection: Connection | null = null
+  private dialing: Promise<Connection> | null = null
+  private hello: HelloResponse | null = null
+  private closed = false
+  private readonly options: ConnectOptions
+
+  static async connect(options: ConnectOptions): Promise<SamsaClient> {
+    const client = new SamsaClient(options)
+    await client.dial(false)
+    return client
+  }
+
+  private constructor(options: ConnectOptions) {
+    this.options = options
+    this.paths = daemonPaths(options.dataDir, options.socket, options.env ?? process.env)
+    this.admin = new Admin(this)
+    this.records = new RawApi(this)
+  }
+
+  // Who answered: daemon version, pid, data directory, supported APIs.
+  get daemon(): HelloResponse {
+    if (!this.hello) throw new SamsaError('DAEMON_UNAVAILABLE', 'not connected to a samsa daemon')
+    return this.hello
+  }
+
+  get connected(): boolean {
+    return this.connection?.isOpen ?? false
+  }
+
+  async request<T = unknown>(apiKey: number, body: unknown, raw?: Uint8Array, options: RequestOptionsEx = {}): Promise<Response<T>> {
+    const connection = await this.current(options.noReconnect ?? false)
+    return connection.request<T>(apiKey, body, raw, options)
+  }
+
+  async send(apiKey: number, body: unknown, raw?: Uint8Array): Promise<void> {
+    const connection = await this.current(false)
+    return connection.send(apiKey, body, raw)
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const connection = this.connection
+    this.connection = null
+    if (connection) await connection.close()
+  }
+
+  private current(noReconnect: boolean): Promise<Connection> {
+    if (this.closed) return Promise.reject(new SamsaError('INTERNAL', 'the samsa client is closed'))
+    if (this.connection?.isOpen) return Promise.resolve(this.connection)
+    if (noReconnect) return Promise.reject(new SamsaError('DAEMON_UNAVAILABLE', 'the connection to the samsa daemon was lost'))
+    return this.dial(true)
+  }
+
+  // One dial at a time: concurrent requests after a loss share it.
+  private dial(again: boolean): Promise<Connection> {
+    if (!this.dialing) {
+      this.dialing = this.doDial(again).finally(() => {
+        this.dialing = null
+      })
+    }
+    return this.dialing
+  }
+
+  private async doDial(again: boolean): Promise<Connection> {
+    const autostart = this.options.autostart ?? true
+    let connection: Connection
+    if (again && !autostart) {
+      // The daemon may be restarting (systemd, `daemon stop && daemon start`): give it a moment.
+      try {
+        connection = await Connection.openWithBackoff(this.paths.socket, {
+          initialMs: 50,
+          maxMs: 1000,
+          totalMs: 5000,
+          ...this.options.reconnect,
+        })
+      } catch (err) {
+        throw isNoDaemonError(err) ? noDaemonError(this.paths.dataDir) : connectFailure(this.paths, err)
+      }
+    } else {
+      ;({connection} = await connectOrStart(this.paths, {
+        autostart,
+        socketOverride: this.options.socket,
+        startTimeoutMs: this.options.startTimeoutMs,
+        workers: this.options.workers,
+        env: this.options.env,
+        onStarted: this.options.onDaemonStarted ?? announceStart,
+      }))
+    }
+    try {
+      const body: HelloRequest = {client: this.options.clientName ?? CLIENT_NAME}
+      this.hello = (await connection.request<HelloResponse>(ApiKey.Hello, body, undefined, {timeoutMs: 10_000})).body
+    } catch (err) {
+      connection.destroy()
+      throw err
+    }
+    if (this.closed) {
+      connection.destroy()
+      throw new SamsaError('INTERNAL', 'the samsa client is closed')
+    }
+    this.connection = connection
+    return connection
+  }
+}
+
+export function connect(options: ConnectOptions): Promise<SamsaClient> {
+  return SamsaClient.connect(options)
+}

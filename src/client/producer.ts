@@ -1,0 +1,356 @@
+// Producer: records in, acknowledged offsets out, over the raw record API (types.ts RecordApi).
+//
+// Each (topic, partition) has one RecordBatchBuilder. A batch is sealed when it reaches batchBytes, when
+// lingerMs has passed since its first record, or on flush(). Sealed batches queue per partition.
+// Ordering: at most ONE produce request per partition is in flight; when it is acknowledged, every batch
+// queued meanwhile goes in the next request (the API takes several batches for one partition, appended
+// in order, all or nothing). So order per partition holds whatever the daemon does with pipelined
+// requests, and a busy partition's requests grow instead of queueing. Different partitions are in flight
+// at once on the one pipelined connection.
+// Memory: bytes held (open builders + queued + in flight) are bounded by maxBufferedBytes; append()
+// returns false past it and the caller waits with whenReady() (streams: pause, then resume).
+// Failure: the first failed request puts the producer in a failed state. Nothing is resent (produce is
+// not idempotent: a request lost with the connection may or may not have been appended), later
+// append()s throw, and flush() rejects with that SamsaError once everything in flight has settled, so
+// every acknowledgement that does arrive is still reported.
+// Per-record results without a promise per record: append() takes an optional tag (e.g. the key, or a
+// line number); onAck receives, per acknowledged request, the base offset and the tags in order.
+import {SamsaError} from '../errors.js'
+import {Compression} from '../format/batch-header.js'
+import {RecordBatchBuilder} from '../format/record-batch.js'
+import type {RecordHeader} from '../format/record.js'
+import type {Acks} from '../protocol/control/messages.js'
+import {Partitioner} from './partitioner.js'
+import type {AdminApi, RecordApi} from './types.js'
+
+export const DEFAULT_LINGER_MS = 5
+export const DEFAULT_BATCH_BYTES = 256 * 1024
+export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
+export const DEFAULT_MAX_MESSAGE_BYTES = 1048588 // Kafka's max.message.bytes default
+// Room kept below max.message.bytes for the batch header and the LZ4 frame (header, block sizes, end mark)
+const BATCH_OVERHEAD = 61 + 64
+
+export interface ProducerOptions {
+  acks?: Acks
+  compression?: 'lz4' | 'none'
+  lingerMs?: number
+  batchBytes?: number
+  maxBufferedBytes?: number
+  maxRequestBytes?: number
+  timeoutMs?: number
+  /** Keep append()'s tags and pass them to onAck (costs an array entry per record). */
+  trackTags?: boolean
+  /** Called once per acknowledged request. offset is the first record's; -1 with acks=0. */
+  onAck?: (ack: ProduceAck) => void
+  partitioner?: Partitioner
+}
+
+export interface ProduceAck {
+  topic: string
+  partition: number
+  baseOffset: number
+  count: number
+  tags: unknown[] | null // append()'s tags in offset order, when trackTags
+}
+
+export interface TopicInfo {
+  name: string
+  partitions: number
+  maxMessageBytes: number
+}
+
+interface Sealed {
+  batch: Buffer
+  count: number
+  tags: unknown[] | null
+}
+
+interface PartitionState {
+  topic: TopicState
+  partition: number
+  builder: RecordBatchBuilder
+  tags: unknown[] | null
+  firstAppendAt: number
+  timer: NodeJS.Timeout | null
+  queue: Sealed[]
+  inFlight: boolean
+}
+
+interface TopicState {
+  info: TopicInfo
+  batchBytes: number
+  partitions: (PartitionState | undefined)[]
+}
+
+export class Producer {
+  private readonly records: RecordApi
+  private readonly admin: AdminApi
+  private readonly acks: Acks
+  private readonly compression: Compression
+  private readonly lingerMs: number
+  private readonly batchBytes: number
+  private readonly maxBufferedBytes: number
+  private readonly maxRequestBytes: number
+  private readonly timeoutMs: number | undefined
+  private readonly trackTags: boolean
+  private readonly onAck: ((ack: ProduceAck) => void) | undefined
+  private readonly partitioner: Partitioner
+  private readonly topics = new Map<string, TopicState>()
+  private buffered = 0 // bytes in open builders (estimated), queues and requests in flight
+  private inFlight = 0
+  private failure: SamsaError | null = null
+  private waiters: (() => void)[] = [] // whenReady() / whenIdle() callers
+  /** Records appended, and records acknowledged (for acks=0: handed to the socket). */
+  appended = 0
+  acknowledged = 0
+
+  constructor(client: {records: RecordApi; admin: AdminApi}, options: ProducerOptions = {}) {
+    this.records = client.records
+    this.admin = client.admin
+    this.acks = options.acks ?? 1
+    this.compression = options.compression === 'none' ? Compression.None : Compression.Lz4
+    this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS
+    this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
+    this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
+    this.timeoutMs = options.timeoutMs
+    this.trackTags = options.trackTags ?? false
+    this.onAck = options.onAck
+    this.partitioner = options.partitioner ?? new Partitioner()
+    if (!(this.lingerMs >= 0)) throw new SamsaError('USAGE', `linger must be ≥ 0 ms, not ${this.lingerMs}`)
+    if (!(this.batchBytes >= 1)) throw new SamsaError('USAGE', `batch size must be ≥ 1 byte, not ${this.batchBytes}`)
+  }
+
+  /** Looks up a topic's partition count and max.message.bytes; needed once before append() to it. */
+  async prepare(topic: string): Promise<TopicInfo> {
+    const known = this.topics.get(topic)
+    if (known) return known.info
+    const d = await this.admin.describeTopic(topic)
+    const max = d.configs.find((c) => c.name === 'max.message.bytes')
+    const info: TopicInfo = {
+      name: topic,
+      partitions: d.partitions.length,
+      maxMessageBytes: max && Number.isSafeInteger(Number(max.value)) ? Number(max.value) : DEFAULT_MAX_MESSAGE_BYTES,
+    }
+    this.addTopic(info)
+    return info
+  }
+
+  /** Registers a topic whose metadata the caller already has. */
+  addTopic(info: TopicInfo): void {
+    if (info.partitions < 1) throw new SamsaError('UNKNOWN_PARTITION', `topic ${info.name} has no partitions`)
+    const batchBytes = Math.max(1, Math.min(this.batchBytes, info.maxMessageBytes - BATCH_OVERHEAD))
+    this.topics.set(info.name, {info, batchBytes, partitions: new Array(info.partitions)})
+  }
+
+  topicInfo(topic: string): TopicInfo | undefined {
+    return this.topics.get(topic)?.info
+  }
+
+  /** The largest key + value + headers a single record may have on this topic. */
+  maxRecordBytes(topic: string): number {
+    const t = this.topics.get(topic)
+    return t ? t.info.maxMessageBytes - BATCH_OVERHEAD - 32 : DEFAULT_MAX_MESSAGE_BYTES
+  }
+
+  get failed(): SamsaError | null {
+    return this.failure
+  }
+
+  /** True while more may be appended without passing maxBufferedBytes. */
+  get ready(): boolean {
+    return this.buffered < this.maxBufferedBytes
+  }
+
+  /**
+   * Adds a record. partition < 0: the partitioner chooses; timestamp < 0: now. Returns the partition.
+   * Throws MESSAGE_TOO_LARGE for a record that can never fit max.message.bytes, UNKNOWN_PARTITION for a
+   * partition the topic does not have, or the producer's failure once a request has failed.
+   */
+  append(
+    topic: string,
+    value: Buffer | null,
+    key: Buffer | null = null,
+    headers?: RecordHeader[],
+    timestamp = -1,
+    partition = -1,
+    tag?: unknown,
+  ): number {
+    if (this.failure) throw this.failure
+    const t = this.topics.get(topic)
+    if (!t) throw new SamsaError('INTERNAL', `producer: topic ${topic} was not prepared`)
+    const n = t.info.partitions
+    if (partition < 0) partition = this.partitioner.partition(topic, key, n)
+    else if (partition >= n) {
+      throw new SamsaError('UNKNOWN_PARTITION', `partition ${partition} does not exist: topic ${topic} has ${n} partition${n === 1 ? '' : 's'}`)
+    }
+    let size = (value === null ? 0 : value.length) + (key === null ? 0 : key.length) + 24
+    if (headers !== undefined) for (const h of headers) size += h.key.length * 3 + (h.value === null ? 0 : h.value.length) + 10
+    if (size > t.info.maxMessageBytes - BATCH_OVERHEAD) {
+      throw new SamsaError(
+        'MESSAGE_TOO_LARGE',
+        `a record of ${size} bytes is larger than max.message.bytes (${t.info.maxMessageBytes}) of topic ${topic}`,
+      )
+    }
+    let p = t.partitions[partition]
+    if (p === undefined) p = t.partitions[partition] = this.newPartition(t, partition)
+    const b = p.builder
+    if (b.count > 0 && b.estimatedSize + size > t.batchBytes) this.seal(p)
+    const before = b.estimatedSize
+    b.append(value, key, timestamp < 0 ? Date.now() : timestamp, headers)
+    this.buffered += b.estimatedSize - before
+    if (p.tags !== null) p.tags.push(tag)
+    this.appended++
+    if (b.count === 1) {
+      p.firstAppendAt = Date.now()
+      if (this.lingerMs === 0) queueMicrotask(() => this.sealIfOpen(p!))
+      else if (p.timer === null) p.timer = setTimeout(() => this.onLinger(p!), this.lingerMs)
+    }
+    if (b.estimatedSize >= t.batchBytes) this.seal(p)
+    return partition
+  }
+
+  /** Resolves when append() may go on (buffered bytes below half the limit) or the producer failed. */
+  whenReady(): Promise<void> {
+    if (this.buffered < this.maxBufferedBytes / 2 || this.failure) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  /** Seals every open batch and waits until everything sent is acknowledged; rejects on failure. */
+  async flush(): Promise<void> {
+    for (const t of this.topics.values()) for (const p of t.partitions) if (p) this.sealIfOpen(p)
+    while (this.inFlight > 0 || this.hasQueued()) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve))
+    }
+    if (this.failure) throw this.failure
+  }
+
+  /** Drops everything not yet sent (after a failure, or when the caller gives up). Clears timers. */
+  abort(): void {
+    for (const t of this.topics.values()) {
+      for (const p of t.partitions) {
+        if (!p) continue
+        if (p.timer) clearTimeout(p.timer)
+        p.timer = null
+        p.builder.reset()
+        p.queue = []
+        if (p.tags) p.tags = []
+      }
+    }
+    this.buffered = 0
+    this.wake()
+  }
+
+  private newPartition(t: TopicState, partition: number): PartitionState {
+    return {
+      topic: t,
+      partition,
+      builder: new RecordBatchBuilder({compression: this.compression, maxBytes: t.batchBytes}),
+      tags: this.trackTags ? [] : null,
+      firstAppendAt: 0,
+      timer: null,
+      queue: [],
+      inFlight: false,
+    }
+  }
+
+  private hasQueued(): boolean {
+    for (const t of this.topics.values()) for (const p of t.partitions) if (p && (p.queue.length > 0 || p.builder.count > 0)) return true
+    return false
+  }
+
+  private onLinger(p: PartitionState): void {
+    p.timer = null
+    if (p.builder.count === 0) return
+    const left = p.firstAppendAt + this.lingerMs - Date.now()
+    if (left > 0) p.timer = setTimeout(() => this.onLinger(p), left)
+    else this.seal(p)
+  }
+
+  private sealIfOpen(p: PartitionState): void {
+    if (p.builder.count > 0) this.seal(p)
+  }
+
+  private seal(p: PartitionState): void {
+    if (p.timer) {
+      clearTimeout(p.timer)
+      p.timer = null
+    }
+    const b = p.builder
+    const estimated = b.estimatedSize
+    const batch = b.build()
+    const sealed: Sealed = {batch, count: b.count, tags: p.tags}
+    b.reset()
+    if (p.tags !== null) p.tags = []
+    this.buffered += batch.length - estimated
+    p.queue.push(sealed)
+    this.partitioner.onBatchSealed(p.topic.info.name, p.partition, p.topic.info.partitions)
+    this.send(p)
+  }
+
+  private send(p: PartitionState): void {
+    if (p.inFlight || p.queue.length === 0 || this.failure) return
+    // everything queued, up to maxRequestBytes (always at least one batch)
+    let take = 0
+    let bytes = 0
+    while (take < p.queue.length && (take === 0 || bytes + p.queue[take].batch.length <= this.maxRequestBytes)) {
+      bytes += p.queue[take].batch.length
+      take++
+    }
+    const parts = p.queue.splice(0, take)
+    const raw = parts.length === 1 ? parts[0].batch : Buffer.concat(parts.map((s) => s.batch), bytes)
+    p.inFlight = true
+    this.inFlight++
+    const topic = p.topic.info.name
+    this.records.produce(topic, p.partition, raw, this.acks, this.timeoutMs).then(
+      (response) => {
+        let count = 0
+        for (const s of parts) count += s.count
+        const baseOffset = response === null ? -1 : response.baseOffset
+        this.acknowledged += count
+        if (this.onAck) {
+          let tags: unknown[] | null = null
+          if (this.trackTags) tags = parts.length === 1 ? parts[0].tags : parts.flatMap((s) => s.tags ?? [])
+          this.onAck({topic, partition: p.partition, baseOffset, count, tags})
+        }
+        this.settle(p, bytes)
+      },
+      (err: unknown) => {
+        if (!this.failure) {
+          this.failure =
+            err instanceof SamsaError ? err : new SamsaError('INTERNAL', `produce to ${topic}-${p.partition} failed: ${(err as Error).message}`, {cause: err})
+        }
+        this.settle(p, bytes)
+      },
+    )
+  }
+
+  private settle(p: PartitionState, bytes: number): void {
+    p.inFlight = false
+    this.inFlight--
+    this.buffered -= bytes
+    if (this.failure) {
+      // Nothing more is sent; drop what waits so flush() can settle.
+      this.buffered -= p.queue.reduce((n, s) => n + s.batch.length, 0)
+      p.queue = []
+    } else {
+      this.send(p)
+    }
+    this.wake()
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return
+    if (this.buffered >= this.maxBufferedBytes / 2 && !this.failure && this.inFlight > 0 && !this.idle()) {
+      // Still full: only flush() waiters care about progress; they re-check their own condition.
+    }
+    const waiters = this.waiters
+    this.waiters = []
+    for (const w of waiters) w()
+  }
+
+  private idle(): boolean {
+    return this.inFlight === 0 && !this.hasQueued()
+  }
+}

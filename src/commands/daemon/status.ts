@@ -1,0 +1,29 @@
+import {BaseCommand} from '../../cli/base-command.js'
+import {humanBytes, humanDuration, keyValueTable} from '../../cli/output.js'
+import type {StatusResponse} from '../../protocol/control/messages.js'
+
+export default class DaemonStatus extends BaseCommand<typeof DaemonStatus> {
+  static override summary = "Show the daemon's pid, uptime, data directory, socket, topics and workers"
+  static override description = 'Exits 3 with a one-line message when no daemon is running (it never starts one).'
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  public async run(): Promise<StatusResponse> {
+    const client = await this.client({autostart: false})
+    const s = await client.admin.status()
+    this.log(
+      keyValueTable([
+        ['pid', s.pid],
+        ['version', s.version],
+        ['uptime', humanDuration(s.uptimeMs)],
+        ['data dir', s.dataDir],
+        ['socket', s.socket],
+        ['topics', s.topics],
+        ['partitions', s.partitions],
+        ['size', humanBytes(s.sizeInBytes)],
+        ['workers', s.workers.map((w) => `#${w.index}: ${w.partitions} partition${w.partitions === 1 ? '' : 's'}`).join(', ')],
+      ]),
+    )
+    return s
+  }
+}
