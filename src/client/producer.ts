@@ -100,7 +100,8 @@ export class Producer {
   private buffered = 0 // bytes in open builders (estimated), queues and requests in flight
   private inFlight = 0
   private failure: SamsaError | null = null
-  private waiters: (() => void)[] = [] // whenReady() / whenIdle() callers
+  private readyWaiters: (() => void)[] = [] // whenReady() callers
+  private progressWaiters: (() => void)[] = [] // flush() callers: woken on every settled request
   /** Records appended, and records acknowledged (for acks=0: handed to the socket). */
   appended = 0
   acknowledged = 0
@@ -214,14 +215,15 @@ export class Producer {
   /** Resolves when append() may go on (buffered bytes below half the limit) or the producer failed. */
   whenReady(): Promise<void> {
     if (this.buffered < this.maxBufferedBytes / 2 || this.failure) return Promise.resolve()
-    return new Promise((resolve) => this.waiters.push(resolve))
+    return new Promise((resolve) => this.readyWaiters.push(resolve))
   }
 
   /** Seals every open batch and waits until everything sent is acknowledged; rejects on failure. */
   async flush(): Promise<void> {
-    for (const t of this.topics.values()) for (const p of t.partitions) if (p) this.sealIfOpen(p)
-    while (this.inFlight > 0 || this.hasQueued()) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve))
+    if (!this.failure) for (const t of this.topics.values()) for (const p of t.partitions) if (p) this.sealIfOpen(p)
+    // After a failure nothing more is sent: wait only for the requests already in flight.
+    while (this.inFlight > 0 || (!this.failure && this.hasQueued())) {
+      await new Promise<void>((resolve) => this.progressWaiters.push(resolve))
     }
     if (this.failure) throw this.failure
   }
@@ -341,16 +343,16 @@ export class Producer {
   }
 
   private wake(): void {
-    if (this.waiters.length === 0) return
-    if (this.buffered >= this.maxBufferedBytes / 2 && !this.failure && this.inFlight > 0 && !this.idle()) {
-      // Still full: only flush() waiters care about progress; they re-check their own condition.
+    if (this.progressWaiters.length > 0) {
+      const waiters = this.progressWaiters
+      this.progressWaiters = []
+      for (const w of waiters) w()
     }
-    const waiters = this.waiters
-    this.waiters = []
-    for (const w of waiters) w()
+    if (this.readyWaiters.length > 0 && (this.buffered < this.maxBufferedBytes / 2 || this.failure)) {
+      const waiters = this.readyWaiters
+      this.readyWaiters = []
+      for (const w of waiters) w()
+    }
   }
 
-  private idle(): boolean {
-    return this.inFlight === 0 && !this.hasQueued()
-  }
 }

@@ -1,0 +1,58 @@
+// A growable byte buffer that collects one fetched batch's output, so `samsa consume` makes one write()
+// per batch instead of one per record (a write per record costs a syscall or a stream queue entry each).
+// take() hands the filled bytes out and starts a fresh buffer: the stream owns what it was given until it
+// has flushed it, so the bytes are never reused.
+
+export class OutputBuffer {
+  private buf: Buffer
+  private pos = 0
+  private readonly initial: number
+
+  constructor(initialBytes = 64 * 1024) {
+    this.initial = initialBytes
+    this.buf = Buffer.allocUnsafe(initialBytes)
+  }
+
+  get length(): number {
+    return this.pos
+  }
+
+  /** Makes room for n more bytes. */
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.pos + n, this.buf.length * 2))
+    this.buf.copy(grown, 0, 0, this.pos)
+    this.buf = grown
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length)
+    this.buf.set(b, this.pos)
+    this.pos += b.length
+  }
+
+  byte(b: number): void {
+    if (this.pos >= this.buf.length) this.ensure(1)
+    this.buf[this.pos++] = b
+  }
+
+  /** Text known to be ASCII (numbers, ISO times): latin1 is a straight byte copy, cheaper than UTF-8. */
+  ascii(s: string): void {
+    this.ensure(s.length)
+    this.pos += this.buf.write(s, this.pos, 'latin1')
+  }
+
+  utf8(s: string): void {
+    this.ensure(s.length * 3)
+    this.pos += this.buf.write(s, this.pos, 'utf8')
+  }
+
+  /** The bytes written since the last take(), or null if none; the next write starts a new buffer. */
+  take(): Buffer | null {
+    if (this.pos === 0) return null
+    const out = this.buf.subarray(0, this.pos)
+    this.buf = Buffer.allocUnsafe(Math.max(this.initial, Math.min(this.buf.length, 4 * 1024 * 1024)))
+    this.pos = 0
+    return out
+  }
+}
