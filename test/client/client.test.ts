@@ -1,0 +1,181 @@
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
+import {SamsaClient, connect} from '../../src/client/client.js'
+import {isAlive} from '../../src/client/autostart.js'
+import {slicePartitions} from '../../src/client/raw-api.js'
+import {SamsaError} from '../../src/errors.js'
+import {ApiKey} from '../../src/protocol/control/messages.js'
+import {FakeDaemon, defaultHandler} from './fake-daemon.js'
+
+const standIn = fileURLToPath(new URL('./fixtures/stand-in-daemon.mjs', import.meta.url))
+
+let daemon: FakeDaemon | null = null
+const clients: SamsaClient[] = []
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close()
+  await daemon?.dispose()
+  daemon = null
+})
+
+async function fakeClient(handler = defaultHandler): Promise<{client: SamsaClient; daemon: FakeDaemon}> {
+  daemon = new FakeDaemon(handler)
+  await daemon.listen()
+  const client = await connect({dataDir: daemon.dir, socket: daemon.socketPath, autostart: false})
+  clients.push(client)
+  return {client, daemon}
+}
+
+describe('SamsaClient against a stand-in socket', () => {
+  it('says Hello first and keeps what the daemon answered', async () => {
+    const {client, daemon} = await fakeClient()
+    expect(daemon.received[0]!.apiKey).toBe(ApiKey.Hello)
+    expect((daemon.received[0]!.body as {client: string}).client).toMatch(/^samsa-client\//)
+    expect(client.daemon.pid).toBe(process.pid)
+  })
+
+  it('sends the contract bodies for admin calls', async () => {
+    const {client, daemon} = await fakeClient((f) => {
+      if (f.apiKey === ApiKey.Hello) return defaultHandler(f, null as never)
+      if (f.apiKey === ApiKey.CreateTopic) return {body: {created: true, topic: {name: 't', partitions: [], configs: []}}}
+      if (f.apiKey === ApiKey.ListTopics) return {body: {topics: [{name: 't', partitions: 2, compact: false, sizeInBytes: 0, messages: 0}]}}
+      if (f.apiKey === ApiKey.AlterTopic) return {body: {topic: {name: 't', partitions: [], configs: []}}}
+      if (f.apiKey === ApiKey.DeleteTopic) return {body: {deleted: true}}
+      return {body: {}}
+    })
+    await client.admin.createTopic('t', {partitions: 2, configs: {'retention.ms': '1000'}})
+    expect((await client.admin.listTopics())[0]!.partitions).toBe(2)
+    await client.admin.alterTopic('t', {set: {'segment.bytes': '2048'}, delete: ['retention.ms'], partitions: 3})
+    expect(await client.admin.deleteTopic('t', {ifExists: true})).toBe(true)
+    const bodies = daemon.received.slice(1).map((f) => [f.apiKey, f.body])
+    expect(bodies).toEqual([
+      [ApiKey.CreateTopic, {name: 't', partitions: 2, configs: {'retention.ms': '1000'}, ifNotExists: false}],
+      [ApiKey.ListTopics, {}],
+      [ApiKey.AlterTopic, {name: 't', set: {'segment.bytes': '2048'}, delete: ['retention.ms'], partitions: 3}],
+      [ApiKey.DeleteTopic, {name: 't', ifExists: true}],
+    ])
+  })
+
+  it('refuses bad topic names and partition counts before sending anything', async () => {
+    const {client, daemon} = await fakeClient()
+    const bad = ['', '.', '..', 'a/b', '../x', 'a b', 'nul\0x', 'é', 'x'.repeat(250)]
+    for (const name of bad) {
+      const err = await client.admin.createTopic(name).catch((e) => e)
+      expect(err, name).toBeInstanceOf(SamsaError)
+      expect(err.code, name).toBe('INVALID_TOPIC')
+      expect(err.exitCode).toBe(6)
+      expect(err.message).not.toMatch(/\n/)
+    }
+    await expect(client.admin.createTopic('ok', {partitions: 0})).rejects.toMatchObject({code: 'INVALID_PARTITIONS'})
+    await expect(client.admin.createTopic('ok', {partitions: 1.5})).rejects.toMatchObject({code: 'INVALID_PARTITIONS'})
+    expect(daemon.received.length).toBe(1) // Hello only
+  })
+
+  it('produce with acks=0 expects no answer; acks=1 returns the offsets', async () => {
+    const {client, daemon} = await fakeClient((f) => {
+      if (f.apiKey === ApiKey.Hello) return defaultHandler(f, null as never)
+      if ((f.body as {acks: number}).acks === 0) return null
+      return {body: {baseOffset: 5, lastOffset: 9, logAppendTime: -1, logStartOffset: 0}}
+    })
+    expect(await client.records.produce('t', 0, Buffer.from('b0'), 0)).toBeNull()
+    expect(await client.records.produce('t', 1, Buffer.from('b1'))).toEqual({baseOffset: 5, lastOffset: 9, logAppendTime: -1, logStartOffset: 0})
+    expect(daemon.received[1]!.body).toMatchObject({topic: 't', partition: 0, acks: 0})
+    expect(daemon.received[2]!.raw.toString()).toBe('b1')
+  })
+
+  it('fetch slices the raw section per partition in response order', async () => {
+    const {client} = await fakeClient((f) => {
+      if (f.apiKey === ApiKey.Hello) return defaultHandler(f, null as never)
+      const p = (n: number, bytes: number) => ({topic: 't', partition: n, highWatermark: 10, logStartOffset: 0, bytes})
+      return {body: {partitions: [p(0, 3), p(1, 0), p(2, 2)]}, raw: Buffer.from('aaabb')}
+    })
+    const r = await client.records.fetch({partitions: [], maxWaitMs: 0, minBytes: 1, maxBytes: 1000})
+    expect(r.partitions.map((p) => p.records.toString())).toEqual(['aaa', '', 'bb'])
+  })
+
+  it('slicePartitions refuses byte counts that run past the raw section', () => {
+    const body = {partitions: [{topic: 't', partition: 0, highWatermark: 0, logStartOffset: 0, bytes: 9}]}
+    expect(() => slicePartitions(body, Buffer.alloc(3))).toThrow(/only 3 remain/)
+  })
+
+  it('after a lost connection, in-flight requests fail and the next request dials again', async () => {
+    const {client, daemon} = await fakeClient((f) => (f.apiKey === ApiKey.Status && (f.body as {hang?: boolean}).hang ? null : defaultHandler(f, null as never)))
+    const hanging = client.request(ApiKey.Status, {hang: true}).catch((e) => e)
+    await new Promise((r) => setTimeout(r, 30))
+    daemon.dropClients()
+    expect(await hanging).toMatchObject({code: 'DAEMON_UNAVAILABLE'})
+    const again = await client.request<{echo: unknown}>(ApiKey.Status, {n: 2})
+    expect(again.body.echo).toEqual({n: 2})
+    expect(daemon.received.filter((f) => f.apiKey === ApiKey.Hello).length).toBe(2)
+  })
+
+  it('without auto-start and no daemon: DAEMON_UNAVAILABLE naming the data directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-none-'))
+    try {
+      const err = await connect({dataDir: dir, autostart: false}).catch((e) => e)
+      expect(err).toBeInstanceOf(SamsaError)
+      expect(err.code).toBe('DAEMON_UNAVAILABLE')
+      expect(err.message).toBe(`no samsa daemon is running for ${dir} (start one with: samsa daemon start)`)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+describe('auto-start (with a stand-in daemon entry)', () => {
+  const dirs: string[] = []
+  afterAll(() => {
+    for (const d of dirs) {
+      try {
+        const pid = Number(readFileSync(join(d, 'run', 'daemon.pid'), 'utf8'))
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+      } catch {}
+      rmSync(d, {recursive: true, force: true})
+    }
+  })
+  const tempDir = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'samsa-auto-'))
+    dirs.push(d)
+    return d
+  }
+
+  it('starts one daemon for ten concurrent first connects, and announces it once', async () => {
+    const dataDir = tempDir()
+    const started: number[] = []
+    const env = {...process.env, STAND_IN_START_DELAY_MS: '300'}
+    const all = await Promise.all(
+      Array.from({length: 10}, () =>
+        connect({dataDir, daemonEntry: standIn, env, onDaemonStarted: (i) => started.push(i.pid)}),
+      ),
+    )
+    clients.push(...all)
+    const pids = new Set(all.map((c) => c.daemon.pid))
+    expect(pids.size).toBe(1)
+    expect(started).toEqual([...pids])
+    expect(isAlive([...pids][0]!)).toBe(true)
+  })
+
+  it('fails with the last line of daemon.log when the daemon cannot start', async () => {
+    const dataDir = tempDir()
+    const env = {...process.env, STAND_IN_FAIL: 'cannot open segment: EIO'}
+    const err = await connect({dataDir, daemonEntry: standIn, env, onDaemonStarted: () => {}}).catch((e) => e)
+    expect(err).toBeInstanceOf(SamsaError)
+    expect(err.code).toBe('STORAGE_ERROR')
+    expect(err.message).toContain('cannot open segment: EIO')
+    expect(err.message).toContain('exit 7')
+  })
+
+  it('a long-lived client survives kill -9 of its daemon: the next request starts a new one', async () => {
+    const dataDir = tempDir()
+    const client = await connect({dataDir, daemonEntry: standIn, onDaemonStarted: () => {}})
+    clients.push(client)
+    const first = client.daemon.pid
+    process.kill(first, 'SIGKILL')
+    await new Promise((r) => setTimeout(r, 100))
+    const status = await client.request<{pid: number}>(ApiKey.Status, {})
+    expect(status.body.pid).not.toBe(first)
+    expect(isAlive(status.body.pid)).toBe(true)
+  })
+})
