@@ -33,6 +33,7 @@ export interface StartOptions {
   workers?: number // passed as --workers
   startTimeoutMs?: number
   env?: NodeJS.ProcessEnv
+  entry?: string // the daemon's entry script (default: daemonEntryPath()); tests point it at a stand-in
 }
 
 export interface ConnectOrStartOptions extends StartOptions {
@@ -51,7 +52,7 @@ export function daemonEntryPath(): string {
 }
 
 export function daemonArgs(paths: DaemonPaths, options: StartOptions = {}): string[] {
-  const args = [daemonEntryPath(), '--data-dir', paths.dataDir]
+  const args = [options.entry ?? daemonEntryPath(), '--data-dir', paths.dataDir]
   if (options.socketOverride) args.push('--socket', options.socketOverride)
   if (options.workers !== undefined) args.push('--workers', String(options.workers))
   return args

@@ -23,6 +23,7 @@ export interface ConnectOptions {
   autostart?: boolean // default true
   clientName?: string
   startTimeoutMs?: number
+  daemonEntry?: string // the daemon's entry script, when not dist/engine/main.js (tests)
   workers?: number // worker threads for a daemon this client starts (default: the daemon's own)
   reconnect?: BackoffOptions // re-dial after a lost connection (default 50 ms → 1 s, 5 s in all)
   // Called when this client started the daemon. Default: one line on stderr.
@@ -122,6 +123,7 @@ export class SamsaClient implements Client, Requester {
         socketOverride: this.options.socket,
         startTimeoutMs: this.options.startTimeoutMs,
         workers: this.options.workers,
+        entry: this.options.daemonEntry,
         env: this.options.env,
         onStarted: this.options.onDaemonStarted ?? announceStart,
       }))

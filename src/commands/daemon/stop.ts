@@ -32,7 +32,7 @@ export default class DaemonStop extends BaseCommand<typeof DaemonStop> {
       await client.admin.shutdown()
     } catch (err) {
       if (err instanceof SamsaError && err.code === 'DAEMON_UNAVAILABLE') {
-        this.logToStderr(`no samsa daemon is running for ${paths.dataDir}`)
+        this.logToStderr(`samsa: no samsa daemon is running for ${paths.dataDir}`)
         return {stopped: false, pid: null, dataDir: paths.dataDir}
       }
       throw err

@@ -10,7 +10,7 @@ export default class TopicList extends BaseCommand<typeof TopicList> {
     const client = await this.client()
     const topics = (await client.admin.listTopics()).slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     if (topics.length === 0) {
-      this.logToStderr('no topics (create one with: samsa topic create NAME)')
+      this.logToStderr('samsa: no topics (create one with: samsa topic create NAME)')
     } else {
       this.log(
         table(
