@@ -246,6 +246,7 @@ export function walkRecords(section: RecordsSection, header: BatchHeader, view: 
 // reads another batch re-entrantly gets a fresh scratch instead (the busy flag), so views stay valid.
 const shared: Lz4Output = {buf: EMPTY, length: 0}
 let sharedBusy = false
+const SHARED_SCRATCH_KEEP = 4 * 1024 * 1024
 
 /**
  * Calls visit for every record of the batch at options.pos (default 0) and returns its header; the
@@ -262,7 +263,11 @@ export function forEachRecord(buf: Buffer, visit: (r: RecordView) => void, optio
     recordsSection(buf, pos, header, options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, scratch, section)
     walkRecords(section, header, new RecordView(), visit)
   } finally {
-    if (useShared) sharedBusy = false
+    if (useShared) {
+      sharedBusy = false
+      // one huge batch should not pin its decompressed size for the life of the process
+      if (shared.buf.length > SHARED_SCRATCH_KEEP) shared.buf = EMPTY
+    }
   }
   return header
 }

@@ -1,0 +1,89 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {Compression} from '../../src/format/batch-header.js'
+import {decodeRecordBatch, encodeRecordBatch, RecordBatchBuilder} from '../../src/format/record-batch.js'
+import {GOLDEN, recordsArb} from './helpers.js'
+
+describe('RecordBatchBuilder', () => {
+  it('builds the golden batch byte for byte', () => {
+    const b = new RecordBatchBuilder({compression: Compression.None, producerEpoch: 0, baseSequence: 0, partitionLeaderEpoch: 0})
+    b.append(Buffer.from('hello'), null, 1700000000000)
+    b.append(Buffer.from('v1'), Buffer.from('k1'), 1700000000005, [{key: 'h', value: Buffer.from('x')}])
+    expect(b.count).toBe(2)
+    expect(b.estimatedSize).toBe(88 - 61)
+    expect(b.build().equals(GOLDEN)).toBe(true)
+  })
+
+  it('produces what encodeRecordBatch produces, batch after batch with reset()', () => {
+    for (const compression of [Compression.None, Compression.Lz4, Compression.Gzip]) {
+      const b = new RecordBatchBuilder({compression, maxBytes: 1024})
+      fc.assert(
+        fc.property(recordsArb, (records) => {
+          b.reset()
+          for (const r of records) b.append(r.value, r.key, r.timestamp, r.headers)
+          const built = b.build()
+          expect(built.equals(encodeRecordBatch(records, {compression}))).toBe(true)
+          expect(decodeRecordBatch(built).records.map(({offset, ...r}) => r)).toEqual(records)
+        }),
+        {numRuns: 60},
+      )
+    }
+  })
+
+  it('copies appended bytes, so the caller may reuse its buffer', () => {
+    const b = new RecordBatchBuilder({compression: Compression.Lz4})
+    const line = Buffer.from('first')
+    b.append(line, null, 1)
+    line.write('XXXXX')
+    b.append(line, null, 2)
+    expect(decodeRecordBatch(b.build()).records.map((r) => r.value!.toString())).toEqual(['first', 'XXXXX'])
+  })
+
+  it('grows past its initial scratch for big records and many records', () => {
+    const b = new RecordBatchBuilder({compression: Compression.Lz4, maxBytes: 100})
+    const big = Buffer.alloc(300_000, 'a')
+    b.append(big, null, 5)
+    for (let i = 0; i < 10_000; i++) b.append(Buffer.from(`line ${i}`), null, 5 + i)
+    const {records} = decodeRecordBatch(b.build())
+    expect(records.length).toBe(10_001)
+    expect(records[0].value!.equals(big)).toBe(true)
+    expect(records[10_000].value!.toString()).toBe('line 9999')
+  })
+
+  it('tells the producer when the batch is full (maxBytes is a soft limit on the records section)', () => {
+    const b = new RecordBatchBuilder({maxBytes: 1000})
+    expect(b.hasRoomFor(5000)).toBe(true) // an empty batch always takes one record, however big
+    let n = 0
+    while (b.hasRoomFor(100)) {
+      b.append(Buffer.alloc(100), null, 0)
+      n++
+    }
+    expect(n).toBeGreaterThan(7)
+    expect(b.estimatedSize).toBeLessThanOrEqual(1000)
+    b.append(Buffer.alloc(2000), null, 0)
+    expect(b.isFull).toBe(true)
+    b.reset()
+    expect([b.count, b.estimatedSize, b.isFull]).toEqual([0, 0, false])
+  })
+
+  it('defaults timestamps to now and baseTimestamp to the first record (negative deltas allowed)', () => {
+    const b = new RecordBatchBuilder({compression: Compression.None})
+    const before = Date.now()
+    b.append(Buffer.from('a'))
+    b.append(Buffer.from('b'), null, before - 60_000)
+    const {header, records} = decodeRecordBatch(b.build())
+    expect(records[0].timestamp).toBeGreaterThanOrEqual(before)
+    expect(header.baseTimestamp).toBe(records[0].timestamp)
+    expect(header.maxTimestamp).toBe(records[0].timestamp)
+    expect(records[1].timestamp).toBe(before - 60_000)
+  })
+
+  it('rejects bad timestamps and unsupported codecs with INVALID_INPUT', () => {
+    expect(() => new RecordBatchBuilder({compression: Compression.Zstd})).toThrow('zstd compression is not supported')
+    const b = new RecordBatchBuilder()
+    expect(() => b.append(null, null, 1.5)).toThrow(expect.objectContaining({code: 'INVALID_INPUT'}))
+    b.append(null, null, -(2 ** 52))
+    expect(() => b.append(null, null, 2 ** 52 + 2)).toThrow(expect.objectContaining({code: 'INVALID_INPUT'}))
+    expect(() => new RecordBatchBuilder().build()).toThrow(expect.objectContaining({code: 'INVALID_INPUT'}))
+  })
+})
