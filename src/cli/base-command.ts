@@ -71,10 +71,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.connected
   }
 
-  public override async finally(err: Error | undefined): Promise<unknown> {
+  protected async closeClient(): Promise<void> {
     const client = this.connected
     this.connected = null
     if (client) await client.close().catch(() => {})
+  }
+
+  public override async finally(err: Error | undefined): Promise<unknown> {
+    await this.closeClient()
     return super.finally(err)
   }
 

@@ -30,6 +30,7 @@ export default class DaemonStop extends BaseCommand<typeof DaemonStop> {
       const client = await this.client({autostart: false})
       pid = client.daemon.pid
       await client.admin.shutdown()
+      await this.closeClient() // a daemon finishing its work should not wait on our idle connection
     } catch (err) {
       if (err instanceof SamsaError && err.code === 'DAEMON_UNAVAILABLE') {
         this.logToStderr(`samsa: no samsa daemon is running for ${paths.dataDir}`)
