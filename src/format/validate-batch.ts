@@ -31,7 +31,7 @@ class Invalid extends Error {}
 /** Checks the batch at buf[pos, …) within end; returns null when valid, else the first problem. */
 export function validateBatch(buf: Buffer, pos: number, end: number, options: ValidateOptions): string | null {
   try {
-    checkBatch(buf, pos, end, options)
+    checkBatch(buf, pos, Math.min(end, buf.length), options)
     return null
   } catch (err) {
     if (err instanceof Invalid || isSamsaError(err)) return err.message
@@ -96,6 +96,7 @@ export interface ScanResult {
  */
 export function scanBatches(buf: Buffer, pos: number, end: number, options: {deep?: boolean; maxDecompressedBytes?: number} = {}): ScanResult {
   const validate: ValidateOptions = {deep: options.deep ?? false, maxDecompressedBytes: options.maxDecompressedBytes ?? 64 * 1024 * 1024}
+  end = Math.min(end, buf.length)
   let batches = 0
   let nextOffset = -1
   let p = pos

@@ -122,3 +122,11 @@ describe('scanBatches', () => {
     expect(scanBatches(back, 0, back.length)).toMatchObject({batches: 1, validEnd: b2.length, problem: "base offset 0 is below the previous batch's next offset 7"})
   })
 })
+
+describe('bounds given by the caller', () => {
+  it('an end beyond the buffer is treated as the buffer end, not a crash', () => {
+    const b = encodeRecordBatch(lines(2))
+    expect(validateBatch(b.subarray(0, 70), 0, 10_000, deep)).toMatch(/runs past end of data \(70 bytes left\)/)
+    expect(scanBatches(b, 0, 10_000).problem).toBeNull()
+  })
+})
