@@ -42,7 +42,7 @@ describe('validateBatch', () => {
     const flipped = Buffer.from(b)
     flipped[b.length - 1] ^= 1
     expect(validateBatch(flipped, 0, b.length, shallow)).toMatch(/^CRC mismatch: stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}$/)
-    expect(validateBatch(edited(b, (x) => x.writeInt32BE(2147483600, 8)), 0, 1234, shallow)).toBe('batch length 2147483600 runs past end of data (1234 bytes left)')
+    expect(validateBatch(Buffer.concat([edited(b, (x) => x.writeInt32BE(2147483600, 8)), Buffer.alloc(2000)]), 0, 1234, shallow)).toBe('batch length 2147483600 runs past end of data (1234 bytes left)')
     expect(validateBatch(b, 0, 40, shallow)).toBe('only 40 bytes left, a batch header needs 61')
     expect(validateBatch(edited(b, (x) => (x[MAGIC_POS] = 1)), 0, b.length, shallow)).toBe('magic 1 is not 2')
     expect(validateBatch(edited(b, (x) => x.writeInt32BE(9, LAST_OFFSET_DELTA_POS)), 0, b.length, producer)).toBe('recordsCount 5 but lastOffsetDelta 9')
