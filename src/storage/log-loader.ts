@@ -1,0 +1,419 @@
+// Opening a partition directory: recovery, written as numbered passes (Kafka's LogLoader), each with its
+// reason. RELIABILITY.md rule 3: recovery never trusts and never destroys silently.
+//
+// Files read: see file-names.ts. Decisions:
+// - Clean shutdown (marker present and its logEndOffset matches the log): trust segments and indexes;
+//   sanity-check the active segment's index and walk only the tail after its last entry.
+// - Unclean: re-validate every batch from the recovery point on (frame, base offset = expected next
+//   offset, CRC-32C, records and LZ4 frames via validateBatch deep) and rebuild those segments' indexes.
+//   Segments wholly below the recovery point are trusted; their indexes load lazily and are rebuilt if
+//   they fail a sanity check. No readable recovery-point checkpoint → validate from the first segment.
+// - First bad batch with nothing valid after it (torn write, zero-filled or garbage tail, a header
+//   claiming 2 GiB): truncate there, delete later segments (which hold no valid batch), report file and
+//   bytes. Bad batch WITH a valid batch after it (in the same file or a later segment): quarantine —
+//   nothing is modified, the log opens offline, reads below the bad batch still work.
+//   Note: a hole left by a power loss in unflushed data, followed by data that did reach the disk, is
+//   also quarantined: the loader cannot tell it from corruption, and dropping valid batches is the
+//   operator's call (truncateTo).
+// - Checkpoints that cannot be read mean "validate from the start", never "delete segments".
+// Owner: called once by PartitionLog.open on the partition's worker thread.
+
+import {join} from 'node:path'
+import {LOG_OVERHEAD, MAGIC_POS, MAGIC_V2, BATCH_LENGTH_POS, BATCH_HEADER_SIZE} from '../format/batch-header.js'
+import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../format/record-batch.js'
+import {validateBatch} from '../format/validate-batch.js'
+import {BatchScanner, isProblem} from './batch-scanner.js'
+import {type CheckpointRead, readOffsetCheckpoint, writeOffsetCheckpoint} from './checkpoint.js'
+import type {FileIo, StorageFile} from './file-io.js'
+import {storageError} from './file-io.js'
+import {
+  CLEAN_SHUTDOWN_MARKER,
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
+  LOG_START_OFFSET_CHECKPOINT,
+  parseSegmentFileName,
+  RECOVERY_POINT_CHECKPOINT,
+  SWAP_SUFFIX,
+  TMP_SUFFIX,
+} from './file-names.js'
+import {LogSegment} from './log-segment.js'
+
+export interface RecoveryReport {
+  /** True when the clean-shutdown marker was present and the log matched it (nothing re-validated). */
+  clean: boolean
+  /** Offset validation started from (= logEndOffset after a clean start). */
+  recoveredFrom: number
+  /** Bytes cut from torn tails (and from later segments with no valid batch). */
+  truncatedBytes: number
+  /** One line per thing recovery did or found, also sent to the `log` callback. */
+  messages: string[]
+  /** Where corruption with valid data after it was found; the log is then offline. */
+  quarantined: null | {file: string; position: number; problem: string}
+}
+
+export interface LoadOptions {
+  dir: string
+  io: FileIo
+  indexIntervalBytes: number
+  now: number
+  log: (line: string) => void
+}
+
+export interface LoadedLog {
+  segments: LogSegment[]
+  logStartOffset: number
+  logEndOffset: number
+  recoveryPoint: number
+  recovery: RecoveryReport
+}
+
+export function loadLog(o: LoadOptions): LoadedLog {
+  const {dir, io} = o
+  const report: RecoveryReport = {clean: false, recoveredFrom: 0, truncatedBytes: 0, messages: [], quarantined: null}
+  const say = (line: string): void => {
+    report.messages.push(line)
+    o.log(line)
+  }
+  const newSegment = (baseOffset: number): LogSegment =>
+    new LogSegment({dir, baseOffset, io, indexIntervalBytes: o.indexIntervalBytes, log: say})
+
+  // Pass 1: the directory exists (a new partition starts empty).
+  io.mkdir(dir)
+
+  // Pass 2: read, then delete, the clean-shutdown marker before looking at anything else, so a crash
+  // during this recovery still counts as unclean next time.
+  const markerPath = join(dir, CLEAN_SHUTDOWN_MARKER)
+  const marker = readOffsetCheckpoint(markerPath, io)
+  if (marker.status !== 'missing') {
+    io.unlink(markerPath)
+    io.fsyncDir(dir)
+  }
+
+  // Pass 3: leftovers of interrupted metadata writes (.tmp) and of deletions (.deleted) go; so do
+  // .cleaned files (a compaction that never reached its swap). A .swap is reported and left alone.
+  const names = io.readdir(dir).sort()
+  for (const name of names) {
+    if (name.endsWith(TMP_SUFFIX) || name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX)) {
+      io.unlink(join(dir, name))
+      say(`removed leftover ${name}`)
+    } else if (name.endsWith(SWAP_SUFFIX)) {
+      say(`left ${name} alone: this version has no cleaner to finish its swap`)
+    }
+  }
+
+  // Pass 4: checkpoints. Unreadable means "recover from the start", never "delete".
+  const recoveryCkpt = readOffsetCheckpoint(join(dir, RECOVERY_POINT_CHECKPOINT), io)
+  const startCkpt = readOffsetCheckpoint(join(dir, LOG_START_OFFSET_CHECKPOINT), io)
+  reportUnreadable(recoveryCkpt, RECOVERY_POINT_CHECKPOINT, 'validating every segment from the start', say)
+  reportUnreadable(startCkpt, LOG_START_OFFSET_CHECKPOINT, 'using the first segment’s base offset', say)
+
+  // Pass 5: segments from the .log names; index files without a .log are orphans and go.
+  const logBases = new Set<number>()
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name)
+    if (parsed?.kind === 'log') logBases.add(parsed.baseOffset)
+  }
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name)
+    if (parsed && parsed.kind !== 'log' && !logBases.has(parsed.baseOffset)) {
+      io.unlink(join(dir, name))
+      say(`removed orphan index ${name}`)
+    }
+  }
+  let segments = [...logBases].sort((a, b) => a - b).map((base) => newSegment(base).statSize())
+  if (segments.length === 0) {
+    const base = startCkpt.status === 'ok' ? startCkpt.offset : 0
+    segments = [newSegment(base).openFile()]
+    segments[0]!.resetIndexes()
+  }
+  const active = segments[segments.length - 1]!
+  active.openFile()
+
+  // Pass 6: find the log end. Clean: trust, walk the tail. Unclean (or the clean walk disagrees):
+  // validate from the recovery point.
+  let logEndOffset = -1
+  if (marker.status === 'ok') {
+    logEndOffset = loadClean(active, say)
+    if (logEndOffset !== marker.offset) {
+      if (logEndOffset >= 0) say(`clean-shutdown marker says logEndOffset ${marker.offset} but the log ends at ${logEndOffset}; recovering`)
+      logEndOffset = -1
+    } else {
+      report.clean = true
+      report.recoveredFrom = logEndOffset
+    }
+  } else if (marker.status === 'unreadable') {
+    say(`${CLEAN_SHUTDOWN_MARKER} unreadable (${marker.reason}): treating the shutdown as unclean`)
+  }
+  let recoveryPoint = recoveryCkpt.status === 'ok' ? recoveryCkpt.offset : segments[0]!.baseOffset
+  let recovered = new Set<LogSegment>()
+  if (!report.clean) {
+    const r = recoverSegments(segments, recoveryPoint, say, report)
+    segments = r.segments
+    logEndOffset = r.logEndOffset
+    recovered = new Set(segments.slice(r.firstRecovered))
+    recoveryPoint = Math.min(recoveryPoint, logEndOffset)
+  } else {
+    recoveryPoint = logEndOffset
+  }
+  const last = segments[segments.length - 1]!
+  const first = last.size > 0 ? last.batchAt(0) : null
+  last.rollingBasedTimestamp = first ? Math.min(first.maxTimestamp, o.now) : null
+
+  // Pass 7: the log start offset; finish deletions a crash interrupted (segments wholly below it).
+  let logStartOffset = Math.max(startCkpt.status === 'ok' ? startCkpt.offset : 0, segments[0]!.baseOffset)
+  if (report.quarantined === null) {
+    if (logStartOffset > logEndOffset) {
+      say(`log start offset ${logStartOffset} is beyond the recovered log end ${logEndOffset}: starting an empty log at ${logStartOffset}`)
+      for (const s of segments) {
+        report.truncatedBytes += s.size
+        s.deleteFiles()
+      }
+      const fresh = newSegment(logStartOffset).openFile()
+      fresh.resetIndexes()
+      segments = [fresh]
+      recovered = new Set(segments)
+      logEndOffset = logStartOffset
+      recoveryPoint = logStartOffset
+    }
+    while (segments.length > 1 && segments[1]!.baseOffset <= logStartOffset) {
+      const gone = segments.shift()!
+      say(`deleted ${gone.logPath}: wholly below log start offset ${logStartOffset} (finishing an interrupted deletion)`)
+      gone.deleteFiles()
+    }
+  }
+
+  // Pass 8: after an unclean start, make what was validated durable (indexes written, logs fdatasynced)
+  // and move the recovery point to the log end, so the next crash re-validates only new data.
+  if (!report.clean && report.quarantined === null) {
+    for (const s of segments.filter((x) => recovered.has(x))) {
+      if (s === segments[segments.length - 1]) s.flush()
+      else s.onBecomeInactive()
+    }
+    io.fsyncDir(dir)
+    recoveryPoint = logEndOffset
+    writeOffsetCheckpoint(join(dir, RECOVERY_POINT_CHECKPOINT), recoveryPoint, io)
+  }
+  return {segments, logStartOffset, logEndOffset, recoveryPoint, recovery: report}
+}
+
+function reportUnreadable(c: CheckpointRead, name: string, action: string, say: (line: string) => void): void {
+  if (c.status === 'unreadable') say(`${name} unreadable (${c.reason}): ${action}`)
+}
+
+/** The clean path: the active segment's index, then its tail. Returns the log end, or -1 on a problem. */
+function loadClean(active: LogSegment, say: (line: string) => void): number {
+  const problem = active.readIndexes()
+  let walk
+  if (problem !== null) {
+    say(`${problem}; rebuilding it from the log`)
+    active.resetIndexes()
+    walk = active.rebuildIndexes(0, false, active.baseOffset)
+  } else {
+    const last = active.offsetIndex.lastEntry()
+    walk = active.rebuildIndexes(last?.position ?? 0, last !== null, last === null ? active.baseOffset : -1)
+  }
+  if (walk.problem !== null) {
+    say(`${active.logPath}: ${walk.problem} at byte ${walk.position} despite a clean shutdown; recovering`)
+    return -1
+  }
+  return walk.nextOffset >= 0 ? walk.nextOffset : active.baseOffset
+}
+
+interface Stop {
+  segment: number
+  position: number
+  problem: string
+  /** The problem is about the batch at `position` itself (else: about where a segment starts). */
+  badBatch: boolean
+}
+
+/** Validates from the recovery point to the end; truncates a torn tail or quarantines. */
+function recoverSegments(
+  segments: LogSegment[],
+  recoveryPoint: number,
+  say: (line: string) => void,
+  report: RecoveryReport,
+): {segments: LogSegment[]; logEndOffset: number; firstRecovered: number} {
+  // the segment holding the recovery point: the last one based at or below it
+  let k = 0
+  for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= recoveryPoint) k = i
+  const seg = segments[k]!
+  let expected = Math.max(recoveryPoint, seg.baseOffset)
+  report.recoveredFrom = expected
+  say(`unclean shutdown: validating batches from offset ${expected} (${seg.logPath})`)
+
+  // Batches below the recovery point in this segment are trusted: keep the sane part of its index
+  // and walk headers from the last entry below the recovery point up to the recovery point.
+  let position = 0
+  const indexProblem = seg.readIndexes()
+  if (indexProblem !== null) say(`${indexProblem}; rebuilding it`)
+  if (indexProblem === null && expected > seg.baseOffset) {
+    seg.offsetIndex.truncateTo(expected)
+    seg.timeIndex.truncateTo(expected)
+    const lastEntry = seg.offsetIndex.lastEntry()
+    seg.maxTimestampSoFar = seg.timeIndex.lastEntry()?.timestamp ?? -1
+    seg.offsetOfMaxTimestampSoFar = seg.timeIndex.lastEntry()?.offset ?? -1
+    const found = walkTo(seg, lastEntry?.position ?? 0, lastEntry !== null, expected)
+    if (found >= 0) {
+      position = found
+    } else {
+      say(`recovery point ${expected} is not a batch boundary in ${seg.logPath}: validating the whole segment`)
+      expected = seg.baseOffset
+      report.recoveredFrom = expected
+      seg.resetIndexes()
+    }
+  } else {
+    seg.resetIndexes()
+    expected = seg.baseOffset
+    report.recoveredFrom = Math.min(report.recoveredFrom, expected)
+  }
+
+  // Deep validation from (k, position) to the very end.
+  let stop: Stop | null = null
+  for (let i = k; i < segments.length && stop === null; i++) {
+    const s = segments[i]!
+    if (i > k) {
+      s.resetIndexes()
+      if (s.baseOffset !== expected) {
+        stop = {segment: i, position: 0, problem: `segment base offset ${s.baseOffset}, expected ${expected}`, badBatch: false}
+        break
+      }
+      position = 0
+    }
+    const scanner = new BatchScanner(s.logFile(), position, s.size)
+    for (;;) {
+      const b = scanner.peek()
+      if (b === null) break
+      if (isProblem(b)) {
+        stop = {segment: i, position: b.position, problem: b.problem, badBatch: true}
+        break
+      }
+      const body = scanner.body()
+      const problem = validateBatch(body.buf, body.at, body.at + b.size, {
+        deep: true,
+        maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
+        expectedBaseOffset: expected,
+      })
+      if (problem !== null) {
+        stop = {segment: i, position: b.position, problem, badBatch: true}
+        break
+      }
+      s.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp)
+      expected = b.lastOffset + 1
+      scanner.advance()
+    }
+  }
+  if (stop === null) return {segments, logEndOffset: expected, firstRecovered: k}
+
+  const bad = segments[stop.segment]!
+  const validAfter = findValidBatch(bad.logFile(), stop.badBatch ? stop.position + 1 : stop.position, bad.size) ??
+    laterValidSegment(segments, stop.segment)
+  if (validAfter !== null) {
+    report.quarantined = {file: bad.logPath, position: stop.position, problem: stop.problem}
+    say(
+      `${bad.logPath}: ${stop.problem} at byte ${stop.position}, with a valid batch after it (${validAfter}): ` +
+        'partition quarantined (offline), nothing truncated',
+    )
+    return {segments, logEndOffset: expected, firstRecovered: k}
+  }
+  // A torn tail. A bad batch: cut its segment there. A segment based at the wrong offset (and holding
+  // nothing valid): it goes whole. Either way every later segment holds no valid batch and goes too.
+  let keep = stop.segment + 1
+  if (stop.badBatch) {
+    const cut = bad.size - stop.position
+    truncateFile(bad, stop.position)
+    report.truncatedBytes += cut
+    say(`${bad.logPath}: ${stop.problem} at byte ${stop.position}; torn tail: truncated ${cut} bytes`)
+  } else {
+    say(`${bad.logPath}: ${stop.problem}`)
+    keep = stop.segment
+  }
+  for (let i = segments.length - 1; i >= keep; i--) {
+    const s = segments[i]!
+    report.truncatedBytes += s.size
+    say(`${s.logPath}: no valid batch after the torn tail; deleted (${s.size} bytes)`)
+    s.deleteFiles()
+  }
+  const kept = segments.slice(0, keep)
+  kept[kept.length - 1]!.openFile()
+  return {segments: kept, logEndOffset: expected, firstRecovered: k}
+}
+
+/** Walks headers from `from` to the batch starting at `target`; its position, or -1 if not found. */
+function walkTo(seg: LogSegment, from: number, resume: boolean, target: number): number {
+  const scanner = new BatchScanner(seg.logFile(), from, seg.size)
+  let first = resume
+  for (;;) {
+    const b = scanner.peek()
+    if (b === null) return -1
+    if (isProblem(b)) return -1
+    if (b.baseOffset === target) return b.position
+    if (b.baseOffset > target) return -1
+    seg.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp, first)
+    first = false
+    scanner.advance()
+  }
+}
+
+function truncateFile(seg: LogSegment, size: number): void {
+  const file = seg.logFile()
+  try {
+    file.truncate(size)
+    file.datasync()
+  } catch (err) {
+    throw storageError(seg.logPath, `truncating the torn tail to ${size} bytes failed`, err)
+  }
+  seg.size = size
+}
+
+/** A later segment whose first batch is intact (frame and CRC), described, or null. */
+function laterValidSegment(segments: LogSegment[], after: number): string | null {
+  for (let i = after + 1; i < segments.length; i++) {
+    const s = segments[i]!
+    if (s.size === 0) continue
+    const found = findValidBatch(s.logFile(), 0, s.size, true)
+    if (found !== null) return `${s.logPath} ${found}`
+  }
+  return null
+}
+
+const RESYNC_CHUNK = 1024 * 1024
+
+/**
+ * Looks for any intact batch (sane frame, magic 2, CRC-32C valid) starting in [from, end) of a file:
+ * how recovery tells a torn tail (nothing valid after) from corruption in the middle. Candidates are
+ * found with indexOf on the magic byte; a claimed length is checked against the file before reading.
+ * `onlyAtStart`: check position `from` only.
+ */
+export function findValidBatch(file: StorageFile, from: number, end: number, onlyAtStart = false): string | null {
+  const chunk = Buffer.allocUnsafe(Math.min(RESYNC_CHUNK, Math.max(end - from, 0) + BATCH_HEADER_SIZE))
+  let chunkStart = from
+  while (chunkStart < end) {
+    const n = file.read(chunk, 0, Math.min(chunk.length, end - chunkStart), chunkStart)
+    if (n < BATCH_HEADER_SIZE) return null
+    const lastCandidate = n - BATCH_HEADER_SIZE // candidate i needs its header inside this chunk
+    let i = MAGIC_POS
+    for (;;) {
+      const at = chunk.indexOf(MAGIC_V2, i)
+      if (at < 0 || at - MAGIC_POS > lastCandidate) break
+      const p = at - MAGIC_POS
+      i = at + 1
+      if (onlyAtStart && p > 0) return null
+      const size = chunk.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+      if (size < BATCH_HEADER_SIZE || chunkStart + p + size > end) continue
+      const bytes = p + size <= n ? chunk.subarray(p, p + size) : readExact(file, chunkStart + p, size)
+      if (validateBatch(bytes, 0, size, {deep: false, maxDecompressedBytes: 0}) === null) {
+        return `an intact batch at byte ${chunkStart + p}`
+      }
+    }
+    if (onlyAtStart || chunkStart + n >= end) return null
+    chunkStart += lastCandidate + 1
+  }
+  return null
+}
+
+function readExact(file: StorageFile, position: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size)
+  const n = file.read(buf, 0, size, position)
+  return n === size ? buf : buf.subarray(0, n)
+}

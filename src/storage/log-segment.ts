@@ -1,0 +1,414 @@
+// One segment: a `.log` file of RecordBatch v2 batches plus its `.index` and `.timeindex` (Kafka's
+// LogSegment). File names and layouts: file-names.ts, offset-index.ts, time-index.ts.
+//
+// .log layout: batches back to back from byte 0, exactly as received, baseOffset rewritten; the first
+// batch's baseOffset is the segment's baseOffset (its name); offsets are contiguous within our own logs.
+// Invariants: `size` is the end of the last whole batch, the only place the next append goes;
+// maxTimestampSoFar / offsetOfMaxTimestampSoFar / bytesSinceLastIndexEntry describe batches [0, size)
+// (they drive the sparse index exactly as Kafka's LogSegment.append does, so a rebuilt index equals the
+// one written while appending). Indexes of closed segments are loaded lazily and rebuilt from the log
+// when they fail a sanity check; the active segment's indexes are set up by the loader or by create().
+// Owner: the partition's worker thread, through PartitionLog; no threads or timers here.
+
+import {SamsaError} from '../errors.js'
+import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LOG_OVERHEAD} from '../format/batch-header.js'
+import {decodeRecordBatch} from '../format/record-batch.js'
+import {BatchScanner, isProblem, type ScannedBatch} from './batch-scanner.js'
+import {datasyncOrThrow, type FileIo, type StorageFile, storageError, writeFully} from './file-io.js'
+import {logFileName, offsetIndexFileName, timeIndexFileName} from './file-names.js'
+import {OffsetIndex} from './offset-index.js'
+import {TimeIndex} from './time-index.js'
+
+export interface SegmentOptions {
+  dir: string
+  baseOffset: number
+  io: FileIo
+  indexIntervalBytes: number
+  /** Diagnostics (index rebuilt, …). */
+  log: (line: string) => void
+}
+
+/** One read window per thread for offset lookups (storage is single-threaded per worker). */
+const LOOKUP_WINDOW = Buffer.allocUnsafe(16 * 1024)
+
+export class LogSegment {
+  readonly baseOffset: number
+  readonly logPath: string
+  readonly io: FileIo
+  size = 0
+  indexIntervalBytes: number
+  maxTimestampSoFar = -1
+  offsetOfMaxTimestampSoFar = -1
+  bytesSinceLastIndexEntry = 0
+  /** When segment.ms counts from: first append in this process, or the first batch's timestamp (≤ now). */
+  rollingBasedTimestamp: number | null = null
+  private file: StorageFile | null = null
+  private offsetIdx: OffsetIndex | null = null
+  private timeIdx: TimeIndex | null = null
+  private readonly log: (line: string) => void
+
+  constructor(options: SegmentOptions) {
+    this.baseOffset = options.baseOffset
+    this.io = options.io
+    this.logPath = logFileName(options.dir, options.baseOffset)
+    this.indexIntervalBytes = options.indexIntervalBytes
+    this.log = options.log
+    this.offsetIdxPath = offsetIndexFileName(options.dir, options.baseOffset)
+    this.timeIdxPath = timeIndexFileName(options.dir, options.baseOffset)
+  }
+
+  readonly offsetIdxPath: string
+  readonly timeIdxPath: string
+
+  /** Opens the .log (created if missing) and takes its current size. */
+  openFile(): this {
+    this.size = this.logFile().size()
+    return this
+  }
+
+  /** Takes the .log's size without opening it (closed segments open lazily, on first read). */
+  statSize(): this {
+    this.size = this.io.stat(this.logPath)?.size ?? 0
+    return this
+  }
+
+  logFile(): StorageFile {
+    if (this.file === null) {
+      try {
+        this.file = this.io.open(this.logPath, 'write')
+      } catch (err) {
+        throw storageError(this.logPath, 'open failed', err)
+      }
+    }
+    return this.file
+  }
+
+  // ---- indexes ---------------------------------------------------------------------------------
+
+  get offsetIndex(): OffsetIndex {
+    if (this.offsetIdx === null) this.loadIndexes()
+    return this.offsetIdx!
+  }
+
+  get timeIndex(): TimeIndex {
+    if (this.timeIdx === null) this.loadIndexes()
+    return this.timeIdx!
+  }
+
+  get indexesLoaded(): boolean {
+    return this.offsetIdx !== null
+  }
+
+  /** Fresh, empty indexes (a new segment, or before a full rebuild by the loader). */
+  resetIndexes(): void {
+    this.offsetIdx ??= new OffsetIndex(this.offsetIdxPath, this.baseOffset, this.io)
+    this.timeIdx ??= new TimeIndex(this.timeIdxPath, this.baseOffset, this.io)
+    this.offsetIdx.reset()
+    this.timeIdx.reset()
+    this.maxTimestampSoFar = -1
+    this.offsetOfMaxTimestampSoFar = -1
+    this.bytesSinceLastIndexEntry = 0
+  }
+
+  /**
+   * Reads both index files and sanity-checks them against the log: entries in order, inside the file,
+   * the last offset entry on a batch holding its offset; a non-empty closed segment has ≥ 1 time entry.
+   * Returns the problem (indexes then left empty for the caller to rebuild) or null.
+   */
+  readIndexes(closed = false): string | null {
+    const oi = new OffsetIndex(this.offsetIdxPath, this.baseOffset, this.io)
+    const ti = new TimeIndex(this.timeIdxPath, this.baseOffset, this.io)
+    this.offsetIdx = oi
+    this.timeIdx = ti
+    let problem = this.checkIndexFiles(oi, ti)
+    if (problem === null && closed && this.size > 0 && ti.entries === 0) problem = `${this.timeIdxPath}: no entries for a closed segment`
+    if (problem !== null) {
+      oi.reset()
+      ti.reset()
+      return problem
+    }
+    const lastTime = ti.lastEntry()
+    if (lastTime) {
+      this.maxTimestampSoFar = lastTime.timestamp
+      this.offsetOfMaxTimestampSoFar = lastTime.offset
+    }
+    return null
+  }
+
+  private checkIndexFiles(oi: OffsetIndex, ti: TimeIndex): string | null {
+    const obytes = this.io.readFile(this.offsetIdxPath)
+    const tbytes = this.io.readFile(this.timeIdxPath)
+    if (this.size === 0) return null // nothing to index: whatever the files hold is rewritten
+    if (obytes === null) return `${this.offsetIdxPath}: missing`
+    if (tbytes === null) return `${this.timeIdxPath}: missing`
+    const op = oi.loadFrom(obytes)
+    if (op !== null) return `${this.offsetIdxPath}: ${op}`
+    const tp = ti.loadFrom(tbytes)
+    if (tp !== null) return `${this.timeIdxPath}: ${tp}`
+    const last = oi.lastEntry()
+    if (last !== null) {
+      if (last.position >= this.size) return `${this.offsetIdxPath}: last entry points to byte ${last.position}, beyond the log's ${this.size} bytes`
+      const b = this.batchAt(last.position)
+      if (b === null || b.baseOffset > last.offset || b.lastOffset < last.offset) {
+        return `${this.offsetIdxPath}: last entry (offset ${last.offset}, byte ${last.position}) is not on a batch holding that offset`
+      }
+    }
+    const lastTime = ti.lastEntry()
+    if (lastTime !== null && lastTime.offset < this.baseOffset) return `${this.timeIdxPath}: offset before the segment`
+    return null
+  }
+
+  /** Lazy load for a closed segment: read and check, else rebuild from the log and rewrite the files. */
+  private loadIndexes(): void {
+    const problem = this.readIndexes(true)
+    if (problem === null) return
+    this.log(`${problem}; rebuilding the segment's indexes from the log`)
+    const walked = this.rebuildIndexes(0)
+    if (walked.problem !== null) this.log(`${this.logPath}: ${walked.problem} at byte ${walked.position} while rebuilding its index`)
+    // a closed segment: its final time entry (what retention.ms compares with), as roll would have written
+    if (this.maxTimestampSoFar >= 0) this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar)
+    this.writeIndexesQuietly()
+  }
+
+  /**
+   * Re-derives index entries from batches at [from, size) (headers only); entries before `from` stay.
+   * Stops at the first frame problem or offset discontinuity (a batch not starting at the previous
+   * batch's last offset + 1; `expected` = -1 accepts any first batch). nextOffset: after the last batch
+   * walked, or -1 when none was.
+   */
+  rebuildIndexes(from: number, resumeAtIndexedBatch = false, expected = -1): {position: number; problem: string | null; nextOffset: number} {
+    if (this.offsetIdx === null) this.resetIndexes()
+    const scanner = new BatchScanner(this.logFile(), from, this.size)
+    let first = resumeAtIndexedBatch
+    let nextOffset = -1
+    for (;;) {
+      const b = scanner.peek()
+      if (b === null) return {position: scanner.position, problem: null, nextOffset}
+      if (isProblem(b)) return {...b, nextOffset}
+      const want = nextOffset >= 0 ? nextOffset : expected
+      if (want >= 0 && b.baseOffset !== want) return {position: b.position, problem: `base offset ${b.baseOffset}, expected ${want}`, nextOffset}
+      this.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp, first)
+      nextOffset = b.lastOffset + 1
+      first = false
+      scanner.advance()
+    }
+  }
+
+  /**
+   * Index bookkeeping for a batch at `position` (Kafka's LogSegment.append): raise the max timestamp,
+   * and every index.interval.bytes add an offset entry (the batch's last offset → its position) and a
+   * time entry (max timestamp so far → its offset). `alreadyIndexed`: the batch's entry exists (resuming).
+   */
+  indexBatch(position: number, size: number, lastOffset: number, maxTimestamp: number, alreadyIndexed = false): void {
+    if (maxTimestamp > this.maxTimestampSoFar) {
+      this.maxTimestampSoFar = maxTimestamp
+      this.offsetOfMaxTimestampSoFar = lastOffset
+    }
+    if (alreadyIndexed) {
+      this.bytesSinceLastIndexEntry = 0
+    } else if (this.bytesSinceLastIndexEntry >= this.indexIntervalBytes) {
+      this.offsetIdx!.append(lastOffset, position)
+      this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar)
+      this.bytesSinceLastIndexEntry = 0
+    }
+    this.bytesSinceLastIndexEntry += size
+  }
+
+  /** Largest record timestamp in the segment (-1 when none; retention then uses lastModified). */
+  get largestTimestamp(): number {
+    if (this.offsetIdx === null) this.loadIndexes()
+    return this.maxTimestampSoFar
+  }
+
+  get lastModified(): number {
+    return this.io.stat(this.logPath)?.mtimeMs ?? 0
+  }
+
+  // ---- append ----------------------------------------------------------------------------------
+
+  /** Writes buf[start, start+length) at the end; on failure cuts the file back and throws STORAGE_ERROR. */
+  write(buf: Buffer, start: number, length: number): void {
+    const file = this.logFile()
+    try {
+      writeFully(file, buf, start, length, this.size)
+    } catch (err) {
+      this.cutBackAfterFailure()
+      throw err
+    }
+  }
+
+  /** Best-effort: truncate the file to `size`, the end of the last good batch. */
+  cutBackAfterFailure(): void {
+    try {
+      this.logFile().truncate(this.size)
+    } catch (err) {
+      this.log(`${this.logPath}: could not truncate back to ${this.size} bytes after a failed write (${String(err)}); recovery will`)
+    }
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  /** The batch whose header starts at `position` (headers only), or null if there is none. */
+  batchAt(position: number): ScannedBatch | null {
+    const scanner = new BatchScanner(this.logFile(), position, this.size, LOOKUP_WINDOW)
+    const b = scanner.peek()
+    return b === null || isProblem(b) ? null : {...b}
+  }
+
+  /** The first batch with lastOffset ≥ target, or null when every batch here ends below it. */
+  translateOffset(target: number): ScannedBatch | null {
+    const start = target <= this.baseOffset ? 0 : this.offsetIndex.lookup(target).position
+    const scanner = new BatchScanner(this.logFile(), start, this.size, LOOKUP_WINDOW)
+    for (;;) {
+      const b = scanner.peek()
+      if (b === null) return null
+      if (isProblem(b)) throw corruptLog(this.logPath, b.position, b.problem)
+      if (b.lastOffset >= target) return {...b}
+      scanner.advance()
+    }
+  }
+
+  /**
+   * Whole batches from `position` (a batch boundary whose batch is `firstSize` bytes): the first always,
+   * then as many more as fit in maxBytes. The Buffer owns its memory (never pooled), so a worker may
+   * transfer its ArrayBuffer.
+   */
+  readBatches(position: number, firstSize: number, maxBytes: number): Buffer {
+    const avail = this.size - position
+    const want = Math.min(avail, Math.max(maxBytes, firstSize))
+    const buf = Buffer.allocUnsafeSlow(want)
+    const n = this.logFile().read(buf, 0, want, position)
+    let end = 0
+    while (end + LOG_OVERHEAD <= n) {
+      const size = buf.readInt32BE(end + BATCH_LENGTH_POS) + LOG_OVERHEAD
+      if (size < BATCH_HEADER_SIZE) throw corruptLog(this.logPath, position + end, `batch length ${size - LOG_OVERHEAD} is below the minimum`)
+      if (end + size > n) break
+      end += size
+    }
+    if (end === 0) throw corruptLog(this.logPath, position, `read ${n} bytes, not one whole batch`)
+    return end === buf.length ? buf : buf.subarray(0, end)
+  }
+
+  /**
+   * The first record with timestamp ≥ t in this segment (Kafka's ListOffsets): time index → offset
+   * index → forward scan for the first batch with maxTimestamp ≥ t → first such record in it.
+   */
+  findOffsetByTimestamp(t: number, startingOffset: number): {offset: number; timestamp: number} | null {
+    const fromOffset = Math.max(this.timeIndex.lookup(t).offset, startingOffset)
+    const start = fromOffset <= this.baseOffset ? 0 : this.offsetIndex.lookup(fromOffset).position
+    const scanner = new BatchScanner(this.logFile(), start, this.size, LOOKUP_WINDOW)
+    for (;;) {
+      const b = scanner.peek()
+      if (b === null) return null
+      if (isProblem(b)) throw corruptLog(this.logPath, b.position, b.problem)
+      if (b.maxTimestamp >= t && b.lastOffset >= startingOffset) {
+        const body = scanner.body()
+        return firstRecordAtOrAfter(body.buf.subarray(body.at, body.at + b.size), t, startingOffset) ?? {offset: b.baseOffset, timestamp: b.maxTimestamp}
+      }
+      scanner.advance()
+    }
+  }
+
+  // ---- truncation, flush, close ----------------------------------------------------------------
+
+  /**
+   * Removes the batch holding `offset` and everything after it (a batch is never split, as in Kafka).
+   * Returns the bytes removed and the segment's next offset afterwards.
+   */
+  truncateTo(offset: number): {removed: number; nextOffset: number} {
+    const b = offset <= this.baseOffset ? this.batchAt(0) : this.translateOffset(offset)
+    if (b === null) return {removed: 0, nextOffset: -1}
+    const removed = this.size - b.position
+    const file = this.logFile()
+    try {
+      file.truncate(b.position)
+    } catch (err) {
+      throw storageError(this.logPath, `truncate to ${b.position} bytes failed`, err)
+    }
+    // make the cut durable, or a power loss could resurrect batches whose offsets get reused
+    datasyncOrThrow(file)
+    this.size = b.position
+    this.offsetIndex.truncateToPosition(b.position)
+    this.timeIndex.truncateTo(b.baseOffset)
+    this.resumeIndexState()
+    return {removed, nextOffset: b.baseOffset}
+  }
+
+  /** Recomputes max timestamp and bytes since the last entry from the last offset-index entry on. */
+  resumeIndexState(): void {
+    const lastTime = this.timeIndex.lastEntry()
+    this.maxTimestampSoFar = lastTime?.timestamp ?? -1
+    this.offsetOfMaxTimestampSoFar = lastTime?.offset ?? -1
+    this.bytesSinceLastIndexEntry = 0
+    const last = this.offsetIndex.lastEntry()
+    this.rebuildIndexes(last?.position ?? 0, last !== null)
+    if (this.size === 0) this.rollingBasedTimestamp = null
+  }
+
+  /** Writes pending index entries and fdatasyncs the .log (not the indexes: they are rebuilt). */
+  flush(): void {
+    this.offsetIdx?.writePending()
+    this.timeIdx?.writePending()
+    if (this.file !== null) datasyncOrThrow(this.file)
+  }
+
+  /** On roll and close: the final time entry, then everything written and fdatasynced. */
+  onBecomeInactive(): void {
+    if (this.maxTimestampSoFar >= 0 && this.timeIdx !== null) {
+      this.timeIdx.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar)
+    }
+    this.offsetIdx?.sync()
+    this.timeIdx?.sync()
+    if (this.file !== null) datasyncOrThrow(this.file)
+  }
+
+  /** Writes pending index entries, quietly (indexes are a cache: a failed write costs a rebuild). */
+  writeIndexesQuietly(): void {
+    try {
+      this.offsetIdx?.writePending()
+      this.timeIdx?.writePending()
+    } catch (err) {
+      this.log(`could not write the indexes of ${this.logPath}: ${String(err)}`)
+    }
+  }
+
+  /** Closes every file handle; nothing is written. */
+  close(): void {
+    this.offsetIdx?.close()
+    this.timeIdx?.close()
+    if (this.file !== null) {
+      const f = this.file
+      this.file = null
+      try {
+        f.close()
+      } catch {
+        // closing a file we are done with cannot lose anything that fsync has not already reported
+      }
+    }
+  }
+
+  /** Closes and removes the .log, .index and .timeindex files. */
+  deleteFiles(): void {
+    this.close()
+    this.io.unlink(this.logPath)
+    this.io.unlink(this.offsetIdxPath)
+    this.io.unlink(this.timeIdxPath)
+  }
+}
+
+export function corruptLog(file: string, position: number, problem: string): SamsaError {
+  return new SamsaError('CORRUPT_LOG', `${file}: ${problem} at byte ${position}`)
+}
+
+/** First record with timestamp ≥ t (and offset ≥ minOffset) in one batch, or null if it cannot decode. */
+function firstRecordAtOrAfter(batch: Buffer, t: number, minOffset: number): {offset: number; timestamp: number} | null {
+  try {
+    const {records} = decodeRecordBatch(batch, {verifyCrc: false})
+    for (const r of records) {
+      if (r.timestamp >= t && r.offset >= minOffset) return {offset: r.offset, timestamp: r.timestamp}
+    }
+  } catch {
+    // an undecodable batch still answers with its base offset (Kafka's acceptable approximation)
+  }
+  return null
+}

@@ -1,0 +1,546 @@
+// One partition's log (Kafka's UnifiedLog/LocalLog for a single replica): the API the daemon's partition
+// worker calls. Directory layout and file formats: file-names.ts; recovery: log-loader.ts.
+//
+// State: segments sorted by baseOffset (≥ 1; the last is the active segment, the only one appended
+// to); logStartOffset ≤ recoveryPoint-or-later ≤ logEndOffset; highWatermark = logEndOffset (one replica).
+// Invariants:
+// - append assigns offsets [logEndOffset, logEndOffset + lastOffsetDelta] by rewriting baseOffset
+//   (outside the CRC); one write syscall per call; a failed write consumes no offset and leaves the
+//   file cut back to the last good batch; the partition then goes offline until reopened.
+// - every batch below recoveryPoint has been fdatasynced; recovery-point.checkpoint holds a value ≤ it
+//   (rewritten at most every checkpointIntervalMs by flush, always by roll/close/truncateTo).
+// - log-start-offset.checkpoint is written (durably) before any segment below it is deleted.
+// - offline (I/O failure) or quarantined (corruption found on open): appends, flush, roll, retention,
+//   deleteRecordsBefore throw PARTITION_OFFLINE; reads below logEndOffset still work; close() writes
+//   nothing (no marker), so the next open recovers. truncateTo may clear a quarantine (operator's call).
+// Owner: exactly one partition worker thread; no threads, sockets or timers here (the worker's timers
+// call flush/roll/applyRetention).
+
+import {SamsaError} from '../errors.js'
+import {
+  BATCH_HEADER_SIZE,
+  BATCH_LENGTH_POS,
+  LAST_OFFSET_DELTA_POS,
+  LOG_OVERHEAD,
+  MAGIC_POS,
+  MAGIC_V2,
+  MAX_TIMESTAMP_POS,
+  readInt64,
+  setLogAppendTime,
+  writeBaseOffset,
+} from '../format/batch-header.js'
+import {join} from 'node:path'
+import {writeOffsetCheckpoint} from './checkpoint.js'
+import {describeIoError, type FileIo, nodeFileIo, storageError} from './file-io.js'
+import {CLEAN_SHUTDOWN_MARKER, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT} from './file-names.js'
+import type {LogConfig} from './log-config.js'
+import {loadLog, type RecoveryReport} from './log-loader.js'
+import {LogSegment} from './log-segment.js'
+import {selectRetention} from './log-retention.js'
+
+export type {RecoveryReport} from './log-loader.js'
+
+export interface PartitionLogOptions {
+  dir: string
+  config: LogConfig
+  io?: FileIo
+  now?: () => number
+  log?: (line: string) => void
+  /** flush() rewrites recovery-point.checkpoint at most this often (ms). Default 1000; 0 = every flush. */
+  checkpointIntervalMs?: number
+}
+
+export interface AppendResult {
+  baseOffset: number
+  lastOffset: number
+  /** The broker time stamped on the batch for LogAppendTime topics, else -1. */
+  logAppendTime: number
+  logStartOffset: number
+}
+
+export interface ReadResult {
+  /** Whole batches, the first holding the requested offset; empty at the log end. */
+  bytes: Buffer
+  highWatermark: number
+  logStartOffset: number
+}
+
+export interface SegmentInfo {
+  baseOffset: number
+  sizeInBytes: number
+  lastModified: number
+}
+
+/** Kafka rolls before offset - baseOffset overflows a signed 32-bit relative offset. */
+const MAX_RELATIVE_OFFSET = 0x7fffffff
+const EMPTY = Buffer.alloc(0)
+
+export class PartitionLog {
+  readonly dir: string
+  readonly recovery: RecoveryReport
+  private config: LogConfig
+  private readonly io: FileIo
+  private readonly now: () => number
+  private readonly log: (line: string) => void
+  private readonly checkpointIntervalMs: number
+  private segs: LogSegment[]
+  private leo: number
+  private lso: number
+  private rp: number
+  private lastCheckpointAt = 0
+  private checkpointedRecoveryPoint: number
+  private failure: string | null = null
+  private closed = false
+
+  private constructor(options: PartitionLogOptions) {
+    this.dir = options.dir
+    this.config = options.config
+    this.io = options.io ?? nodeFileIo
+    this.now = options.now ?? Date.now
+    this.log = options.log ?? (() => {})
+    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000
+    const loaded = loadLog({
+      dir: this.dir,
+      io: this.io,
+      indexIntervalBytes: this.config['index.interval.bytes'],
+      now: this.now(),
+      log: this.log,
+    })
+    this.segs = loaded.segments
+    this.leo = loaded.logEndOffset
+    this.lso = loaded.logStartOffset
+    this.rp = loaded.recoveryPoint
+    this.checkpointedRecoveryPoint = loaded.recoveryPoint
+    this.lastCheckpointAt = this.now()
+    this.recovery = loaded.recovery
+  }
+
+  /** Opens (running recovery) or creates the partition directory's log. */
+  static open(options: PartitionLogOptions): PartitionLog {
+    return new PartitionLog(options)
+  }
+
+  get logStartOffset(): number {
+    return this.lso
+  }
+
+  get logEndOffset(): number {
+    return this.leo
+  }
+
+  /** One replica: everything appended is committed. */
+  get highWatermark(): number {
+    return this.leo
+  }
+
+  get recoveryPoint(): number {
+    return this.rp
+  }
+
+  get sizeInBytes(): number {
+    let n = 0
+    for (const s of this.segs) n += s.size
+    return n
+  }
+
+  get segmentCount(): number {
+    return this.segs.length
+  }
+
+  get online(): boolean {
+    return this.failure === null && this.recovery.quarantined === null && !this.closed
+  }
+
+  /** Why the log refuses writes (closed, quarantined, failed I/O), or null when online. */
+  get offlineReason(): string | null {
+    return this.whyOffline()
+  }
+
+  segments(): SegmentInfo[] {
+    return this.segs.map((s) => ({baseOffset: s.baseOffset, sizeInBytes: s.size, lastModified: s.lastModified}))
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = config
+    for (const s of this.segs) s.indexIntervalBytes = config['index.interval.bytes']
+  }
+
+  // ---- append ----------------------------------------------------------------------------------
+
+  /**
+   * Appends one RecordBatch v2 the caller has validated. The buffer is modified in place (baseOffset,
+   * and for LogAppendTime the timestamp and CRC) and may be reused by the caller afterwards.
+   */
+  append(batch: Buffer): AppendResult {
+    return this.appendBatches(batch)
+  }
+
+  /** Appends several concatenated batches with one write syscall (all land in the same segment). */
+  appendBatches(buf: Buffer): AppendResult {
+    this.ensureWritable()
+    const count = countBatches(buf)
+    const now = this.now()
+    let seg = this.active
+    const records = sumOffsetDeltas(buf) // Σ (lastOffsetDelta + 1)
+    if (this.shouldRoll(seg, buf.length, records, now)) seg = this.rollAt()
+    const baseOffset = this.leo
+    const logAppendTime = this.config['message.timestamp.type'] === 'LogAppendTime' ? now : -1
+    let next = baseOffset
+    for (let p = 0, i = 0; i < count; i++) {
+      const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+      writeBaseOffset(buf, p, next)
+      if (logAppendTime >= 0) setLogAppendTime(buf, p, size, now)
+      next += buf.readInt32BE(p + LAST_OFFSET_DELTA_POS) + 1
+      p += size
+    }
+    const position = seg.size
+    try {
+      seg.write(buf, 0, buf.length)
+    } catch (err) {
+      throw this.goOffline(err)
+    }
+    seg.rollingBasedTimestamp ??= now
+    seg.size += buf.length
+    for (let p = 0, i = 0; i < count; i++) {
+      const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+      const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
+      seg.indexBatch(position + p, size, lastOffset, logAppendTime >= 0 ? now : readInt64(buf, p + MAX_TIMESTAMP_POS))
+      p += size
+    }
+    this.leo = next
+    if (this.leo - this.rp >= this.config['flush.messages']) {
+      try {
+        this.flushActive()
+      } catch (err) {
+        // the batch is not durable and will not be acknowledged: take it back out (no offset consumed)
+        seg.size = position
+        seg.cutBackAfterFailure()
+        this.leo = baseOffset
+        throw err
+      }
+    }
+    return {baseOffset, lastOffset: next - 1, logAppendTime, logStartOffset: this.lso}
+  }
+
+  private shouldRoll(seg: LogSegment, size: number, records: number, now: number): boolean {
+    if (seg.size === 0) return false
+    if (seg.size + size > this.config['segment.bytes']) return true
+    if (seg.rollingBasedTimestamp !== null && now - seg.rollingBasedTimestamp >= this.config['segment.ms']) return true
+    return this.leo + records - 1 - seg.baseOffset > MAX_RELATIVE_OFFSET
+  }
+
+  // ---- read ------------------------------------------------------------------------------------
+
+  /**
+   * Whole batches from the one holding `offset`: the first always whole, even beyond maxBytes (KIP-74);
+   * then more while they fit in maxBytes, from one segment. offset = logEndOffset → empty.
+   */
+  read(offset: number, maxBytes: number): ReadResult {
+    const quarantined = this.recovery.quarantined !== null
+    if (offset < this.lso || offset > this.leo || (quarantined && offset === this.leo && offset > this.lso)) {
+      if (quarantined && offset >= this.leo) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
+      throw new SamsaError(
+        'OFFSET_OUT_OF_RANGE',
+        `offset ${offset} is out of range: the log holds offsets ${this.lso} to ${this.leo - 1} (log end ${this.leo})`,
+      )
+    }
+    if (offset === this.leo) return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
+    for (let i = this.floorSegment(offset); i < this.segs.length; i++) {
+      const seg = this.segs[i]!
+      const b = seg.translateOffset(offset)
+      if (b === null) continue // offset lies past this segment's last batch (a gap): try the next
+      const bytes = seg.readBatches(b.position, b.size, maxBytes)
+      return {bytes, highWatermark: this.leo, logStartOffset: this.lso}
+    }
+    return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
+  }
+
+  /** Kafka ListOffsets: the first record with timestamp ≥ t at or after logStartOffset, or null. */
+  offsetForTimestamp(timestamp: number): {offset: number; timestamp: number} | null {
+    for (let i = this.floorSegment(this.lso); i < this.segs.length; i++) {
+      const seg = this.segs[i]!
+      if (seg.size === 0 || seg.largestTimestamp < timestamp) continue
+      const found = seg.findOffsetByTimestamp(timestamp, this.lso)
+      if (found !== null && found.offset < this.leo) return found
+    }
+    return null
+  }
+
+  // ---- durability ------------------------------------------------------------------------------
+
+  /** fdatasync everything appended, advance recoveryPoint to logEndOffset, checkpoint it (rate-limited). */
+  flush(): void {
+    this.ensureWritable()
+    this.flushActive()
+  }
+
+  /** flush() when flush.ms has passed since the oldest unflushed append; returns whether it flushed. */
+  flushIfDue(now: number = this.now()): boolean {
+    if (!this.online || this.rp === this.leo) return false
+    if (now - this.lastCheckpointAt < this.config['flush.ms']) return false
+    this.flush()
+    return true
+  }
+
+  private flushActive(): void {
+    if (this.rp === this.leo && this.active.size > 0 && this.active.offsetIndex.pendingEntries === 0) return
+    try {
+      this.active.flush()
+    } catch (err) {
+      throw this.goOffline(err)
+    }
+    this.rp = this.leo
+    if (this.checkpointIntervalMs === 0 || this.now() - this.lastCheckpointAt >= this.checkpointIntervalMs) {
+      this.writeRecoveryPoint()
+    }
+  }
+
+  private writeRecoveryPoint(): void {
+    if (this.checkpointedRecoveryPoint === this.rp) return
+    try {
+      writeOffsetCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), this.rp, this.io)
+    } catch (err) {
+      throw this.goOffline(err)
+    }
+    this.checkpointedRecoveryPoint = this.rp
+    this.lastCheckpointAt = this.now()
+  }
+
+  /** Closes the active segment (flushed, indexes final) and starts a new one at logEndOffset. */
+  roll(): void {
+    this.ensureWritable()
+    if (this.active.size === 0) return
+    this.rollAt()
+  }
+
+  private rollAt(): LogSegment {
+    const old = this.active
+    let fresh: LogSegment
+    try {
+      old.onBecomeInactive()
+      old.offsetIndex.close()
+      old.timeIndex.close()
+      fresh = this.newSegment(this.leo)
+      this.io.fsyncDir(this.dir) // the new file's name is durable before anything in it counts
+    } catch (err) {
+      throw this.goOffline(err)
+    }
+    this.segs.push(fresh)
+    this.rp = this.leo
+    this.writeRecoveryPoint()
+    return fresh
+  }
+
+  private newSegment(baseOffset: number): LogSegment {
+    const seg = new LogSegment({dir: this.dir, baseOffset, io: this.io, indexIntervalBytes: this.config['index.interval.bytes'], log: this.log})
+    seg.openFile()
+    if (seg.size !== 0) throw new SamsaError('INTERNAL', `${seg.logPath} already exists with ${seg.size} bytes`)
+    seg.resetIndexes()
+    return seg
+  }
+
+  // ---- deletion and truncation -----------------------------------------------------------------
+
+  /** Deletes whole closed segments past retention.ms / retention.bytes, oldest first. */
+  applyRetention(now: number = this.now()): {deletedSegments: number; deletedBytes: number} {
+    if (!this.online || !this.config['cleanup.policy'].includes('delete')) return {deletedSegments: 0, deletedBytes: 0}
+    let plan = selectRetention(this.segs, this.config, now)
+    if (plan.rollFirst) {
+      this.rollAt() // every record has expired: close the active segment so it can go too (as Kafka does)
+      plan = selectRetention(this.segs, this.config, now)
+    }
+    if (plan.count === 0) return {deletedSegments: 0, deletedBytes: 0}
+    const newStart = Math.max(this.lso, this.segs[plan.count]!.baseOffset)
+    return this.deleteOldestSegments(plan.count, newStart)
+  }
+
+  /** Advances logStartOffset to `offset` (durably) and deletes segments wholly below it. */
+  deleteRecordsBefore(offset: number): number {
+    this.ensureWritable()
+    if (!Number.isSafeInteger(offset) || offset > this.leo || offset < 0) {
+      throw new SamsaError('OFFSET_OUT_OF_RANGE', `cannot delete records before ${offset}: the log ends at ${this.leo}`)
+    }
+    if (offset <= this.lso) return this.lso
+    this.flushActive() // the new log start must never be beyond what survives a power loss
+    let count = 0
+    while (count < this.segs.length - 1 && this.segs[count + 1]!.baseOffset <= offset) count++
+    this.deleteOldestSegments(count, offset)
+    return this.lso
+  }
+
+  private deleteOldestSegments(count: number, newStart: number): {deletedSegments: number; deletedBytes: number} {
+    try {
+      if (newStart !== this.lso) writeOffsetCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), newStart, this.io)
+      this.lso = newStart
+      let bytes = 0
+      for (const seg of this.segs.splice(0, count)) {
+        bytes += seg.size
+        seg.deleteFiles()
+      }
+      if (count > 0) this.io.fsyncDir(this.dir)
+      return {deletedSegments: count, deletedBytes: bytes}
+    } catch (err) {
+      throw this.goOffline(err)
+    }
+  }
+
+  /**
+   * Removes every batch holding an offset ≥ `offset` (a batch is never split: the log may end below
+   * `offset`). On a quarantined log this is the operator's way out: it also drops the corrupt part
+   * and brings the log back online.
+   */
+  truncateTo(offset: number): void {
+    if (this.closed || this.failure !== null) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new SamsaError('INVALID_INPUT', `cannot truncate to offset ${offset}`)
+    try {
+      if (this.recovery.quarantined !== null) this.dropQuarantined()
+      if (offset >= this.leo) return
+      if (offset < this.lso) {
+        for (const s of this.segs.splice(0)) s.deleteFiles()
+        this.segs.push(this.newSegment(offset))
+        this.leo = this.lso = offset
+        writeOffsetCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), offset, this.io)
+      } else {
+        while (this.segs.length > 1 && this.active.baseOffset >= offset) this.segs.pop()!.deleteFiles()
+        const r = this.active.truncateTo(offset)
+        if (r.nextOffset >= 0) this.leo = r.nextOffset
+        else if (this.active.size === 0) this.leo = this.active.baseOffset
+        if (this.lso > this.leo) {
+          this.lso = this.leo
+          writeOffsetCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), this.lso, this.io)
+        }
+      }
+      this.io.fsyncDir(this.dir)
+      this.rp = Math.min(this.rp, this.leo)
+      this.checkpointedRecoveryPoint = -1
+      this.writeRecoveryPoint()
+    } catch (err) {
+      throw this.goOffline(err)
+    }
+  }
+
+  /** Cuts the quarantined segment at the bad batch and deletes every later segment. */
+  private dropQuarantined(): void {
+    const q = this.recovery.quarantined!
+    const i = this.segs.findIndex((s) => s.logPath === q.file)
+    if (i >= 0) {
+      for (const s of this.segs.splice(i + 1)) s.deleteFiles()
+      const seg = this.segs[i]!
+      const file = seg.logFile()
+      file.truncate(q.position)
+      file.datasync()
+      seg.size = q.position
+      seg.offsetIndex.truncateToPosition(q.position)
+      seg.timeIndex.truncateTo(this.leo)
+      seg.resumeIndexState()
+    }
+    this.log(`dropped the quarantined data from ${q.file} byte ${q.position} on; log end ${this.leo}`)
+    this.recovery.quarantined = null
+  }
+
+  // ---- shutdown --------------------------------------------------------------------------------
+
+  /** Clean shutdown: flush, final indexes, checkpoints, then the clean-shutdown marker. */
+  close(): void {
+    if (this.closed) return
+    try {
+      if (this.online) {
+        try {
+          this.active.onBecomeInactive()
+          for (const s of this.segs) s.writeIndexesQuietly()
+        } catch (err) {
+          throw this.goOffline(err)
+        }
+        this.rp = this.leo
+        this.writeRecoveryPoint()
+        writeOffsetCheckpoint(join(this.dir, CLEAN_SHUTDOWN_MARKER), this.leo, this.io)
+      }
+    } finally {
+      this.closed = true
+      for (const s of this.segs) s.close()
+    }
+  }
+
+  /** Closes and deletes every file of the partition and its directory (topic deletion). */
+  destroy(): void {
+    this.closed = true
+    for (const s of this.segs) s.close()
+    for (const name of this.io.readdir(this.dir)) this.io.unlink(join(this.dir, name))
+    this.io.rmdir(this.dir)
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private get active(): LogSegment {
+    return this.segs[this.segs.length - 1]!
+  }
+
+  /** Index of the last segment with baseOffset ≤ offset (0 if none). */
+  private floorSegment(offset: number): number {
+    let lo = 0
+    let hi = this.segs.length - 1
+    let found = 0
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.segs[mid]!.baseOffset <= offset) {
+        found = mid
+        lo = mid + 1
+      } else {
+        hi = mid - 1
+      }
+    }
+    return found
+  }
+
+  private whyOffline(): string | null {
+    if (this.closed) return `${this.dir}: the log is closed`
+    const q = this.recovery.quarantined
+    if (q !== null) return `${this.dir}: partition quarantined: ${q.problem} at byte ${q.position} of ${q.file}`
+    if (this.failure !== null) return `${this.dir}: partition offline after a storage error: ${this.failure}`
+    return null
+  }
+
+  private ensureWritable(): void {
+    const why = this.whyOffline()
+    if (why !== null) throw new SamsaError('PARTITION_OFFLINE', why)
+  }
+
+  /** Records the failure, takes the partition offline and returns the STORAGE_ERROR to throw. */
+  private goOffline(err: unknown): SamsaError {
+    const e = err instanceof SamsaError ? err : storageError(this.dir, 'storage operation failed', err)
+    if (this.failure === null) {
+      this.failure = describeIoError(e)
+      this.log(`partition offline until restart: ${this.failure}`)
+    }
+    return e
+  }
+}
+
+/** Number of whole batches in buf; CORRUPT_MESSAGE unless buf is exactly whole v2 batches. */
+function countBatches(buf: Buffer): number {
+  let n = 0
+  let p = 0
+  while (p < buf.length) {
+    if (buf.length - p < BATCH_HEADER_SIZE) throw corrupt(`${buf.length - p} trailing bytes do not hold a batch header`)
+    const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+    if (size < BATCH_HEADER_SIZE || p + size > buf.length) throw corrupt(`batch length ${size - LOG_OVERHEAD} at byte ${p} does not fit the ${buf.length} bytes given`)
+    if (buf[p + MAGIC_POS] !== MAGIC_V2) throw corrupt(`magic ${buf[p + MAGIC_POS]} at byte ${p} is not 2`)
+    if (buf.readInt32BE(p + LAST_OFFSET_DELTA_POS) < 0) throw corrupt(`negative lastOffsetDelta at byte ${p}`)
+    p += size
+    n++
+  }
+  if (n === 0) throw corrupt('no batch to append')
+  return n
+}
+
+function sumOffsetDeltas(buf: Buffer): number {
+  let n = 0
+  for (let p = 0; p < buf.length; p += buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD) {
+    n += buf.readInt32BE(p + LAST_OFFSET_DELTA_POS) + 1
+  }
+  return n
+}
+
+function corrupt(message: string): SamsaError {
+  return new SamsaError('CORRUPT_MESSAGE', message)
+}
