@@ -1,0 +1,244 @@
+// One client connection on the control socket: frames in, requests to the router, responses out, with
+// every resource bounded (RELIABILITY.md rule 6). Main thread.
+//
+// Ordering: requests START in arrival order; data requests (produce, fetch, list offsets) then run
+// concurrently and their responses may come back OUT OF ORDER, each carrying its request's correlation id
+// (a long-poll fetch must not hold up a produce behind it). Two produces to one partition on one
+// connection are still appended in arrival order (one worker, one ordered message channel). Topic
+// changes, DeleteRecords and Shutdown are barriers: nothing after them starts before they complete.
+//
+// Flow control: the connection stops taking requests (leaves bytes in the reader and pauses the socket)
+// while maxInFlight requests are running, while its output is backed up (write() returned false, until
+// 'drain'), or while the bytes its running requests may produce exceed outputBudgetBytes. A client that
+// stops reading therefore holds at most about outputBudgetBytes of the daemon's memory.
+// Bad input: an oversized or undersized length prefix closes the connection (the stream cannot be
+// resynchronised); a frame that cannot be decoded but whose header is readable gets an error response.
+// A frame stalled half-way for partialFrameTimeoutMs closes the connection.
+import type {Socket} from 'node:net'
+import {FRAME_HEADER_BYTES, FRAME_PREFIX_BYTES, decodeFramePayload, type Frame} from '../protocol/control/frame.js'
+import {ApiKey} from '../protocol/control/messages.js'
+import {fetchReserve} from './fetch-handler.js'
+import {FrameReader} from './frame-reader.js'
+import type {Reply, RequestContext} from './request-context.js'
+import {BARRIER_APIS, toWireError, type Router} from './router.js'
+
+export interface ConnectionLimits {
+  maxFrameBytes: number
+  maxInFlight: number
+  outputBudgetBytes: number
+  partialFrameTimeoutMs: number
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxFrameBytes: 64 * 1024 * 1024,
+  maxInFlight: 64,
+  outputBudgetBytes: 16 * 1024 * 1024,
+  partialFrameTimeoutMs: 10_000,
+}
+
+// frame.ts's layout, written without copying the raw part: the fetch path hands its batch views to the
+// socket as they are.
+export function encodeFrameHead(apiKey: number, correlationId: number, body: unknown, rawLength: number): Buffer {
+  const json = Buffer.from(JSON.stringify(body ?? null), 'utf8')
+  const head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + FRAME_HEADER_BYTES + json.length)
+  head.writeUInt32BE(FRAME_HEADER_BYTES + json.length + rawLength, 0)
+  head.writeUInt16BE(apiKey, 4)
+  head.writeUInt16BE(0, 6)
+  head.writeUInt32BE(correlationId >>> 0, 8)
+  head.writeUInt32BE(json.length, 12)
+  json.copy(head, 16)
+  return head
+}
+
+export class ControlConnection implements RequestContext {
+  private readonly reader: FrameReader
+  private inFlight = 0
+  private reserved = 0 // response bytes the running requests may still produce
+  private barrier = false
+  private readEnded = false
+  private paused = false
+  private idleTimer: NodeJS.Timeout | null = null
+  private readonly closeHooks = new Set<() => void>()
+  private idleResolvers: (() => void)[] = []
+  closed = false
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly router: Router,
+    private readonly limits: ConnectionLimits,
+    private readonly log: (line: string) => void,
+  ) {
+    this.reader = new FrameReader(limits.maxFrameBytes)
+    socket.on('data', (chunk: Buffer) => {
+      this.reader.push(chunk)
+      this.pump()
+    })
+    socket.on('drain', () => this.pump())
+    socket.on('end', () => {
+      this.readEnded = true
+      this.maybeEnd()
+    })
+    socket.on('error', () => this.closeNow()) // ECONNRESET / EPIPE from a client that left: nothing to do
+    socket.on('close', () => this.closeNow())
+  }
+
+  get idle(): boolean {
+    return this.inFlight === 0
+  }
+
+  // Resolves once no request is running (used by a graceful stop).
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0 || this.closed) return Promise.resolve()
+    return new Promise((resolve) => this.idleResolvers.push(resolve))
+  }
+
+  onClose(fn: () => void): () => void {
+    if (this.closed) {
+      fn()
+      return () => {}
+    }
+    this.closeHooks.add(fn)
+    return () => this.closeHooks.delete(fn)
+  }
+
+  // Stop reading new requests (graceful stop); running ones still answer.
+  stopReading(): void {
+    this.readEnded = true
+    this.socket.pause()
+    this.clearIdleTimer()
+    this.maybeEnd()
+  }
+
+  // Ends our side once every written response is flushed (or after timeoutMs), then closes.
+  finish(timeoutMs: number): Promise<void> {
+    if (this.closed || this.socket.destroyed) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.destroy()
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      if (this.socket.writableFinished) return done()
+      this.socket.once('finish', done)
+      this.socket.once('close', done)
+      if (!this.socket.writableEnded) this.socket.end()
+    })
+  }
+
+  destroy(): void {
+    this.socket.destroy()
+    this.closeNow()
+  }
+
+  private canTake(): boolean {
+    if (this.closed || this.barrier || this.readEnded) return false
+    if (this.inFlight >= this.limits.maxInFlight) return false
+    if (this.socket.writableNeedDrain) return false
+    return this.inFlight === 0 || this.reserved + this.socket.writableLength < this.limits.outputBudgetBytes
+  }
+
+  private pump(): void {
+    while (this.canTake()) {
+      let payload: Buffer | null
+      try {
+        payload = this.reader.next()
+      } catch (err) {
+        this.log(`closing a control connection: ${(err as Error).message}`)
+        this.destroy()
+        return
+      }
+      if (!payload) break
+      this.dispatch(payload)
+    }
+    if (this.closed) return
+    const blocked = !this.canTake()
+    // Backpressure: with requests waiting in the reader, stop the kernel from handing us more bytes.
+    if (blocked && !this.paused && !this.readEnded) {
+      this.paused = true
+      this.socket.pause()
+    } else if (!blocked && this.paused) {
+      this.paused = false
+      this.socket.resume()
+    }
+    if (!blocked && this.reader.partial) this.armIdleTimer()
+    else this.clearIdleTimer()
+  }
+
+  private dispatch(payload: Buffer): void {
+    let frame: Frame
+    try {
+      frame = decodeFramePayload(payload)
+    } catch (err) {
+      // The frame's bounds were fine, so the stream is still in step: answer it if its header is there.
+      if (payload.length >= 8) {
+        this.write(payload.readUInt16BE(0), payload.readUInt32BE(4), {body: {error: toWireError(err)}})
+      } else {
+        this.destroy()
+      }
+      return
+    }
+    const cost = frame.raw.length + (frame.apiKey === ApiKey.Fetch ? fetchReserve(frame.body) : 0)
+    const isBarrier = BARRIER_APIS.has(frame.apiKey)
+    this.inFlight++
+    this.reserved += cost
+    if (isBarrier) this.barrier = true
+    this.router.handle(frame, this).then((reply) => {
+      this.inFlight--
+      this.reserved -= cost
+      if (isBarrier) this.barrier = false
+      if (reply && !this.closed) this.write(frame.apiKey, frame.correlationId, reply)
+      if (this.inFlight === 0) {
+        for (const resolve of this.idleResolvers.splice(0)) resolve()
+      }
+      this.maybeEnd()
+      this.pump()
+    })
+  }
+
+  private write(apiKey: number, correlationId: number, reply: Reply): void {
+    if (this.closed || this.socket.writableEnded) return
+    const raw = reply.raw ?? []
+    let rawLength = 0
+    for (const r of raw) rawLength += r.length
+    const head = encodeFrameHead(apiKey, correlationId, reply.body, rawLength)
+    if (raw.length === 0) {
+      this.socket.write(head)
+      return
+    }
+    this.socket.cork()
+    this.socket.write(head)
+    for (const r of raw) this.socket.write(r)
+    this.socket.uncork()
+  }
+
+  // A client that half-closed its side still gets the answers to what it sent; then we close ours.
+  private maybeEnd(): void {
+    if (this.readEnded && this.inFlight === 0 && !this.closed && !this.socket.writableEnded) {
+      this.socket.end()
+    }
+  }
+
+  private armIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = setTimeout(() => {
+      this.log(`closing a control connection: a partial frame stalled for ${this.limits.partialFrameTimeoutMs} ms`)
+      this.destroy()
+    }, this.limits.partialFrameTimeoutMs)
+    this.idleTimer.unref()
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
+  }
+
+  private closeNow(): void {
+    if (this.closed) return
+    this.closed = true
+    this.clearIdleTimer()
+    for (const fn of [...this.closeHooks]) fn()
+    this.closeHooks.clear()
+    for (const resolve of this.idleResolvers.splice(0)) resolve()
+  }
+}

@@ -1,0 +1,168 @@
+// The daemon's lifecycle, on the main thread: start (lock → workers → catalog and recovery → control
+// socket) and a graceful stop (stop accepting → finish in-flight requests → workers flush and close every
+// partition log, writing clean-shutdown markers → remove the socket and pid file → release the lock).
+// main.ts runs it as a process; `samsa daemon start --foreground` may run it in-process.
+//
+// Startup after kill -9 needs no manual step: the kernel released the lock, the stale socket file is
+// replaced once the lock is held, and each PartitionLog recovers inside open() (logged per partition).
+import {mkdirSync, readFileSync, statSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
+import {SamsaError, isSamsaError} from '../errors.js'
+import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
+import {ControlListener} from './control-listener.js'
+import {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './control-connection.js'
+import {DataDirLock} from './data-dir-lock.js'
+import {FetchHandler} from './fetch-handler.js'
+import {FetchWaiters} from './fetch-waiters.js'
+import {PartitionTable} from './partition-table.js'
+import {Router} from './router.js'
+import {TopicAdmin} from './topic-admin.js'
+import {TopicCatalog} from './topic-catalog.js'
+import {WorkerPool} from './worker-pool.js'
+import {HWM_STRIDE} from './worker-messages.js'
+
+export interface DaemonOptions {
+  dataDir: string
+  workers?: number
+  socket?: string // --socket / $SAMSA_SOCKET; default <data>/run/samsa.sock (or the short fallback)
+  log?: (line: string) => void
+  retentionCheckMs?: number // default 30 s
+  tickMs?: number // flush.ms / segment.ms check period, default 1 s
+  limits?: Partial<ConnectionLimits>
+  stopGraceMs?: number // how long a stop waits for in-flight requests, default 30 s
+}
+
+export interface Daemon {
+  readonly pid: number
+  readonly paths: DaemonPaths
+  readonly workers: number
+  stop(): Promise<void>
+  readonly closed: Promise<void> // resolves once stopped, however the stop was asked for
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version?: unknown}
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+function prepareDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, {recursive: true, mode: 0o700})
+    if (!statSync(dataDir).isDirectory()) throw new Error('not a directory')
+  } catch (err) {
+    throw new SamsaError('STORAGE_ERROR', `cannot use data directory ${dataDir}: ${(err as Error).message}`, {cause: err})
+  }
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const dataDir = resolve(options.dataDir)
+  const paths = daemonPaths(dataDir, options.socket)
+  prepareDataDir(dataDir)
+  const lock = await DataDirLock.acquire(paths)
+
+  const table = new PartitionTable()
+  const waiters = new FetchWaiters()
+  let pool: WorkerPool | null = null
+  let listener: ControlListener | null = null
+  let stopping: Promise<void> | null = null
+  let resolveClosed!: () => void
+  const closed = new Promise<void>((r) => (resolveClosed = r))
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log('stopping: finishing in-flight requests')
+      try {
+        // parked long-polls answer now with what they have, so in-flight work can finish
+        if (listener) await listener.close(options.stopGraceMs ?? 30_000, () => waiters.wakeAll())
+        waiters.wakeAll()
+        if (pool) {
+          log('stopping: flushing and closing partition logs')
+          await pool.shutdown()
+        }
+      } catch (err) {
+        log(`error while stopping: ${(err as Error).message}`)
+      } finally {
+        await lock.release()
+        log('stopped')
+        resolveClosed()
+      }
+    })()
+    return stopping
+  }
+
+  try {
+    pool = new WorkerPool({
+      workers: options.workers,
+      retentionCheckMs: options.retentionCheckMs,
+      tickMs: options.tickMs,
+      onHwm: (updates) => {
+        for (let i = 0; i < updates.length; i += HWM_STRIDE) {
+          const ref = table.byPartitionId(updates[i]!)
+          if (!ref) continue
+          ref.highWatermark = updates[i + 1]!
+          ref.logStartOffset = updates[i + 2]!
+          waiters.notify(ref.id)
+        }
+      },
+      onLog: log,
+      onOffline: (id, message) => {
+        const ref = table.byPartitionId(id)
+        if (ref) ref.offline = message
+        waiters.notify(id)
+      },
+      onWorkerExit: (index, reason) => {
+        if (stopping) return
+        log(`worker ${index} ${reason}; its partitions are offline until restart`)
+        for (const ref of table.allPartitions()) {
+          if (ref.worker !== index) continue
+          ref.offline = `worker ${index} ${reason}`
+          waiters.notify(ref.id)
+        }
+      },
+    })
+    const admin = new TopicAdmin({
+      dataDir,
+      catalog: new TopicCatalog(dataDir),
+      table,
+      pool,
+      log,
+      onPartitionsRemoved: (refs) => {
+        for (const r of refs) waiters.notify(r.id)
+      },
+    })
+    await admin.openAll()
+    const router = new Router({
+      info: {version: packageVersion(), pid: process.pid, dataDir, socket: paths.socket, startedAt: Date.now(), workers: pool.size},
+      table,
+      pool,
+      admin,
+      fetch: new FetchHandler(table, pool, waiters),
+      requestShutdown: () => void stop(),
+    })
+    listener = await ControlListener.listen({
+      socketPath: paths.socket,
+      privateDir: socketDir(paths, options.socket),
+      router,
+      limits: {...DEFAULT_CONNECTION_LIMITS, ...options.limits},
+      log,
+    })
+  } catch (err) {
+    await stop()
+    throw isSamsaError(err) ? err : new SamsaError('STORAGE_ERROR', `daemon startup failed: ${(err as Error).message}`, {cause: err})
+  }
+  log(`samsa daemon pid ${process.pid} ready: data dir ${dataDir}, socket ${paths.socket}, ${pool.size} worker(s)`)
+  return {pid: process.pid, paths, workers: pool.size, stop, closed}
+}
+
+// The directory to keep private (0700) for the socket: run/ for the default path, the fallback directory
+// when daemonPaths shortened an over-long path; none for a path the user chose with --socket.
+function socketDir(paths: DaemonPaths, requested: string | undefined): string | null {
+  const asked = requested || process.env.SAMSA_SOCKET || join(paths.runDir, 'samsa.sock')
+  if (paths.socket === asked && (requested || process.env.SAMSA_SOCKET)) return null
+  return dirname(paths.socket)
+}

@@ -1,0 +1,230 @@
+// Request dispatch on the main thread: one decoded frame in, one Reply (or none, for acks=0) out. Picks
+// the handler by API key, resolves topic/partition to the owning worker, and turns every error into the
+// wire form {error: {code, message, retriable}} — a handler's exception never escapes to the connection.
+// Produce, ListOffsets and DeleteRecords live here (they are one worker round trip each); Fetch, topic
+// administration and lifecycle have their own modules.
+import {SamsaError, isSamsaError} from '../errors.js'
+import type {Frame} from '../protocol/control/frame.js'
+import {API_VERSION, ApiKey, type HelloResponse, type StatusResponse, type WireError} from '../protocol/control/messages.js'
+import {topicNameProblem} from '../protocol/control/topic-name.js'
+import type {FetchHandler} from './fetch-handler.js'
+import type {PartitionRef, PartitionTable} from './partition-table.js'
+import type {Reply, RequestContext} from './request-context.js'
+import {asBody, anyValue, int, list, type Body} from './request-body.js'
+import type {TopicAdmin} from './topic-admin.js'
+import {fromWire, type WorkerPool} from './worker-pool.js'
+import type {DeleteRecordsResult, ListOffsetsResult, ProduceResult, WireErrorLike} from './worker-messages.js'
+
+export const MAX_LIST_PARTITIONS = 10_000
+
+// The APIs this daemon answers (Hello lists them). OffsetCommit/OffsetFetch belong to the group
+// coordinator, which is not built yet: they get INVALID_REQUEST.
+export const SUPPORTED_APIS: number[] = [
+  ApiKey.Hello, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.DeleteRecords, ApiKey.ListTopics,
+  ApiKey.DescribeTopics, ApiKey.CreateTopic, ApiKey.AlterTopic, ApiKey.DeleteTopic, ApiKey.Status, ApiKey.Shutdown,
+]
+
+// Requests that change topics (or the daemon): later requests on the same connection start only after
+// they complete, so "create topic, then produce" pipelined on one connection behaves as written.
+export const BARRIER_APIS: ReadonlySet<number> = new Set([
+  ApiKey.CreateTopic, ApiKey.AlterTopic, ApiKey.DeleteTopic, ApiKey.DeleteRecords, ApiKey.Shutdown,
+])
+
+export interface DaemonInfo {
+  version: string
+  pid: number
+  dataDir: string
+  socket: string
+  startedAt: number
+  workers: number
+}
+
+export interface RouterDeps {
+  info: DaemonInfo
+  table: PartitionTable
+  pool: WorkerPool
+  admin: TopicAdmin
+  fetch: FetchHandler
+  requestShutdown: () => void
+}
+
+export function toWireError(err: unknown): WireError {
+  if (isSamsaError(err)) return err.toJSON()
+  return {code: 'INTERNAL', message: `internal error: ${(err as Error)?.message ?? String(err)}`, retriable: false}
+}
+
+export class Router {
+  constructor(private readonly deps: RouterDeps) {}
+
+  // Never rejects: errors become {error} bodies.
+  async handle(frame: Frame, ctx: RequestContext): Promise<Reply | null> {
+    try {
+      if (frame.apiVersion !== API_VERSION) {
+        throw new SamsaError('INVALID_REQUEST', `API ${frame.apiKey} version ${frame.apiVersion} is not supported (this daemon speaks version ${API_VERSION})`)
+      }
+      return await this.dispatch(frame, ctx)
+    } catch (err) {
+      if (frame.apiKey === ApiKey.Produce && (frame.body as {acks?: unknown} | null)?.acks === 0) return null
+      return {body: {error: toWireError(err)}}
+    }
+  }
+
+  private async dispatch(frame: Frame, ctx: RequestContext): Promise<Reply | null> {
+    const {admin} = this.deps
+    switch (frame.apiKey) {
+      case ApiKey.Hello:
+        return {body: this.hello()}
+      case ApiKey.Produce:
+        return this.produce(frame)
+      case ApiKey.Fetch:
+        return this.deps.fetch.handle(frame.body, ctx)
+      case ApiKey.ListOffsets:
+        return {body: await this.listOffsets(frame.body)}
+      case ApiKey.DeleteRecords:
+        return {body: await this.deleteRecords(frame.body)}
+      case ApiKey.ListTopics:
+        return {body: await admin.list()}
+      case ApiKey.DescribeTopics:
+        return {body: await admin.describe(frame.body)}
+      case ApiKey.CreateTopic:
+        return {body: await admin.create(frame.body)}
+      case ApiKey.AlterTopic:
+        return {body: await admin.alter(frame.body)}
+      case ApiKey.DeleteTopic:
+        return {body: await admin.delete(frame.body)}
+      case ApiKey.Status:
+        return {body: await this.status()}
+      case ApiKey.Shutdown:
+        // after this reply is written: stop() waits for in-flight requests, and this one is done by then
+        setImmediate(this.deps.requestShutdown)
+        return {body: {stopping: true}}
+      default:
+        throw new SamsaError('INVALID_REQUEST', `unknown or unsupported API key ${frame.apiKey}`)
+    }
+  }
+
+  private hello(): HelloResponse {
+    const {info} = this.deps
+    return {
+      daemonVersion: info.version,
+      pid: info.pid,
+      dataDir: info.dataDir,
+      apis: SUPPORTED_APIS.map((key) => ({key, minVersion: API_VERSION, maxVersion: API_VERSION})),
+    }
+  }
+
+  private async status(): Promise<StatusResponse> {
+    const {info, table, pool, admin} = this.deps
+    const stats = await admin.stats([...table.allPartitions()])
+    let sizeInBytes = 0
+    for (const s of stats.values()) sizeInBytes += s.sizeInBytes
+    const perWorker = new Array<number>(pool.size).fill(0)
+    for (const p of table.allPartitions()) perWorker[p.worker]!++
+    return {
+      pid: info.pid,
+      version: info.version,
+      uptimeMs: Date.now() - info.startedAt,
+      dataDir: info.dataDir,
+      socket: info.socket,
+      topics: table.topics.size,
+      partitions: table.partitionCount,
+      sizeInBytes,
+      workers: perWorker.map((partitions, index) => ({index, partitions})),
+    }
+  }
+
+  private resolve(item: Body): PartitionRef {
+    const topic = anyValue(item, 'topic')
+    const problem = topicNameProblem(topic)
+    if (problem) throw new SamsaError('INVALID_TOPIC', problem)
+    const ref = this.deps.table.partition(topic, anyValue(item, 'partition'))
+    if (ref.offline !== null) throw new SamsaError('PARTITION_OFFLINE', `partition ${ref.topic}-${ref.partition} is offline: ${ref.offline}`)
+    return ref
+  }
+
+  private async produce(frame: Frame): Promise<Reply | null> {
+    const body = asBody(frame.body, 'Produce')
+    const acks = int(body, 'acks', {default: 1})
+    if (acks !== 0 && acks !== 1 && acks !== -1) throw new SamsaError('INVALID_REQUEST', `acks must be 0, 1 or -1 (all), got ${acks}`)
+    const ref = this.resolve(body)
+    if (frame.raw.length === 0) throw new SamsaError('INVALID_REQUEST', 'produce request carries no record batch')
+    // The raw bytes are a view into a socket chunk that may hold other frames: copy them once into a
+    // buffer of their own, which is then transferred (not copied again) to the worker.
+    const bytes = new ArrayBuffer(frame.raw.length)
+    new Uint8Array(bytes).set(frame.raw)
+    const result = await this.deps.pool.request<ProduceResult>(ref.worker, {type: 'produce', partition: ref.id, acks, bytes}, [bytes])
+    return acks === 0 ? null : {body: result}
+  }
+
+  // Resolves each entry, groups by worker, asks each worker once, answers in request order.
+  private async perPartition<R extends {partition: number; error?: WireErrorLike}>(
+    items: Body[],
+    ask: (worker: number, entries: {item: Body; ref: PartitionRef}[]) => Promise<{partitions: R[]}>,
+  ): Promise<(R | WireError)[]> {
+    const out: (R | WireError)[] = new Array(items.length)
+    const byWorker = new Map<number, {index: number; item: Body; ref: PartitionRef}[]>()
+    items.forEach((item, index) => {
+      try {
+        const ref = this.resolve(item)
+        let share = byWorker.get(ref.worker)
+        if (!share) byWorker.set(ref.worker, (share = []))
+        share.push({index, item, ref})
+      } catch (err) {
+        out[index] = toWireError(err)
+      }
+    })
+    await Promise.all(
+      [...byWorker].map(async ([worker, share]) => {
+        try {
+          const r = await ask(worker, share)
+          r.partitions.forEach((p, i) => (out[share[i]!.index] = p))
+        } catch (err) {
+          for (const s of share) out[s.index] = toWireError(err)
+        }
+      }),
+    )
+    return out
+  }
+
+  private async listOffsets(raw: unknown): Promise<unknown> {
+    const items = list(asBody(raw, 'ListOffsets'), 'partitions', MAX_LIST_PARTITIONS)
+    for (const item of items) int(item, 'timestamp') // one bad entry fails the request before any work
+    const answers = await this.perPartition(items, (worker, share) =>
+      this.deps.pool.request<ListOffsetsResult>(worker, {
+        type: 'listOffsets',
+        partitions: share.map((s) => ({partition: s.ref.id, timestamp: int(s.item, 'timestamp')})),
+      }),
+    )
+    return {
+      partitions: answers.map((a, i) => {
+        const {topic, partition} = echo(items[i]!)
+        if ('code' in a) return {topic, partition, offset: -1, timestamp: -1, error: a}
+        return {topic, partition, offset: a.offset, timestamp: a.timestamp, ...(a.error ? {error: fromWire(a.error).toJSON()} : {})}
+      }),
+    }
+  }
+
+  private async deleteRecords(raw: unknown): Promise<unknown> {
+    const items = list(asBody(raw, 'DeleteRecords'), 'partitions', MAX_LIST_PARTITIONS)
+    for (const item of items) int(item, 'offset', {min: -1})
+    const answers = await this.perPartition(items, (worker, share) =>
+      this.deps.pool.request<DeleteRecordsResult>(worker, {
+        type: 'deleteRecords',
+        partitions: share.map((s) => ({partition: s.ref.id, offset: int(s.item, 'offset')})),
+      }),
+    )
+    return {
+      partitions: answers.map((a, i) => {
+        const {topic, partition} = echo(items[i]!)
+        if ('code' in a) return {topic, partition, lowWatermark: -1, error: a}
+        return {topic, partition, lowWatermark: a.lowWatermark, ...(a.error ? {error: fromWire(a.error).toJSON()} : {})}
+      }),
+    }
+  }
+}
+
+function echo(item: Body): {topic: string; partition: number} {
+  const topic = anyValue(item, 'topic')
+  const partition = anyValue(item, 'partition')
+  return {topic: typeof topic === 'string' ? topic : String(topic), partition: typeof partition === 'number' ? partition : -1}
+}

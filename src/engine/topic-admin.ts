@@ -1,0 +1,355 @@
+// Topic administration on the main thread: create, alter, delete, describe and list, plus opening every
+// catalogued partition at startup. Ties the durable catalog (topic-catalog.ts), the routing table
+// (partition-table.ts) and the workers (worker-pool.ts) together in the order that keeps a crash harmless
+// (partition directories before the catalog entry on create; the entry before the directories on delete).
+// Mutations run one at a time through a promise queue, so two clients creating the same topic cannot race.
+import {rmSync} from 'node:fs'
+import {SamsaError} from '../errors.js'
+import type {
+  ConfigEntry,
+  CreateTopicResponse,
+  DeleteTopicResponse,
+  AlterTopicResponse,
+  ListTopicsResponse,
+  TopicDescription,
+} from '../protocol/control/messages.js'
+import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../protocol/control/topic-name.js'
+import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../storage/log-config.js'
+import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
+import {asBody, anyValue, bool, int, optional, stringList, stringMap} from './request-body.js'
+import {TopicCatalog, partitionDir, refuseSymlink, type TopicMeta} from './topic-catalog.js'
+import type {OpenResult, PartitionStats, StatsResult} from './worker-messages.js'
+import type {WorkerPool} from './worker-pool.js'
+
+export const MAX_PARTITIONS_PER_TOPIC = 10_000
+
+export interface TopicAdminContext {
+  dataDir: string
+  catalog: TopicCatalog
+  table: PartitionTable
+  pool: WorkerPool
+  log: (line: string) => void
+  onPartitionsRemoved: (refs: PartitionRef[]) => void
+}
+
+function nullProto(entries: Iterable<[string, string]>): Record<string, string> {
+  const o = Object.create(null) as Record<string, string>
+  for (const [k, v] of entries) o[k] = v
+  return o
+}
+
+export class TopicAdmin {
+  private queue: Promise<unknown> = Promise.resolve()
+  private nextSeq = 0
+  private readonly unreadable = new Set<string>()
+
+  constructor(private readonly ctx: TopicAdminContext) {}
+
+  // Startup: load the catalog, delete what a crash left half-done, open every partition (recovery runs
+  // inside PartitionLog.open on the workers) and log what recovery found.
+  async openAll(): Promise<void> {
+    const {catalog, log} = this.ctx
+    const loaded = catalog.load(log)
+    for (const name of loaded.unreadable) this.unreadable.add(name)
+    catalog.cleanupLeftovers(loaded, log)
+    const refs: PartitionRef[] = []
+    for (const meta of loaded.topics.sort((a, b) => a.seq - b.seq)) {
+      this.nextSeq = Math.max(this.nextSeq, meta.seq + 1)
+      let config: LogConfig
+      try {
+        config = resolveLogConfig(meta.configs)
+      } catch (err) {
+        log(`catalog: topic ${meta.name} has an invalid stored config (${(err as Error).message}); using defaults`)
+        config = {...LOG_CONFIG_DEFAULTS}
+      }
+      const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, meta.partitions)}
+      this.ctx.table.add(entry)
+      refs.push(...entry.partitions)
+    }
+    const summary = await this.open(refs, true)
+    log(`opened ${refs.length} partition(s) of ${loaded.topics.length} topic(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
+  }
+
+  create(raw: unknown): Promise<CreateTopicResponse> {
+    const body = asBody(raw, 'CreateTopic')
+    const name = anyValue(body, 'name')
+    validateTopicName(name)
+    if (isInternalTopicName(name)) {
+      throw new SamsaError('INVALID_TOPIC', `topic name ${name} starts with "__", which is reserved for samsa's internal topics`)
+    }
+    const partitions = partitionCount(body, 'partitions', 1)
+    const overrides = stringMap(body, 'configs')
+    const config = resolveLogConfig(overrides) // INVALID_CONFIG naming the config and its range
+    const ifNotExists = bool(body, 'ifNotExists', false)
+    return this.serial(async () => {
+      const existing = this.ctx.table.topics.get(name)
+      if (existing) {
+        if (ifNotExists) return {created: false, topic: await this.describeOne(existing)}
+        throw new SamsaError('TOPIC_EXISTS', `topic ${name} already exists`)
+      }
+      if (this.unreadable.has(name)) {
+        throw new SamsaError('STORAGE_ERROR', `topic ${name} has a catalog entry that could not be read at startup; see the daemon log`)
+      }
+      const key = topicCollisionKey(name)
+      for (const other of this.ctx.table.topics.keys()) {
+        if (topicCollisionKey(other) === key) {
+          throw new SamsaError('INVALID_TOPIC', `topic ${name} collides with existing topic ${other}: '.' and '_' are interchangeable in Kafka's metric names`)
+        }
+      }
+      const meta: TopicMeta = {name, partitions, configs: nullProto(overrides), seq: this.nextSeq++, createdAt: Date.now()}
+      const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, partitions)}
+      await this.openNew(entry.partitions, config)
+      try {
+        this.ctx.catalog.write(meta) // the commit point
+      } catch (err) {
+        await this.destroy(entry.partitions)
+        throw err
+      }
+      this.ctx.table.add(entry)
+      this.ctx.log(`created topic ${name} with ${partitions} partition(s)`)
+      return {created: true, topic: await this.describeOne(entry)}
+    })
+  }
+
+  alter(raw: unknown): Promise<AlterTopicResponse> {
+    const body = asBody(raw, 'AlterTopic')
+    const name = anyValue(body, 'name')
+    validateTopicName(name)
+    const set = stringMap(body, 'set')
+    const remove = stringList(body, 'delete', LOG_CONFIG_NAMES.length * 4)
+    for (const n of remove) {
+      if (!isLogConfigName(n)) throw new SamsaError('INVALID_CONFIG', `unknown config ${JSON.stringify(n)}; known: ${LOG_CONFIG_NAMES.join(', ')}`)
+    }
+    const wanted = optional(body, 'partitions') ? undefined : partitionCount(body, 'partitions', 1)
+    return this.serial(async () => {
+      const entry = this.ctx.table.topic(name)
+      const overrides = new Map(Object.entries(entry.meta.configs))
+      for (const n of remove) overrides.delete(n)
+      for (const [k, v] of set) overrides.set(k, v)
+      const config = resolveLogConfig(overrides)
+      const current = entry.partitions.length
+      if (wanted !== undefined && wanted < current) {
+        throw new SamsaError('INVALID_PARTITIONS', `topic ${name} has ${current} partitions; partitions can only be increased (asked for ${wanted})`)
+      }
+      const meta: TopicMeta = {...entry.meta, partitions: wanted ?? current, configs: nullProto(overrides)}
+      const added = this.newRefs(meta, current, meta.partitions)
+      await this.openNew(added, config)
+      try {
+        this.ctx.catalog.write(meta) // the commit point
+      } catch (err) {
+        await this.destroy(added)
+        throw err
+      }
+      entry.meta = meta
+      entry.config = config
+      this.ctx.table.addPartitions(entry, added)
+      await this.forEachWorker(entry.partitions.slice(0, current), (worker, ids) =>
+        this.ctx.pool.request(worker, {type: 'updateConfig', partitions: ids, config}),
+      )
+      this.ctx.log(`altered topic ${name}: ${set.size} config(s) set, ${remove.length} removed, ${meta.partitions} partition(s)`)
+      return {topic: await this.describeOne(entry)}
+    })
+  }
+
+  delete(raw: unknown): Promise<DeleteTopicResponse> {
+    const body = asBody(raw, 'DeleteTopic')
+    const name = anyValue(body, 'name')
+    validateTopicName(name)
+    const ifExists = bool(body, 'ifExists', false)
+    return this.serial(async () => {
+      const entry = this.ctx.table.topics.get(name)
+      if (!entry) {
+        if (ifExists) return {deleted: false}
+        throw new SamsaError('UNKNOWN_TOPIC', `topic ${name} does not exist`)
+      }
+      if (isInternalTopicName(name)) throw new SamsaError('INVALID_TOPIC', `topic ${name} is internal and cannot be deleted`)
+      this.ctx.catalog.remove(name) // the commit point: from here the topic is gone, even after a crash
+      this.ctx.table.remove(name)
+      this.ctx.onPartitionsRemoved(entry.partitions)
+      await this.destroy(entry.partitions)
+      this.ctx.log(`deleted topic ${name}`)
+      return {deleted: true}
+    })
+  }
+
+  async describe(raw: unknown): Promise<{topics: TopicDescription[]}> {
+    const body = asBody(raw, 'DescribeTopics')
+    const names = stringList(body, 'topics', 10_000)
+    const entries = names.map((n) => {
+      validateTopicName(n)
+      return this.ctx.table.topic(n)
+    })
+    return {topics: await Promise.all(entries.map((e) => this.describeOne(e)))}
+  }
+
+  async list(): Promise<ListTopicsResponse> {
+    const stats = await this.stats([...this.ctx.table.allPartitions()])
+    const topics = [...this.ctx.table.topics.values()]
+      .sort((a, b) => (a.meta.name < b.meta.name ? -1 : 1))
+      .map((e) => {
+        let sizeInBytes = 0
+        let messages = 0
+        for (const p of e.partitions) {
+          const s = stats.get(p.id)
+          if (!s) continue
+          sizeInBytes += s.sizeInBytes
+          messages += s.logEndOffset - s.logStartOffset
+        }
+        const compact = e.config['cleanup.policy'].includes('compact')
+        return {name: e.meta.name, partitions: e.partitions.length, compact, sizeInBytes, messages}
+      })
+    return {topics}
+  }
+
+  // Per-partition stats from the owning workers; a partition whose worker is gone is simply absent.
+  async stats(refs: PartitionRef[]): Promise<Map<number, PartitionStats>> {
+    const out = new Map<number, PartitionStats>()
+    await this.forEachWorker(refs, async (worker, ids) => {
+      const r = await this.ctx.pool.request<StatsResult>(worker, {type: 'stats', partitions: ids}).catch(() => null)
+      for (const s of r?.partitions ?? []) out.set(s.id, s)
+    })
+    return out
+  }
+
+  private async describeOne(entry: TopicEntry): Promise<TopicDescription> {
+    const stats = await this.stats(entry.partitions)
+    const configs: ConfigEntry[] = LOG_CONFIG_NAMES.map((n) => ({
+      name: n,
+      value: formatLogConfigValue(n, entry.config[n]),
+      isDefault: !Object.hasOwn(entry.meta.configs, n),
+    }))
+    return {
+      name: entry.meta.name,
+      partitions: entry.partitions.map((p) => {
+        const s = stats.get(p.id)
+        return {
+          partition: p.partition,
+          logStartOffset: s?.logStartOffset ?? -1,
+          logEndOffset: s?.logEndOffset ?? -1,
+          sizeInBytes: s?.sizeInBytes ?? 0,
+          segments: s?.segments ?? 0,
+          worker: p.worker,
+          online: (s?.online ?? false) && p.offline === null,
+        }
+      }),
+      configs,
+    }
+  }
+
+  private newRefs(meta: TopicMeta, from: number, to: number): PartitionRef[] {
+    const refs: PartitionRef[] = []
+    for (let partition = from; partition < to; partition++) {
+      refs.push({
+        id: this.ctx.table.newId(),
+        topic: meta.name,
+        partition,
+        worker: this.ctx.pool.workerFor(meta.seq, partition),
+        dir: partitionDir(this.ctx.dataDir, meta.name, partition),
+        highWatermark: 0,
+        logStartOffset: 0,
+        offline: null,
+      })
+    }
+    return refs
+  }
+
+  // Opens partitions of a topic being created or grown. Their directories have no catalog entry yet, so
+  // anything already there is a leftover (a failed delete) and is removed first. All or nothing.
+  private async openNew(refs: PartitionRef[], config?: LogConfig): Promise<void> {
+    for (const ref of refs) {
+      refuseSymlink(ref.dir)
+      rmSync(ref.dir, {recursive: true, force: true})
+    }
+    await this.open(refs, false, config)
+    const failed = refs.find((r) => r.offline !== null)
+    if (failed) {
+      await this.destroy(refs)
+      throw new SamsaError('STORAGE_ERROR', `cannot create partition ${failed.topic}-${failed.partition}: ${failed.offline}`)
+    }
+  }
+
+  private async open(refs: PartitionRef[], startup: boolean, config?: LogConfig): Promise<{clean: number; recovered: number; offline: number}> {
+    const summary = {clean: 0, recovered: 0, offline: 0}
+    const {table, log} = this.ctx
+    const byId = new Map(refs.map((r) => [r.id, r]))
+    await this.forEachWorker(refs, async (worker, ids) => {
+      const specs = ids.map((id) => {
+        const ref = byId.get(id)!
+        try {
+          refuseSymlink(ref.dir)
+        } catch (err) {
+          ref.offline = (err as Error).message
+        }
+        return {id, topic: ref.topic, partition: ref.partition, dir: ref.dir, config: config ?? table.topic(ref.topic).config}
+      })
+      const usable = specs.filter((s) => byId.get(s.id)!.offline === null)
+      for (const s of specs) {
+        const ref = byId.get(s.id)!
+        if (ref.offline === null) continue
+        summary.offline++
+        log(`partition ${ref.topic}-${ref.partition} is offline: ${ref.offline}`)
+      }
+      const result = await this.ctx.pool.request<OpenResult>(worker, {type: 'open', partitions: usable}).catch((err: Error) => ({
+        partitions: usable.map((s) => ({id: s.id, stats: null, recovery: null, error: {code: 'PARTITION_OFFLINE', message: err.message}})),
+      }))
+      for (const r of result.partitions) {
+        const ref = byId.get(r.id)!
+        const label = `${ref.topic}-${ref.partition}`
+        if (r.error || !r.stats) {
+          ref.offline = r.error?.message ?? 'did not open'
+          log(`partition ${label} is offline: ${ref.offline}`)
+          continue
+        }
+        ref.highWatermark = r.stats.highWatermark
+        ref.logStartOffset = r.stats.logStartOffset
+        if (!r.stats.online) ref.offline = r.recovery?.quarantined?.problem ?? 'offline after recovery'
+        const rec = r.recovery
+        if (rec && startup) {
+          for (const m of rec.messages) log(`recovery ${label}: ${m}`)
+          if (rec.clean) summary.clean++
+          else {
+            summary.recovered++
+            log(`recovery ${label}: unclean shutdown; re-read from offset ${rec.recoveredFrom ?? 0}, truncated ${rec.truncatedBytes} byte(s); log end offset ${r.stats.logEndOffset}`)
+          }
+        }
+        if (ref.offline !== null) {
+          summary.offline++
+          log(`partition ${label} is offline: ${ref.offline}`)
+        }
+      }
+    })
+    return summary
+  }
+
+  private async destroy(refs: PartitionRef[]): Promise<void> {
+    await this.forEachWorker(refs, (worker, ids) =>
+      this.ctx.pool.request(worker, {type: 'close', partitions: ids, destroy: true}).catch((err: Error) => {
+        this.ctx.log(`deleting partitions on worker ${worker}: ${err.message} (leftovers are removed at the next start)`)
+      }),
+    )
+  }
+
+  private async forEachWorker(refs: PartitionRef[], fn: (worker: number, ids: number[]) => Promise<unknown>): Promise<void> {
+    const byWorker = new Map<number, number[]>()
+    for (const r of refs) {
+      let ids = byWorker.get(r.worker)
+      if (!ids) byWorker.set(r.worker, (ids = []))
+      ids.push(r.id)
+    }
+    await Promise.all([...byWorker].map(([worker, ids]) => fn(worker, ids)))
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+}
+
+function partitionCount(body: Record<string, unknown>, key: string, fallback: number): number {
+  const v = Object.hasOwn(body, key) ? body[key] : fallback
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_PARTITIONS_PER_TOPIC) {
+    throw new SamsaError('INVALID_PARTITIONS', `partitions must be an integer from 1 to ${MAX_PARTITIONS_PER_TOPIC}, got ${JSON.stringify(v)}`)
+  }
+  return v
+}

@@ -1,0 +1,177 @@
+// The messages between the daemon's main thread and its partition workers (worker_threads). Types only,
+// plus two tiny helpers, so partition-worker.ts may import this file without loading any socket code.
+//
+// Main → worker: a WorkerRequest carries an `id`; the worker answers every one with exactly one
+// WorkerReply of the same id (ok or error). Record data never crosses as JS objects: produce batches go
+// down as one transferred ArrayBuffer per request, fetch results come back as one transferred ArrayBuffer
+// per worker per fetch (the partitions' bytes concatenated). Never one message per record.
+//
+// Worker → main, unsolicited: `hwm` announcements (batched: one message per worker event-loop turn, as a
+// flat number array) that wake long-poll fetches; `log` lines; `offline` when a partition hits a storage
+// error. Partitions are named by a numeric id the main thread assigns (unique for the daemon's life).
+import type {LogConfig} from '../storage/log-config.js'
+
+export interface PartitionSpec {
+  id: number
+  topic: string
+  partition: number
+  dir: string // absolute; the main thread built it from a validated topic name
+  config: LogConfig
+}
+
+export interface RecoveryReport {
+  clean: boolean
+  recoveredFrom: number | null
+  truncatedBytes: number
+  messages: string[]
+  quarantined: null | {file: string; position: number; problem: string}
+}
+
+export interface PartitionStats {
+  id: number
+  logStartOffset: number
+  logEndOffset: number
+  highWatermark: number
+  sizeInBytes: number
+  segments: number
+  online: boolean
+}
+
+export interface WireErrorLike {
+  code: string
+  message: string
+}
+
+// ── requests ─────────────────────────────────────────────────────────────────────────────────────────
+export interface OpenRequest {
+  type: 'open'
+  id: number
+  partitions: PartitionSpec[]
+}
+export interface OpenResult {
+  partitions: {id: number; stats: PartitionStats | null; recovery: RecoveryReport | null; error?: WireErrorLike}[]
+}
+
+// Closes (and with destroy: deletes from disk) partitions. A partition closed by id is forgotten.
+export interface CloseRequest {
+  type: 'close'
+  id: number
+  partitions: number[]
+  destroy: boolean
+}
+
+export interface ProduceWorkerRequest {
+  type: 'produce'
+  id: number
+  partition: number
+  acks: 0 | 1 | -1
+  bytes: ArrayBuffer // one or more RecordBatch v2 batches, transferred
+}
+export interface ProduceResult {
+  baseOffset: number
+  lastOffset: number
+  logAppendTime: number
+  logStartOffset: number
+}
+
+export interface FetchWorkerRequest {
+  type: 'fetch'
+  id: number
+  // in request order; maxBytes already capped by the main thread
+  partitions: {partition: number; offset: number; maxBytes: number}[]
+  maxBytes: number // budget for this worker's share of the response
+}
+export interface FetchPartitionResult {
+  partition: number
+  highWatermark: number
+  logStartOffset: number
+  bytes: number // how many bytes of `data` belong to this partition, in order
+  error?: WireErrorLike
+}
+export interface FetchResult {
+  partitions: FetchPartitionResult[]
+  data: ArrayBuffer | null // transferred; null when every partition returned 0 bytes
+}
+
+export interface ListOffsetsWorkerRequest {
+  type: 'listOffsets'
+  id: number
+  partitions: {partition: number; timestamp: number}[]
+}
+export interface ListOffsetsResult {
+  partitions: {partition: number; offset: number; timestamp: number; error?: WireErrorLike}[]
+}
+
+export interface DeleteRecordsWorkerRequest {
+  type: 'deleteRecords'
+  id: number
+  partitions: {partition: number; offset: number}[] // offset -1 = the high watermark
+}
+export interface DeleteRecordsResult {
+  partitions: {partition: number; lowWatermark: number; error?: WireErrorLike}[]
+}
+
+export interface StatsRequest {
+  type: 'stats'
+  id: number
+  partitions: number[] | null // null = every partition the worker owns
+}
+export interface StatsResult {
+  partitions: PartitionStats[]
+}
+
+export interface UpdateConfigRequest {
+  type: 'updateConfig'
+  id: number
+  partitions: number[]
+  config: LogConfig
+}
+
+// Flush and close every partition (clean-shutdown markers), then answer; the worker then exits.
+export interface ShutdownWorkerRequest {
+  type: 'shutdown'
+  id: number
+}
+
+export type WorkerRequest =
+  | OpenRequest
+  | CloseRequest
+  | ProduceWorkerRequest
+  | FetchWorkerRequest
+  | ListOffsetsWorkerRequest
+  | DeleteRecordsWorkerRequest
+  | StatsRequest
+  | UpdateConfigRequest
+  | ShutdownWorkerRequest
+
+// ── worker → main ────────────────────────────────────────────────────────────────────────────────────
+export interface ReplyMessage {
+  type: 'reply'
+  id: number
+  result?: unknown
+  error?: WireErrorLike
+}
+// updates = [partitionId, highWatermark, logStartOffset, partitionId, …]: a flat array clones cheaply.
+export interface HwmMessage {
+  type: 'hwm'
+  updates: number[]
+}
+export interface LogMessage {
+  type: 'log'
+  line: string
+}
+export interface OfflineMessage {
+  type: 'offline'
+  partition: number
+  message: string
+}
+export type WorkerMessage = ReplyMessage | HwmMessage | LogMessage | OfflineMessage
+
+// Data passed to the worker at start (workerData).
+export interface WorkerInit {
+  index: number
+  retentionCheckMs: number // how often retention runs (also after every roll)
+  tickMs: number // how often flush.ms and segment.ms are checked
+}
+
+export const HWM_STRIDE = 3
