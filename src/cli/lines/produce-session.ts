@@ -1,0 +1,135 @@
+// The line-to-record path of `samsa produce`: bytes → LineSplitter → LineParser → Producer, plus the
+// --report writer and --skip-invalid handling. Input sources (stdin, a file, a tailed file), progress
+// and signals stay in the command; this class only sees chunks of bytes.
+//
+// Errors in a line (bad JSON, missing key field, invalid envelope, too large for max.message.bytes) are
+// SamsaErrors whose message starts with "line N:". With skipInvalid they are reported on stderr and the
+// line is dropped; otherwise push() throws the first one — the lines before it were already handed to
+// the producer, so the caller flushes them before exiting non-zero (nothing read before is lost).
+import {SamsaError} from '../../errors.js'
+import {Producer, type ProduceAck, type ProducerOptions} from '../../client/producer.js'
+import type {AdminApi, RecordApi} from '../../client/types.js'
+import {bytesToJson} from './envelope.js'
+import {LineParser, type LineParserOptions} from './line-parser.js'
+import {LineSplitter} from './line-splitter.js'
+
+export interface ProduceSessionOptions {
+  topic: string
+  parser: LineParserOptions
+  delimiter: Buffer
+  stripCr: boolean
+  partition: number // -1: partitioner (or the envelope's partition)
+  ignoreEnvelopePartition: boolean
+  skipInvalid: boolean
+  report: boolean
+  producer: Omit<ProducerOptions, 'onAck' | 'trackTags'>
+  writeReport?: (text: string) => void
+  warn?: (message: string) => void
+}
+
+export class ProduceSession {
+  readonly producer: Producer
+  skipped = 0
+  private readonly o: ProduceSessionOptions
+  private readonly parser: LineParser
+  private splitter!: LineSplitter
+  private readonly topicJson: string
+
+  constructor(client: {records: RecordApi; admin: AdminApi}, options: ProduceSessionOptions) {
+    this.o = options
+    this.parser = new LineParser(options.parser)
+    this.topicJson = JSON.stringify(options.topic)
+    this.producer = new Producer(client, {
+      ...options.producer,
+      trackTags: options.report,
+      onAck: options.report ? (ack) => this.report(ack) : undefined,
+    })
+  }
+
+  /** Looks the topic up (UNKNOWN_TOPIC when it does not exist) and sizes the line limit from it. */
+  async open(): Promise<void> {
+    const info = await this.producer.prepare(this.o.topic)
+    if (this.o.partition >= info.partitions) {
+      const n = info.partitions
+      throw new SamsaError('UNKNOWN_PARTITION', `partition ${this.o.partition} does not exist: topic ${this.o.topic} has ${n} partition${n === 1 ? '' : 's'}`)
+    }
+    // An envelope line carries its bytes as JSON text, base64 at worst (4/3) plus field names.
+    const maxRecord = this.producer.maxRecordBytes(this.o.topic)
+    const maxLine = this.o.parser.jsonl ? Math.ceil(maxRecord * 1.4) + 4096 : maxRecord
+    this.splitter = new LineSplitter(
+      {delimiter: this.o.delimiter, maxLineBytes: maxLine, stripCr: this.o.stripCr},
+      (line, n) => this.onLine(line, n),
+      (n, bytes) =>
+        this.invalid(
+          new SamsaError(
+            'MESSAGE_TOO_LARGE',
+            `line ${n}: ${bytes}+ bytes is larger than max.message.bytes (${info.maxMessageBytes}) of topic ${this.o.topic}`,
+          ),
+        ),
+    )
+  }
+
+  /** Lines seen so far (records sent plus lines skipped). */
+  get lines(): number {
+    return this.splitter.lineCount
+  }
+
+  /** Bytes of an unfinished last line held back (not yet a record). */
+  get heldBytes(): number {
+    return this.splitter.bufferedBytes
+  }
+
+  push(chunk: Buffer): void {
+    this.splitter.push(chunk)
+  }
+
+  /** End of input (or of a rotated file): a last line without a delimiter becomes a record. */
+  end(): void {
+    this.splitter.end()
+  }
+
+  /** Drops a held partial line (the file under it was truncated). */
+  dropPartial(): void {
+    this.splitter.reset()
+  }
+
+  private onLine(line: Buffer, n: number): void {
+    let r
+    try {
+      r = this.parser.parse(line, n)
+    } catch (err) {
+      this.invalid(err)
+      return
+    }
+    let partition = this.o.partition
+    if (partition < 0 && !this.o.ignoreEnvelopePartition) partition = r.partition
+    // --report needs the key after the ack; the line's bytes may be reused by then, so copy it
+    const tag = this.o.report && r.key !== null ? Buffer.from(r.key) : null
+    try {
+      this.producer.append(this.o.topic, r.value, r.key, r.headers, r.timestamp, partition, tag)
+    } catch (err) {
+      if (err instanceof SamsaError && (err.code === 'MESSAGE_TOO_LARGE' || err.code === 'UNKNOWN_PARTITION' || err.code === 'INVALID_INPUT')) {
+        this.invalid(new SamsaError(err.code, `line ${n}: ${err.message}`))
+        return
+      }
+      throw err
+    }
+  }
+
+  private invalid(err: unknown): void {
+    if (!(err instanceof SamsaError) || !this.o.skipInvalid) throw err
+    this.skipped++
+    this.o.warn?.(`${err.message} (skipped)`)
+  }
+
+  private report(ack: ProduceAck): void {
+    const tags = ack.tags ?? []
+    let text = ''
+    const head = `{"topic":${this.topicJson},"partition":${ack.partition},"offset":`
+    for (let i = 0; i < ack.count; i++) {
+      const offset = ack.baseOffset < 0 ? 'null' : String(ack.baseOffset + i)
+      text += `${head}${offset},"key":${bytesToJson((tags[i] as Buffer | null | undefined) ?? null)}}\n`
+    }
+    ;(this.o.writeReport ?? ((t: string) => process.stdout.write(t)))(text)
+  }
+}

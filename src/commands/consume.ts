@@ -1,0 +1,244 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../cli/base-command.js'
+import {unescapeBytes} from '../cli/lines/escapes.js'
+import {TimeMerger} from '../cli/lines/merge-by-time.js'
+import {OutputBuffer} from '../cli/lines/output-buffer.js'
+import {
+  EnvelopeFormatter,
+  formatSource,
+  TemplateFormatter,
+  ValueFormatter,
+  type FormatRecord,
+  type FormatSource,
+  type RecordFormatter,
+} from '../cli/lines/record-format.js'
+import {Consumer, type PartitionCursor} from '../client/consumer.js'
+import {parseOffsetSpec} from '../client/offset-spec.js'
+import {validateTopicName, type SamsaClient} from '../client/index.js'
+import {SamsaError} from '../errors.js'
+
+export interface ConsumeResult {
+  records: number
+  interrupted: boolean
+}
+
+// Group offsets are committed at most this often while reading, and once at the end.
+const COMMIT_INTERVAL_MS = 1000
+
+export default class Consume extends BaseCommand<typeof Consume> {
+  static override summary = 'Print the records of one or more topics, one per line'
+  static override description =
+    'By default reads every partition from the beginning to the end as it was when the command started, ' +
+    'then exits (like cat); --follow keeps waiting for new records (like tail -f). Output is written once per ' +
+    'fetched batch, never held back in a pipe. --from/--until take beginning, end, an offset N, -N (the last ' +
+    'N records of each partition), @TIME (ISO-8601, UTC unless a zone is given, or epoch ms) or -DURATION ' +
+    '(-10s, -30m, -1h, -2d); --until is exclusive. --jsonl writes a lossless envelope that produce --jsonl ' +
+    'reads back: byte fields that are not UTF-8 appear as {"base64": "…"}.'
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> logs',
+    '<%= config.bin %> <%= command.id %> logs --follow | grep ERROR',
+    '<%= config.bin %> <%= command.id %> logs --from -1h --format \'%T{iso} %k %s\\n\'',
+    '<%= config.bin %> <%= command.id %> logs --from -10 --partition 0',
+    '<%= config.bin %> <%= command.id %> orders payments --merge-by-time --jsonl',
+    '<%= config.bin %> <%= command.id %> logs --from @2026-11-20T09:00:00Z --until @2026-11-20T10:00:00Z --count 100',
+    '<%= config.bin %> <%= command.id %> logs --group alerting --follow',
+  ]
+
+  static override strict = false // several topics
+
+  static override args = {
+    topic: Args.string({description: 'topic(s) to read', required: true}),
+  }
+
+  static override enableJsonFlag = false // stdout is data; --jsonl is the structured output
+
+  static override flags = {
+    follow: Flags.boolean({char: 'f', description: 'keep waiting for new records (like tail -f)'}),
+    from: Flags.string({char: 'o', description: 'where to start: beginning|end|N|-N|@TIME|-DURATION', default: 'beginning'}),
+    until: Flags.string({description: 'where to stop (exclusive), same syntax as --from'}),
+    partition: Flags.integer({char: 'p', description: 'only this partition (repeatable)', min: 0, multiple: true, multipleNonGreedy: true}),
+    count: Flags.integer({char: 'c', description: 'exit after this many records', min: 1}),
+    format: Flags.string({
+      description: 'kcat-style output: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp ms, %T{iso}, %h headers, %S/%K sizes, \\n \\t',
+      exclusive: ['jsonl'],
+    }),
+    jsonl: Flags.boolean({description: 'one lossless JSON envelope per record: {"topic","partition","offset","timestamp","key","value","headers"}'}),
+    'merge-by-time': Flags.boolean({description: 'emit the records of all partitions and topics in timestamp order'}),
+    group: Flags.string({char: 'g', description: 'consumer group: start from its committed offsets and commit what was printed'}),
+    'null-marker': Flags.string({description: 'print null keys and values as this text (default: nothing)'}),
+    delimiter: Flags.string({char: 'D', description: 'record separator when printing values (escapes \\n \\t \\0)', default: '\\n', exclusive: ['format', 'jsonl']}),
+  }
+
+  private interrupted = false
+  private wakeInterrupt: (() => void) | null = null
+
+  public async run(): Promise<ConsumeResult> {
+    const {argv} = await this.parse(Consume)
+    const topics = [...new Set(argv as string[])]
+    for (const t of topics) validateTopicName(t)
+    const f = this.flags
+    const now = Date.now()
+    const from = parseOffsetSpec(f.from, '--from', now)
+    const until = f.until === undefined ? undefined : parseOffsetSpec(f.until, '--until', now)
+    const formatter: RecordFormatter = f.jsonl
+      ? new EnvelopeFormatter()
+      : f.format !== undefined
+        ? new TemplateFormatter(f.format, f['null-marker'])
+        : new ValueFormatter(unescapeBytes(f.delimiter), f['null-marker'])
+
+    const client = await this.client()
+    const group = f.group
+    const committed = group === undefined ? new Map<string, number>() : await fetchCommitted(client, group, topics)
+    const consumer = await Consumer.open(client, {
+      topics,
+      partitions: f.partition,
+      from,
+      until,
+      follow: f.follow,
+      startAt: (t, p) => committed.get(`${t}\0${p}`),
+      onWarning: (m) => process.stderr.write(`samsa: ${m}\n`),
+    })
+    const sources = consumer.assignments.map((c) => formatSource(c.topic, c.partition))
+    // next offset after the last record PRINTED per partition: what a group commits (at-least-once)
+    const printed = consumer.assignments.map((c) => c.position)
+    const out = new OutputBuffer()
+    const limit = f.count ?? Infinity
+    let records = 0
+    let lastCommit = Date.now()
+    const commit = async (force: boolean): Promise<void> => {
+      if (group === undefined || (!force && Date.now() - lastCommit < COMMIT_INTERVAL_MS)) return
+      lastCommit = Date.now()
+      await commitPositions(client, group, consumer.assignments, printed, committed)
+    }
+
+    this.trapSignals()
+    const interrupt = new Promise<void>((resolve) => {
+      this.wakeInterrupt = resolve
+    })
+    const write = async (): Promise<void> => {
+      const chunk = out.take()
+      if (chunk && !process.stdout.write(chunk)) await drain()
+      await commit(false)
+    }
+
+    if (f['merge-by-time']) {
+      records = await this.mergeByTime(consumer, sources, printed, formatter, out, limit, write, interrupt, f.follow)
+    } else {
+      const visit = (c: PartitionCursor, r: FormatRecord): boolean => {
+        formatter.write(out, sources[c.index], r)
+        printed[c.index] = r.offset + 1
+        return ++records >= limit
+      }
+      while (!consumer.done && !this.interrupted) {
+        const polled = await Promise.race([consumer.poll(visit), interrupt.then(() => -1)])
+        if (polled < 0) break
+        await write()
+      }
+    }
+    await write()
+    await commit(true)
+    consumer.stop()
+    if (this.interrupted) return this.exit(130)
+    return {records, interrupted: false}
+  }
+
+  // k-way merge by timestamp: fetch only for partitions whose queue ran dry; emit while the order is sure.
+  private async mergeByTime(
+    consumer: Consumer,
+    sources: FormatSource[],
+    printed: number[],
+    formatter: RecordFormatter,
+    out: OutputBuffer,
+    limit: number,
+    write: () => Promise<void>,
+    interrupt: Promise<void>,
+    follow: boolean,
+  ): Promise<number> {
+    const cursors = consumer.assignments
+    const merger = new TimeMerger<FormatRecord>(cursors.length)
+    for (const c of cursors) if (c.done) merger.setState(c.index, 'done')
+    let records = 0
+    const batches: FormatRecord[][] = cursors.map(() => [])
+    const collect = (c: PartitionCursor, r: FormatRecord): void => {
+      // the view is reused and its bytes may be a shared scratch: copy what the queue keeps
+      batches[c.index].push({
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key === null ? null : Buffer.from(r.key),
+        value: r.value === null ? null : Buffer.from(r.value),
+        headers: r.headers.map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)})),
+      })
+    }
+    while (!merger.finished && !this.interrupted && records < limit) {
+      merger.drain((i, r) => {
+        formatter.write(out, sources[i], r)
+        printed[i] = r.offset + 1
+        records++
+      }, limit - records)
+      await write()
+      if (records >= limit || merger.finished) break
+      const hungry = merger.hungry().map((i) => cursors[i])
+      if (hungry.length === 0) continue
+      const polled = await Promise.race([consumer.poll(collect, hungry), interrupt.then(() => -1)])
+      if (polled < 0) break
+      for (const c of hungry) {
+        merger.add(c.index, batches[c.index])
+        batches[c.index] = []
+        merger.setState(c.index, c.done ? 'done' : follow && consumer.caughtUp(c) ? 'idle' : 'active')
+      }
+    }
+    return records
+  }
+
+  private trapSignals(): void {
+    const handler = (): void => {
+      if (this.interrupted) process.exit(130)
+      this.interrupted = true
+      this.wakeInterrupt?.()
+    }
+    process.on('SIGINT', handler)
+    process.on('SIGTERM', handler)
+  }
+}
+
+function drain(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.stdout.off('drain', done)
+      process.stdout.off('close', done)
+      resolve()
+    }
+    process.stdout.once('drain', done)
+    process.stdout.once('close', done)
+  })
+}
+
+async function fetchCommitted(client: SamsaClient, group: string, topics: string[]): Promise<Map<string, number>> {
+  const m = new Map<string, number>()
+  const want = new Set(topics)
+  for (const o of await client.admin.fetchOffsets(group)) {
+    if (want.has(o.topic) && o.offset >= 0) m.set(`${o.topic}\0${o.partition}`, o.offset)
+  }
+  return m
+}
+
+async function commitPositions(
+  client: SamsaClient,
+  group: string,
+  cursors: PartitionCursor[],
+  printed: number[],
+  committed: Map<string, number>,
+): Promise<void> {
+  const offsets: {topic: string; partition: number; offset: number}[] = []
+  for (const c of cursors) {
+    const k = `${c.topic}\0${c.partition}`
+    if (committed.get(k) !== printed[c.index]) offsets.push({topic: c.topic, partition: c.partition, offset: printed[c.index]})
+  }
+  if (offsets.length === 0) return
+  const res = await client.admin.commitOffsets(group, offsets)
+  for (const r of res) {
+    if (r.error) throw new SamsaError(r.error.code, `committing ${r.topic}-${r.partition} for group ${group}: ${r.error.message}`)
+  }
+  for (const o of offsets) committed.set(`${o.topic}\0${o.partition}`, o.offset)
+}

@@ -1,0 +1,266 @@
+import {createReadStream, statSync} from 'node:fs'
+import type {Readable} from 'node:stream'
+import {Args, Flags} from '@oclif/core'
+import cliProgress from 'cli-progress'
+import {BaseCommand} from '../cli/base-command.js'
+import {parseByteSize} from '../cli/lines/byte-size.js'
+import {unescapeBytes} from '../cli/lines/escapes.js'
+import {FileTailer} from '../cli/lines/file-tailer.js'
+import {parseHeaderFlag} from '../cli/lines/line-parser.js'
+import {ProduceSession} from '../cli/lines/produce-session.js'
+import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/lines/tail-checkpoint.js'
+import {DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS} from '../client/producer.js'
+import {validateTopicName} from '../client/index.js'
+import {SamsaError} from '../errors.js'
+import type {Acks} from '../protocol/control/messages.js'
+
+export interface ProduceResult {
+  topic: string
+  records: number // appended to the producer
+  acknowledged: number
+  skipped: number
+  interrupted: boolean
+}
+
+// While following, flush and checkpoint at least this often while reading a backlog.
+const CHECKPOINT_EVERY_BYTES = 16 * 1024 * 1024
+
+export default class Produce extends BaseCommand<typeof Produce> {
+  static override summary = 'Write lines from stdin or a file to a topic, one record per line'
+  static override description =
+    'Reads stdin (or --file) and sends one record per line (--delimiter for another separator). Exits 0 only ' +
+    'when every record was acknowledged; on an error, prints one line and exits non-zero after sending what ' +
+    'was read before it. Lines keep their bytes exactly (a trailing \\r too, unless --crlf); empty lines are ' +
+    'empty records. Keys: --key, --key-delimiter or --key-field; keyed records go to Kafka\'s murmur2 ' +
+    'partition, unkeyed ones to a sticky partition. --jsonl reads the envelope `samsa consume --jsonl` writes. ' +
+    'Ctrl-C stops reading, sends what was read and exits 130.'
+
+  static override examples = [
+    'tail -F /var/log/app.log | <%= config.bin %> <%= command.id %> logs',
+    '<%= config.bin %> <%= command.id %> events --file data/app.jsonl --key-field user',
+    "<%= config.bin %> <%= command.id %> users --key-delimiter ':' <<< 'alice:{\"plan\":\"pro\"}'",
+    "find . -print0 | <%= config.bin %> <%= command.id %> files --delimiter '\\0'",
+    '<%= config.bin %> <%= command.id %> logs --file /var/log/app.log --follow',
+    '<%= config.bin %> consume orders --jsonl | <%= config.bin %> <%= command.id %> orders-copy --jsonl',
+    "<%= config.bin %> <%= command.id %> users --key-delimiter '\\t' --null-marker NULL --report < changes.tsv",
+  ]
+
+  static override args = {
+    topic: Args.string({description: 'topic to write to', required: true}),
+  }
+
+  static override flags = {
+    file: Flags.string({description: 'read this file instead of stdin', helpGroup: 'INPUT'}),
+    follow: Flags.boolean({
+      char: 'F',
+      description: 'with --file: keep following the file like tail -F (rotation and truncation survive; the position is checkpointed in the data dir)',
+      dependsOn: ['file'],
+      helpGroup: 'INPUT',
+    }),
+    'from-start': Flags.boolean({description: 'with --follow: ignore the checkpoint and read the file from its start', dependsOn: ['follow'], helpGroup: 'INPUT'}),
+    delimiter: Flags.string({char: 'D', description: 'record separator; escapes \\n \\t \\0 \\xHH', default: '\\n', helpGroup: 'INPUT'}),
+    crlf: Flags.boolean({description: 'strip a trailing \\r from each line (Windows line ends)', helpGroup: 'INPUT'}),
+    jsonl: Flags.boolean({
+      description: 'each line is a JSON envelope {"key","value","headers","timestamp","partition"} as written by consume --jsonl',
+      exclusive: ['key', 'key-delimiter', 'key-field', 'timestamp-field', 'null-marker'],
+      helpGroup: 'INPUT',
+    }),
+    'skip-invalid': Flags.boolean({description: 'report a bad line on stderr and go on, instead of stopping', helpGroup: 'INPUT'}),
+    key: Flags.string({char: 'k', description: 'the same key for every record', exclusive: ['key-delimiter', 'key-field'], helpGroup: 'RECORD'}),
+    'key-delimiter': Flags.string({char: 'K', description: 'key = text before the first delimiter, value = text after', exclusive: ['key-field'], helpGroup: 'RECORD'}),
+    'key-field': Flags.string({description: 'lines are JSON: the key is this field (dotted path such as user.id)', helpGroup: 'RECORD'}),
+    header: Flags.string({char: 'H', description: 'a header k=v on every record (repeatable)', multiple: true, multipleNonGreedy: true, helpGroup: 'RECORD'}),
+    'null-marker': Flags.string({description: 'a value (or key) equal to this is sent as null (a tombstone)', helpGroup: 'RECORD'}),
+    'timestamp-field': Flags.string({description: 'lines are JSON: the record time from this field (ISO-8601 or epoch ms)', helpGroup: 'RECORD'}),
+    partition: Flags.integer({char: 'p', description: 'send every record to this partition', min: 0, helpGroup: 'RECORD'}),
+    repartition: Flags.boolean({description: 'with --jsonl: ignore the envelopes\' partitions and partition by key', dependsOn: ['jsonl'], helpGroup: 'RECORD'}),
+    acks: Flags.string({description: 'acknowledgement: 0 (none), 1 (written to the log), all (fsynced)', options: ['0', '1', 'all', '-1'], default: '1', helpGroup: 'DELIVERY'}),
+    'linger-ms': Flags.integer({description: 'wait up to this long to fill a batch', min: 0, default: DEFAULT_LINGER_MS, helpGroup: 'DELIVERY'}),
+    'batch-size': Flags.string({description: 'batch size before compression (e.g. 65536, 64k, 1m)', default: `${DEFAULT_BATCH_BYTES / 1024}k`, helpGroup: 'DELIVERY'}),
+    compression: Flags.string({description: 'batch compression', options: ['lz4', 'none'], default: 'lz4', helpGroup: 'DELIVERY'}),
+    report: Flags.boolean({description: 'print {"topic","partition","offset","key"} per acknowledged record on stdout', helpGroup: 'OUTPUT'}),
+  }
+
+  private interrupted = false
+  private onInterrupt: (() => void) | null = null
+
+  public async run(): Promise<ProduceResult> {
+    const f = this.flags
+    const topic = this.args.topic
+    validateTopicName(topic)
+    const delimiter = unescapeBytes(f.delimiter)
+    if (delimiter.length === 0) throw new SamsaError('USAGE', '--delimiter must not be empty')
+    const acks: Acks = f.acks === 'all' || f.acks === '-1' ? -1 : f.acks === '0' ? 0 : 1
+    const batchBytes = parseByteSize(f['batch-size'], '--batch-size')
+    const keyDelimiter = f['key-delimiter'] === undefined ? undefined : unescapeBytes(f['key-delimiter'])
+    if (keyDelimiter !== undefined && keyDelimiter.length === 0) throw new SamsaError('USAGE', '--key-delimiter must not be empty')
+    const headers = (f.header ?? []).map(parseHeaderFlag)
+    if (f.file !== undefined && !f.follow) statOrThrow(f.file)
+
+    const client = await this.client()
+    const tty = Boolean(process.stderr.isTTY)
+    const warn = (m: string): void => {
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}samsa: ${m}\n`)
+    }
+    const session = new ProduceSession(client, {
+      topic,
+      parser: {
+        jsonl: f.jsonl,
+        key: f.key === undefined ? undefined : Buffer.from(f.key, 'utf8'),
+        keyDelimiter,
+        keyField: f['key-field'],
+        timestampField: f['timestamp-field'],
+        nullMarker: f['null-marker'] === undefined ? undefined : Buffer.from(f['null-marker'], 'utf8'),
+        headers,
+      },
+      delimiter,
+      stripCr: f.crlf,
+      partition: f.partition ?? -1,
+      ignoreEnvelopePartition: f.repartition,
+      skipInvalid: f['skip-invalid'],
+      report: f.report,
+      producer: {acks, lingerMs: f['linger-ms'], batchBytes, compression: f.compression as 'lz4' | 'none'},
+      warn,
+    })
+    await session.open()
+
+    this.trapSignals()
+    let inputError: unknown = null
+    try {
+      if (f.follow) await this.follow(session, f.file!, f['from-start'], warn)
+      else await this.readAll(session, f.file, tty)
+    } catch (err) {
+      inputError = err
+    }
+    // Whatever happened to the input, send what was read and wait for every acknowledgement.
+    let flushError: unknown = null
+    await session.producer.flush().catch((err: unknown) => {
+      flushError = err
+    })
+    const p = session.producer
+    const error = flushError ?? inputError
+    if (error) {
+      if (flushError && p.acknowledged < p.appended) {
+        warn(`${p.appended - p.acknowledged} of ${p.appended} records were not acknowledged`)
+      }
+      throw error
+    }
+    const result: ProduceResult = {topic, records: p.appended, acknowledged: p.acknowledged, skipped: session.skipped, interrupted: this.interrupted}
+    if (this.interrupted) {
+      if (this.jsonEnabled()) this.logJson(result)
+      return this.exit(130)
+    }
+    return result
+  }
+
+  // stdin or --file, to its end (or Ctrl-C). A progress bar for a file when stderr is a terminal.
+  private async readAll(session: ProduceSession, file: string | undefined, tty: boolean): Promise<void> {
+    const stream: Readable = file === undefined ? process.stdin : createReadStream(file, {highWaterMark: 1024 * 1024})
+    this.onInterrupt = () => stream.destroy()
+    const total = file !== undefined ? statOrThrow(file) : 0
+    const bar =
+      tty && file !== undefined && total > 0
+        ? new cliProgress.SingleBar(
+            {format: 'producing {bar} {percentage}% | {lines} lines | {eta_formatted} left', stream: process.stderr, hideCursor: true, etaBuffer: 50},
+            cliProgress.Presets.shades_classic,
+          )
+        : null
+    bar?.start(total, 0, {lines: 0})
+    let read = 0
+    const producer = session.producer
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        session.push(chunk)
+        read += chunk.length
+        bar?.update(read, {lines: session.lines})
+        if (!producer.ready) await producer.whenReady()
+        if (producer.failed) throw producer.failed
+        if (this.interrupted) break
+      }
+    } catch (err) {
+      if (!this.interrupted) {
+        throw (err as NodeJS.ErrnoException).code !== undefined && !(err instanceof SamsaError)
+          ? new SamsaError('INVALID_INPUT', `cannot read ${file ?? 'stdin'}: ${(err as Error).message}`)
+          : err
+      }
+    } finally {
+      bar?.update(read, {lines: session.lines})
+      bar?.stop()
+    }
+    // a last line without a delimiter is a record — unless Ctrl-C cut the input mid-line
+    if (!this.interrupted) session.end()
+  }
+
+  // --file PATH --follow: tail -F with a durable checkpoint of the last acknowledged line's end.
+  private async follow(session: ProduceSession, file: string, fromStart: boolean, warn: (m: string) => void): Promise<void> {
+    const cpFile = checkpointPath(this.dataDir, file, session.producer.topicInfo(this.args.topic)!.name)
+    const start = fromStart ? null : readTailCheckpoint(cpFile) ?? null
+    const producer = session.producer
+    let sinceCheckpoint = 0
+    let lastCheckpoint = ''
+    const tailer: FileTailer = new FileTailer(
+      file,
+      {
+        onData: async (chunk) => {
+          session.push(chunk)
+          sinceCheckpoint += chunk.length
+          if (sinceCheckpoint >= CHECKPOINT_EVERY_BYTES) await checkpoint()
+          else if (!producer.ready) await producer.whenReady()
+          if (producer.failed) throw producer.failed
+        },
+        onEndOfFile: () => checkpoint(),
+        onRotate: async () => {
+          session.end() // the old file's last line, even without a newline, is complete now
+          await checkpoint()
+        },
+        onTruncate: () => session.dropPartial(),
+        onWarning: warn,
+      },
+      start ? {inode: start.inode, position: start.position} : null,
+    )
+    const checkpoint = async (): Promise<void> => {
+      sinceCheckpoint = 0
+      await producer.flush()
+      const position = tailer.position - session.heldBytes
+      const key = `${tailer.inode}:${position}`
+      if (key === lastCheckpoint) return
+      writeTailCheckpoint(cpFile, {path: file, topic: this.args.topic, inode: tailer.inode, position})
+      lastCheckpoint = key
+    }
+    const status = process.stderr.isTTY ? setInterval(() => {
+      process.stderr.write(`\r\x1b[Kfollowing ${file}: ${session.lines} lines, ${producer.acknowledged} acknowledged`)
+    }, 1000) : null
+    this.onInterrupt = () => void tailer.stop()
+    try {
+      await tailer.run()
+      await checkpoint()
+    } finally {
+      if (status) {
+        clearInterval(status)
+        process.stderr.write('\r\x1b[K')
+      }
+    }
+  }
+
+  private trapSignals(): void {
+    const handler = (): void => {
+      if (this.interrupted) process.exit(130) // a second Ctrl-C: leave now
+      this.interrupted = true
+      this.onInterrupt?.()
+    }
+    process.on('SIGINT', handler)
+    process.on('SIGTERM', handler)
+  }
+}
+
+function statOrThrow(file: string): number {
+  try {
+    const st = statSync(file)
+    if (!st.isFile() && !st.isFIFO()) throw new SamsaError('INVALID_INPUT', `${file} is not a file`)
+    return st.size
+  } catch (err) {
+    if (err instanceof SamsaError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    throw new SamsaError(code === 'ENOENT' ? 'INVALID_INPUT' : 'INVALID_INPUT', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+}
