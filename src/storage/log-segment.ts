@@ -273,8 +273,8 @@ export class LogSegment {
    * then as many more as fit in maxBytes. The Buffer owns its memory (never pooled), so a worker may
    * transfer its ArrayBuffer.
    */
-  readBatches(position: number, firstSize: number, maxBytes: number): Buffer {
-    const avail = this.size - position
+  readBatches(position: number, firstSize: number, maxBytes: number, limit = this.size): Buffer {
+    const avail = Math.min(limit, this.size) - position
     const want = Math.min(avail, Math.max(maxBytes, firstSize))
     const buf = Buffer.allocUnsafeSlow(want)
     const n = this.logFile().read(buf, 0, want, position)

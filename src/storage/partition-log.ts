@@ -88,6 +88,7 @@ export class PartitionLog {
   private lso: number
   private rp: number
   private lastCheckpointAt = 0
+  private lastFlushAt = 0
   private checkpointedRecoveryPoint: number
   private failure: string | null = null
   private closed = false
@@ -113,6 +114,7 @@ export class PartitionLog {
     this.checkpointedRecoveryPoint = loaded.recoveryPoint
     this.lastCheckpointAt = this.now()
     this.recovery = loaded.recovery
+    this.lastFlushAt = this.now()
   }
 
   /** Opens (running recovery) or creates the partition directory's log. */
@@ -236,20 +238,24 @@ export class PartitionLog {
    * then more while they fit in maxBytes, from one segment. offset = logEndOffset → empty.
    */
   read(offset: number, maxBytes: number): ReadResult {
-    const quarantined = this.recovery.quarantined !== null
-    if (offset < this.lso || offset > this.leo || (quarantined && offset === this.leo && offset > this.lso)) {
-      if (quarantined && offset >= this.leo) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
+    if (this.recovery.quarantined !== null && offset >= this.leo && offset >= this.lso) {
+      throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
+    }
+    if (offset < this.lso || offset > this.leo) {
       throw new SamsaError(
         'OFFSET_OUT_OF_RANGE',
         `offset ${offset} is out of range: the log holds offsets ${this.lso} to ${this.leo - 1} (log end ${this.leo})`,
       )
     }
     if (offset === this.leo) return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
-    for (let i = this.floorSegment(offset); i < this.segs.length; i++) {
+    for (let i = this.floorSegment(offset); i < this.readLimit; i++) {
       const seg = this.segs[i]!
       const b = seg.translateOffset(offset)
       if (b === null) continue // offset lies past this segment's last batch (a gap): try the next
-      const bytes = seg.readBatches(b.position, b.size, maxBytes)
+      if (b.baseOffset >= this.leo) break
+      const q = this.recovery.quarantined
+      const end = q !== null && q.file === seg.logPath ? q.position : seg.size // never serve quarantined bytes
+      const bytes = seg.readBatches(b.position, b.size, maxBytes, end)
       return {bytes, highWatermark: this.leo, logStartOffset: this.lso}
     }
     return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
@@ -257,7 +263,7 @@ export class PartitionLog {
 
   /** Kafka ListOffsets: the first record with timestamp ≥ t at or after logStartOffset, or null. */
   offsetForTimestamp(timestamp: number): {offset: number; timestamp: number} | null {
-    for (let i = this.floorSegment(this.lso); i < this.segs.length; i++) {
+    for (let i = this.floorSegment(this.lso); i < this.readLimit; i++) {
       const seg = this.segs[i]!
       if (seg.size === 0 || seg.largestTimestamp < timestamp) continue
       const found = seg.findOffsetByTimestamp(timestamp, this.lso)
@@ -274,23 +280,26 @@ export class PartitionLog {
     this.flushActive()
   }
 
-  /** flush() when flush.ms has passed since the oldest unflushed append; returns whether it flushed. */
+  /** flush() when flush.ms has passed since the last flush; returns whether it flushed. */
   flushIfDue(now: number = this.now()): boolean {
     if (!this.online || this.rp === this.leo) return false
-    if (now - this.lastCheckpointAt < this.config['flush.ms']) return false
+    if (now - this.lastFlushAt < this.config['flush.ms']) return false
     this.flush()
     return true
   }
 
   private flushActive(): void {
-    if (this.rp === this.leo && this.active.size > 0 && this.active.offsetIndex.pendingEntries === 0) return
-    try {
-      this.active.flush()
-    } catch (err) {
-      throw this.goOffline(err)
+    if (this.rp !== this.leo) {
+      try {
+        this.active.flush()
+      } catch (err) {
+        throw this.goOffline(err)
+      }
+      this.rp = this.leo
+      this.lastFlushAt = this.now()
     }
-    this.rp = this.leo
-    if (this.checkpointIntervalMs === 0 || this.now() - this.lastCheckpointAt >= this.checkpointIntervalMs) {
+    // a stale checkpoint only means more re-validation after a crash, never lost data: rate-limit it
+    if (this.checkpointedRecoveryPoint !== this.rp && this.now() - this.lastCheckpointAt >= this.checkpointIntervalMs) {
       this.writeRecoveryPoint()
     }
   }
@@ -471,6 +480,12 @@ export class PartitionLog {
 
   // ---- helpers ---------------------------------------------------------------------------------
 
+  /** Segments [0, readLimit) serve reads: all of them, or those up to a quarantined one. */
+  private get readLimit(): number {
+    const q = this.recovery.quarantined
+    return q === null ? this.segs.length : this.segs.findIndex((seg) => seg.logPath === q.file) + 1
+  }
+
   private get active(): LogSegment {
     return this.segs[this.segs.length - 1]!
   }
@@ -478,7 +493,7 @@ export class PartitionLog {
   /** Index of the last segment with baseOffset ≤ offset (0 if none). */
   private floorSegment(offset: number): number {
     let lo = 0
-    let hi = this.segs.length - 1
+    let hi = this.readLimit - 1
     let found = 0
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1

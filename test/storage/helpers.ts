@@ -56,3 +56,24 @@ export function readAll(log: PartitionLog, from = log.logStartOffset, maxBytes =
   }
   return out
 }
+
+/** Simulates the process dying: file handles are dropped, nothing is flushed or marked clean. */
+export function abandon(log: PartitionLog): void {
+  for (const s of (log as unknown as {segs: Array<{close(): void}>}).segs) s.close()
+}
+
+export function segmentFiles(dir: string, suffix = '.log'): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith(suffix))
+    .sort()
+    .map((n) => `${dir}/${n}`)
+}
+
+/** Byte positions of the batches in a .log file. */
+export function batchPositions(file: string): number[] {
+  const buf = fs.readFileSync(file)
+  const out: number[] = []
+  for (let p = 0; p + 12 <= buf.length; p += buf.readInt32BE(p + 8) + 12) out.push(p)
+  return out
+}
