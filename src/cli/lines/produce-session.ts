@@ -59,11 +59,11 @@ export class ProduceSession {
     this.splitter = new LineSplitter(
       {delimiter: this.o.delimiter, maxLineBytes: maxLine, stripCr: this.o.stripCr},
       (line, n) => this.onLine(line, n),
-      (n, bytes) =>
+      (n) =>
         this.invalid(
           new SamsaError(
             'MESSAGE_TOO_LARGE',
-            `line ${n}: ${bytes}+ bytes is larger than max.message.bytes (${info.maxMessageBytes}) of topic ${this.o.topic}`,
+            `line ${n}: longer than ${maxLine} bytes, too large for max.message.bytes (${info.maxMessageBytes}) of topic ${this.o.topic}`,
           ),
         ),
     )
