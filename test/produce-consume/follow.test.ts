@@ -1,0 +1,126 @@
+// Long-running modes through the built CLI: consume --follow, produce --file --follow (tail -F with a
+// checkpoint), Ctrl-C, and the daemon going away mid-stream.
+import {appendFileSync, readdirSync, renameSync, truncateSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {built, cleanup, daemonPids, lines, samsa, sleep, start, tempDir, waitFor} from './helpers.js'
+
+let dir: string
+
+async function topic(name: string, partitions = 1): Promise<void> {
+  const r = await samsa(dir, ['topic', 'create', name, '--partitions', String(partitions)])
+  expect(r.code, r.stderr).toBe(0)
+}
+
+async function consumeAll(name: string): Promise<string[]> {
+  const r = await samsa(dir, ['consume', name])
+  expect(r.code, r.stderr).toBe(0)
+  return lines(r.out)
+}
+
+describe.skipIf(!built())('follow modes', () => {
+  beforeAll(() => {
+    dir = tempDir()
+  })
+  afterAll(cleanup)
+
+  it('consume --follow prints a line produced later, and Ctrl-C exits 130', async () => {
+    await topic('live', 2)
+    expect((await samsa(dir, ['produce', 'live'], 'before\n')).code).toBe(0)
+    const c = start(dir, ['consume', 'live', '--follow'])
+    await waitFor(() => c.stdout().includes('before\n'), 10_000, 'the existing record')
+    expect((await samsa(dir, ['produce', 'live'], 'after\n')).code).toBe(0)
+    await waitFor(() => c.stdout().includes('after\n'), 10_000, 'the later record')
+    c.child.kill('SIGINT')
+    expect(await c.exited).toBe(130)
+    expect(c.stderr()).toBe('')
+    expect(lines(c.stdout())).toEqual(['before', 'after'])
+  })
+
+  it('consume --follow --until stops by itself once it reaches the end offset', async () => {
+    await topic('until-follow')
+    const c = start(dir, ['consume', 'until-follow', '--follow', '--until', '3'])
+    await sleep(300)
+    expect((await samsa(dir, ['produce', 'until-follow'], 'a\nb\n')).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'until-follow'], 'c\nd\n')).code).toBe(0)
+    expect(await c.exited).toBe(0)
+    expect(lines(c.stdout())).toEqual(['a', 'b', 'c'])
+  })
+
+  it('produce: Ctrl-C stops reading, sends what was read, exits 130', async () => {
+    await topic('sigint')
+    const p = start(dir, ['produce', 'sigint'], 'pipe')
+    p.child.stdin!.write('one\ntwo\n')
+    await sleep(1500)
+    p.child.kill('SIGINT')
+    expect(await p.exited).toBe(130)
+    expect(await consumeAll('sigint')).toEqual(['one', 'two'])
+  })
+
+  it('produce --file --follow survives rotation and truncation; a restart neither loses nor repeats lines', async () => {
+    await topic('tail', 2)
+    const logs = tempDir('samsa-pc-logs-')
+    const file = join(logs, 'app.log')
+    writeFileSync(file, 'a1\na2\n')
+    let p = start(dir, ['produce', 'tail', '--file', file, '--follow'])
+    const seen = async (want: string[]): Promise<void> => {
+      const deadline = Date.now() + 15_000
+      for (;;) {
+        const got = (await consumeAll('tail')).sort()
+        if (JSON.stringify(got) === JSON.stringify([...want].sort())) return
+        if (Date.now() > deadline) expect(got).toEqual([...want].sort())
+        await sleep(200)
+      }
+    }
+    await seen(['a1', 'a2'])
+    appendFileSync(file, 'a3\npartial')
+    await seen(['a1', 'a2', 'a3'])
+    // rotation: rename away (the old file still gets a write), then a new file at the path
+    renameSync(file, `${file}.1`)
+    appendFileSync(`${file}.1`, '-end\n')
+    writeFileSync(file, 'b1\n')
+    await seen(['a1', 'a2', 'a3', 'partial-end', 'b1'])
+    // truncation (copytruncate): start over at 0
+    appendFileSync(file, 'b2\n')
+    await seen(['a1', 'a2', 'a3', 'partial-end', 'b1', 'b2'])
+    truncateSync(file, 0)
+    await sleep(1500)
+    appendFileSync(file, 'c1\n')
+    await seen(['a1', 'a2', 'a3', 'partial-end', 'b1', 'b2', 'c1'])
+    p.child.kill('SIGINT')
+    expect(await p.exited).toBe(130)
+    expect(readdirSync(join(dir, 'tail-checkpoints')).filter((f) => f.endsWith('.json'))).toHaveLength(1)
+
+    // while stopped: more lines, then a rotation; the restart finishes the old file, then the new one
+    appendFileSync(file, 'c2\n')
+    renameSync(file, `${file}.2`)
+    writeFileSync(file, 'd1\n')
+    p = start(dir, ['produce', 'tail', '--file', file, '--follow'])
+    const all = ['a1', 'a2', 'a3', 'partial-end', 'b1', 'b2', 'c1', 'c2', 'd1']
+    await seen(all)
+    p.child.kill('SIGINT')
+    expect(await p.exited).toBe(130)
+    expect(p.stderr()).toMatch(/rotated while samsa was stopped/)
+
+    // a plain restart repeats nothing; --from-start reads the file again
+    p = start(dir, ['produce', 'tail', '--file', file, '--follow'])
+    await sleep(1500)
+    p.child.kill('SIGINT')
+    expect(await p.exited).toBe(130)
+    expect((await consumeAll('tail')).sort()).toEqual([...all].sort())
+    p = start(dir, ['produce', 'tail', '--file', file, '--follow', '--from-start'])
+    await seen([...all, 'd1'])
+    p.child.kill('SIGINT')
+    expect(await p.exited).toBe(130)
+  })
+
+  it('the daemon going away mid-stream: one line, exit 3', async () => {
+    await topic('gone')
+    const c = start(dir, ['consume', 'gone', '--follow', '--no-autostart'])
+    await sleep(800)
+    for (const pid of daemonPids(dir)) process.kill(pid, 'SIGKILL')
+    expect(await c.exited).toBe(3)
+    expect(lines(c.stderr())).toHaveLength(1)
+    expect(c.stderr()).toMatch(/^samsa: .*daemon/)
+  })
+})
