@@ -41,7 +41,6 @@ function nullProto(entries: Iterable<[string, string]>): Record<string, string> 
 export class TopicAdmin {
   private queue: Promise<unknown> = Promise.resolve()
   private nextSeq = 0
-  private readonly unreadable = new Set<string>()
 
   constructor(private readonly ctx: TopicAdminContext) {}
 
@@ -49,11 +48,10 @@ export class TopicAdmin {
   // inside PartitionLog.open on the workers) and log what recovery found.
   async openAll(): Promise<void> {
     const {catalog, log} = this.ctx
-    const loaded = catalog.load(log)
-    for (const name of loaded.unreadable) this.unreadable.add(name)
-    catalog.cleanupLeftovers(loaded, log)
+    const topics = catalog.load(log)
+    catalog.cleanupLeftovers(log)
     const refs: PartitionRef[] = []
-    for (const meta of loaded.topics.sort((a, b) => a.seq - b.seq)) {
+    for (const meta of topics.sort((a, b) => a.seq - b.seq)) {
       this.nextSeq = Math.max(this.nextSeq, meta.seq + 1)
       let config: LogConfig
       try {
@@ -67,7 +65,7 @@ export class TopicAdmin {
       refs.push(...entry.partitions)
     }
     const summary = await this.open(refs, true)
-    log(`opened ${refs.length} partition(s) of ${loaded.topics.length} topic(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
+    log(`opened ${refs.length} partition(s) of ${topics.length} topic(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
   }
 
   create(raw: unknown): Promise<CreateTopicResponse> {
@@ -86,9 +84,6 @@ export class TopicAdmin {
       if (existing) {
         if (ifNotExists) return {created: false, topic: await this.describeOne(existing)}
         throw new SamsaError('TOPIC_EXISTS', `topic ${name} already exists`)
-      }
-      if (this.unreadable.has(name)) {
-        throw new SamsaError('STORAGE_ERROR', `topic ${name} has a catalog entry that could not be read at startup; see the daemon log`)
       }
       const key = topicCollisionKey(name)
       for (const other of this.ctx.table.topics.keys()) {

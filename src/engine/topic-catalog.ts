@@ -1,28 +1,30 @@
-// The durable topic catalog: one file per topic, `<data>/topics/<name>.json`, each written with
-// writeFileDurably (tmp → fdatasync → rename → fsync dir). Runs on the main thread; every mutation goes
+// The durable topic catalog: one file, `<data>/catalog.json`, rewritten whole with writeFileDurably
+// (tmp → fdatasync → rename → fsync dir) on every change. Runs on the main thread; every mutation goes
 // through the daemon's admin queue, one at a time.
 //
-//   {"version":1, "name":"orders", "partitions":3, "configs":{"retention.ms":"3600000"}, "seq":7, "createdAt":…}
+//   {"version":1, "topics":[{"name":"orders", "partitions":3, "configs":{"retention.ms":"3600000"},
+//                            "seq":7, "createdAt":…}, …]}
 //
 // `configs` holds only the overrides, as the raw strings a user gave (validated before they are written);
 // `seq` is the topic's creation number, which fixes its partitions' workers (worker-pool.ts).
+// Why one file and not one per topic: a 249-character topic name plus ".json.tmp" would pass NAME_MAX
+// (255), and a single file makes every change one atomic rename. Thousands of topics are a few hundred KB.
 //
-// Crash safety — the catalog entry is the commit point:
+// Crash safety — the catalog write is the commit point:
 //   create:  partition directories first, catalog entry last. A crash in between leaves directories with
 //            no entry, which cleanupLeftovers() deletes at the next start: the topic is absent.
 //   grow:    new partition directories first, then the entry with the new count (leftovers ≥ count go).
 //   delete:  the entry is removed durably first, then the directories (leftovers go at the next start).
-// An entry that cannot be read is reported and its directories are left alone: recovery never destroys
-// data because of metadata it could not read (RELIABILITY.md rule 3).
-import {lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync} from 'node:fs'
+// A catalog that exists but cannot be read stops the daemon from starting (STORAGE_ERROR) rather than
+// treating every partition directory as a leftover: recovery never destroys data because of metadata it
+// could not read (RELIABILITY.md rule 3).
+import {lstatSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {SamsaError} from '../errors.js'
 import {isLegalTopicName} from '../protocol/control/topic-name.js'
 import {writeFileDurably} from '../storage/checkpoint.js'
-import {nodeFileIo} from '../storage/file-io.js'
 
-export const CATALOG_DIR = 'topics'
-const SUFFIX = '.json'
+export const CATALOG_FILE = 'catalog.json'
 const PARTITION_DIR = /^(.+)-(0|[1-9]\d{0,8})$/
 
 export interface TopicMeta {
@@ -31,11 +33,6 @@ export interface TopicMeta {
   configs: Record<string, string> // overrides only; a null-prototype copy in memory
   seq: number
   createdAt: number
-}
-
-export interface CatalogLoad {
-  topics: TopicMeta[]
-  unreadable: string[] // topic names whose entry exists but could not be read: their dirs are kept
 }
 
 // The directory of one partition. `name` must already be a legal topic name: callers validate first.
@@ -57,54 +54,54 @@ export function refuseSymlink(path: string): void {
 }
 
 export class TopicCatalog {
-  readonly dir: string
+  readonly path: string
+  private readonly entries = new Map<string, TopicMeta>()
 
   constructor(readonly dataDir: string) {
-    this.dir = join(dataDir, CATALOG_DIR)
+    this.path = join(dataDir, CATALOG_FILE)
   }
 
-  // Reads every entry; deletes stray `.tmp` files (an interrupted write: the old or the new file stands).
-  load(log: (line: string) => void): CatalogLoad {
-    refuseSymlink(this.dir)
-    mkdirSync(this.dir, {recursive: true, mode: 0o700})
-    const topics: TopicMeta[] = []
-    const unreadable: string[] = []
-    for (const file of readdirSync(this.dir).sort()) {
-      const path = join(this.dir, file)
-      if (file.endsWith('.tmp')) {
-        rmSync(path, {force: true})
-        continue
-      }
-      if (!file.endsWith(SUFFIX)) continue
-      const name = file.slice(0, -SUFFIX.length)
-      if (!isLegalTopicName(name)) {
-        log(`catalog: ignoring ${path}: not a legal topic name`)
-        continue
-      }
+  // Reads the catalog (absent = no topics); deletes a stray `.tmp` (an interrupted write: the old file stands).
+  load(log: (line: string) => void): TopicMeta[] {
+    refuseSymlink(this.path)
+    rmSync(this.path + '.tmp', {force: true})
+    let text: string | null = null
+    try {
+      text = readFileSync(this.path, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(this.path, err)
+    }
+    this.entries.clear()
+    if (text === null) return []
+    let raw: unknown
+    try {
+      raw = JSON.parse(text)
+    } catch (err) {
+      throw unreadable(this.path, err)
+    }
+    const topics = (raw as {topics?: unknown} | null)?.topics
+    if (!Array.isArray(topics)) throw unreadable(this.path, new Error('no "topics" array'))
+    for (const t of topics) {
       try {
-        refuseSymlink(path)
-        topics.push(parseEntry(name, readFileSync(path, 'utf8')))
+        const meta = parseEntry(t)
+        this.entries.set(meta.name, meta)
       } catch (err) {
-        unreadable.push(name)
-        log(`catalog: topic ${name} is unavailable: cannot read ${path}: ${(err as Error).message}; its partition directories are kept`)
+        throw unreadable(this.path, err)
       }
     }
-    return {topics, unreadable}
+    log(`catalog: ${this.entries.size} topic(s) in ${this.path}`)
+    return [...this.entries.values()]
   }
 
   // Deletes partition directories that no catalog entry accounts for: the remains of a create or grow
   // interrupted before its entry was written, or of a delete interrupted after its entry was removed.
-  cleanupLeftovers(load: CatalogLoad, log: (line: string) => void): void {
-    const counts = new Map<string, number>()
-    for (const t of load.topics) counts.set(t.name, t.partitions)
-    const keep = new Set(load.unreadable)
+  cleanupLeftovers(log: (line: string) => void): void {
     for (const entry of readdirSync(this.dataDir, {withFileTypes: true})) {
       const m = PARTITION_DIR.exec(entry.name)
       if (!m || !isLegalTopicName(m[1])) continue
       const topic = m[1]!
       const partition = Number(m[2])
-      if (keep.has(topic)) continue
-      const count = counts.get(topic)
+      const count = this.entries.get(topic)?.partitions
       if (count !== undefined && partition < count) continue
       const path = join(this.dataDir, entry.name)
       if (entry.isSymbolicLink()) {
@@ -120,48 +117,48 @@ export class TopicCatalog {
 
   // Durably writes (creates or replaces) a topic's entry: the commit point of create and alter.
   write(meta: TopicMeta): void {
-    const body = {
-      version: 1,
-      name: meta.name,
-      partitions: meta.partitions,
-      configs: meta.configs,
-      seq: meta.seq,
-      createdAt: meta.createdAt,
-    }
-    const path = this.entryPath(meta.name)
-    refuseSymlink(path)
-    writeFileDurably(path, `${JSON.stringify(body, null, 2)}\n`)
+    const before = this.entries.get(meta.name)
+    this.entries.set(meta.name, meta)
+    this.commit(() => (before ? this.entries.set(meta.name, before) : this.entries.delete(meta.name)))
   }
 
   // Durably removes a topic's entry: the commit point of delete.
   remove(name: string): void {
-    const path = this.entryPath(name)
-    try {
-      unlinkSync(path)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new SamsaError('STORAGE_ERROR', `cannot remove catalog entry ${path}: ${(err as Error).message}`, {cause: err})
-      }
-    }
-    try {
-      nodeFileIo.fsyncDir(this.dir)
-    } catch (err) {
-      throw new SamsaError('STORAGE_ERROR', `cannot fsync ${this.dir}: ${(err as Error).message}`, {cause: err})
-    }
+    const before = this.entries.get(name)
+    if (!before) return
+    this.entries.delete(name)
+    this.commit(() => this.entries.set(name, before))
   }
 
-  private entryPath(name: string): string {
-    if (!isLegalTopicName(name)) throw new SamsaError('INVALID_TOPIC', `refusing to build a path from topic name ${JSON.stringify(name)}`)
-    return join(this.dir, name + SUFFIX)
+  private commit(undo: () => void): void {
+    const topics = [...this.entries.values()]
+      .sort((a, b) => a.seq - b.seq)
+      .map((m) => ({name: m.name, partitions: m.partitions, configs: m.configs, seq: m.seq, createdAt: m.createdAt}))
+    try {
+      refuseSymlink(this.path)
+      writeFileDurably(this.path, `${JSON.stringify({version: 1, topics}, null, 1)}\n`)
+    } catch (err) {
+      undo()
+      throw err
+    }
   }
 }
 
-function parseEntry(name: string, text: string): TopicMeta {
-  const raw = JSON.parse(text) as Record<string, unknown>
-  if (!raw || typeof raw !== 'object') throw new Error('not a JSON object')
-  if (raw.name !== name) throw new Error(`names topic ${JSON.stringify(raw.name)}, not ${name}`)
+function unreadable(path: string, err: unknown): SamsaError {
+  return new SamsaError(
+    'STORAGE_ERROR',
+    `cannot read the topic catalog ${path}: ${(err as Error).message}; refusing to start rather than treat every partition as a leftover (restore the file, or move it away to start with no topics)`,
+    {cause: err},
+  )
+}
+
+function parseEntry(t: unknown): TopicMeta {
+  const raw = t as Record<string, unknown> | null
+  if (!raw || typeof raw !== 'object') throw new Error('an entry is not a JSON object')
+  const name = raw.name
+  if (!isLegalTopicName(name)) throw new Error(`entry with illegal topic name ${JSON.stringify(name)}`)
   const partitions = raw.partitions
-  if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions < 1) throw new Error('bad partition count')
+  if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions < 1) throw new Error(`topic ${name}: bad partition count`)
   const seq = typeof raw.seq === 'number' && Number.isInteger(raw.seq) && raw.seq >= 0 ? raw.seq : 0
   const configs = Object.create(null) as Record<string, string>
   if (raw.configs && typeof raw.configs === 'object') {
