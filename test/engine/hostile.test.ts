@@ -1,0 +1,257 @@
+// Hostile clients on the control socket (RELIABILITY.md rule 6): bad size prefixes, undecodable frames,
+// stalled partial frames, corrupt record batches, in-flight floods and a consumer that stops reading.
+// Each gets a clear error or a closed connection; the daemon stays up, serves other clients, and its
+// memory stays flat.
+import {randomBytes} from 'node:crypto'
+import {connect} from 'node:net'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {Compression, writeBatchCrc} from '../../src/format/batch-header.js'
+import {encodeRecordBatch} from '../../src/format/record-batch.js'
+import {encodeFrame} from '../../src/protocol/control/frame.js'
+import {ApiKey} from '../../src/protocol/control/messages.js'
+import {startDaemon} from '../../src/engine/daemon.js'
+import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, rssKb, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from './helpers.js'
+
+let d: DaemonProcess
+let c: TestClient
+
+beforeAll(async () => {
+  requireBuild()
+  d = await spawnDaemon(tempDir())
+  c = await TestClient.connect(d.socket)
+  for (const name of ['h', 'flood', 'slow']) {
+    await c.request(ApiKey.CreateTopic, {name, partitions: 1, configs: {}, ifNotExists: false})
+  }
+})
+afterAll(async () => {
+  c?.close()
+  if (d) await stopDaemon(d)
+  killAll()
+  cleanupDirs()
+})
+
+async function stillServing(): Promise<void> {
+  const other = await TestClient.connect(d.socket)
+  expect((await other.request(ApiKey.Hello, {client: 'check'})).body.pid).toBe(d.pid)
+  other.close()
+}
+
+// Writes bytes on a fresh connection and resolves with whatever came back before the daemon closed it.
+function rawExchange(bytes: Buffer, waitMs = 2000): Promise<{closed: boolean; data: Buffer}> {
+  return new Promise((resolve) => {
+    const s = connect({path: d.socket})
+    const chunks: Buffer[] = []
+    const timer = setTimeout(() => {
+      s.destroy()
+      resolve({closed: false, data: Buffer.concat(chunks)})
+    }, waitMs)
+    s.on('data', (b) => chunks.push(b))
+    s.on('error', () => {})
+    s.on('close', () => {
+      clearTimeout(timer)
+      resolve({closed: true, data: Buffer.concat(chunks)})
+    })
+    s.write(bytes)
+  })
+}
+
+function withCrc(batch: Buffer): Buffer {
+  writeBatchCrc(batch, 0, batch.length)
+  return batch
+}
+
+function corruptBatches(): [string, Buffer][] {
+  const good = () => lz4Batch(10, 'c', 40)
+  const out: [string, Buffer][] = []
+  const badCrc = good()
+  badCrc[badCrc.length - 1]! ^= 0xff
+  out.push(['bad CRC', badCrc])
+  const magic = good()
+  magic[16] = 1
+  out.push(['wrong magic', magic])
+  const count = good()
+  count.writeInt32BE(11, 57) // recordsCount 11, lastOffsetDelta 10: consistent header, 10 records inside
+  count.writeInt32BE(10, 23)
+  out.push(['record count mismatch', withCrc(count)])
+  const count2 = good()
+  count2.writeInt32BE(3, 57)
+  out.push(['recordsCount against lastOffsetDelta', withCrc(count2)])
+  const lz4Lie = good()
+  lz4Lie.writeUInt32LE(0x7fff0000, 61 + 7) // the first LZ4 block claims ~2 GiB
+  out.push(['LZ4 block size that lies', withCrc(lz4Lie)])
+  const lz4Short = good().subarray(0, -9)
+  lz4Short.writeInt32BE(lz4Short.length - 12, 8)
+  out.push(['LZ4 frame cut short', withCrc(Buffer.from(lz4Short))])
+  const plain = encodeRecordBatch([{key: null, value: Buffer.from('hello'), timestamp: Date.now(), headers: []}], {compression: Compression.None})
+  plain[61] = 0x7e // first record's length varint: far past the end of the batch
+  out.push(['varint past the end', withCrc(plain)])
+  const tooLong = good()
+  tooLong.writeInt32BE(1 << 30, 8)
+  out.push(['batchLength beyond the request', tooLong])
+  out.push(['truncated header', good().subarray(0, 30)])
+  const bomb = encodeRecordBatch([{key: null, value: Buffer.alloc(80 * 1024 * 1024), timestamp: Date.now(), headers: []}])
+  out.push(['decompression bomb (80 MiB of zeros)', bomb])
+  return out
+}
+
+describe('hostile clients', () => {
+  it('closes a connection whose size prefix is huge, negative or too small, and keeps serving others', async () => {
+    for (const prefix of [0xffffffff, 0x80000000, 64 * 1024 * 1024 + 1, 5, 0]) {
+      const b = Buffer.alloc(16)
+      b.writeUInt32BE(prefix, 0)
+      const r = await rawExchange(b)
+      expect(r.closed, `prefix ${prefix}`).toBe(true)
+      expect(r.data.length).toBe(0)
+    }
+    await stillServing()
+    expect(d.output()).toMatch(/exceeds the 67108864-byte limit/)
+  })
+
+  it('answers an undecodable frame with an error carrying its correlation id and keeps the connection', async () => {
+    const bad = Buffer.alloc(4 + 12 + 5)
+    bad.writeUInt32BE(12 + 5, 0)
+    bad.writeUInt16BE(ApiKey.Status, 4)
+    bad.writeUInt32BE(777, 8)
+    bad.writeUInt32BE(5, 12)
+    bad.write('{nope', 16)
+    const lying = Buffer.alloc(4 + 12)
+    lying.writeUInt32BE(12, 0)
+    lying.writeUInt32BE(778, 8)
+    lying.writeUInt32BE(1000, 12) // JSON length past the frame
+    const client = await TestClient.connect(d.socket)
+    client.writeRaw(Buffer.concat([bad, lying]))
+    const ok = await client.request(ApiKey.Hello, {client: 'after'})
+    expect(ok.body.pid).toBe(d.pid)
+    const errs = client.frames.map((f) => [f.correlationId, (f.body as {error: {code: string}}).error.code])
+    expect(errs).toEqual([
+      [777, 'INVALID_REQUEST'],
+      [778, 'INVALID_REQUEST'],
+    ])
+    const badVersion = await new Promise<{error: {code: string}}>((resolve) => {
+      client.socket.write(encodeFrame(ApiKey.Hello, 3, 999, {}))
+      const iv = setInterval(() => {
+        const f = client.frames.find((x) => x.correlationId === 999)
+        if (f) {
+          clearInterval(iv)
+          resolve(f.body as {error: {code: string}})
+        }
+      }, 5)
+    })
+    expect(badVersion.error.code).toBe('INVALID_REQUEST')
+    client.close()
+  })
+
+  it('refuses every corrupt batch with CORRUPT_MESSAGE and appends nothing', async () => {
+    for (const [what, batch] of corruptBatches()) {
+      const r = await c.request(ApiKey.Produce, {topic: 'h', partition: 0, acks: 1, timeoutMs: 5000}, batch)
+      expect(r.body.error?.code, what).toBe('CORRUPT_MESSAGE')
+    }
+    // a good batch followed by a bad one in the same request: all or nothing
+    const mixed = Buffer.concat([lz4Batch(2), corruptBatches()[0]![1]])
+    expect((await c.request(ApiKey.Produce, {topic: 'h', partition: 0, acks: 1, timeoutMs: 5000}, mixed)).body.error.code).toBe('CORRUPT_MESSAGE')
+    const off = await c.request(ApiKey.ListOffsets, {partitions: [{topic: 'h', partition: 0, timestamp: -1}]})
+    expect(off.body.partitions[0].offset).toBe(0)
+    const good = await c.request(ApiKey.Produce, {topic: 'h', partition: 0, acks: 1, timeoutMs: 5000}, lz4Batch(3))
+    expect(good.body.baseOffset).toBe(0)
+    await stillServing()
+  })
+
+  it('keeps its memory flat under a stream of hostile input', async () => {
+    const bad = corruptBatches().filter(([what]) => !what.startsWith('decompression'))
+    const round = async (): Promise<void> => {
+      const client = await TestClient.connect(d.socket)
+      const pending = []
+      for (let i = 0; i < 400; i++) {
+        const batch = bad[i % bad.length]![1]
+        pending.push(client.request(ApiKey.Produce, {topic: 'h', partition: 0, acks: 1, timeoutMs: 5000}, batch))
+      }
+      await Promise.all(pending)
+      client.close()
+      const huge = Buffer.alloc(4)
+      huge.writeUInt32BE(0xfffffff0, 0)
+      await Promise.all(Array.from({length: 20}, () => rawExchange(huge)))
+    }
+    await round() // warm up: JIT, pools, first allocations
+    await sleep(200)
+    const before = rssKb(d.pid)
+    for (let i = 0; i < 5; i++) await round()
+    await sleep(500)
+    const after = rssKb(d.pid)
+    expect(after - before, `RSS ${before} kB → ${after} kB`).toBeLessThan(64 * 1024)
+    await stillServing()
+  })
+
+  it('stops reading a connection at its in-flight limit (64) and resumes as requests complete', async () => {
+    const client = await TestClient.connect(d.socket)
+    const hwm = (await c.request(ApiKey.ListOffsets, {partitions: [{topic: 'flood', partition: 0, timestamp: -1}]})).body.partitions[0].offset
+    const parked = Array.from({length: 64}, () =>
+      client.request(ApiKey.Fetch, {partitions: [{topic: 'flood', partition: 0, offset: hwm, maxBytes: 1000}], maxWaitMs: 30_000, minBytes: 1, maxBytes: 1000}),
+    )
+    const hello = client.request(ApiKey.Hello, {client: 'queued'})
+    let answered = false
+    void hello.then(() => (answered = true))
+    await sleep(300)
+    expect(answered).toBe(false) // the 65th request waits in the daemon's reader, not in a queue of its own
+    await c.request(ApiKey.Produce, {topic: 'flood', partition: 0, acks: 1, timeoutMs: 5000}, lz4Batch(1))
+    const results = await Promise.all(parked)
+    expect(results.every((r) => r.body.partitions[0].bytes > 0)).toBe(true)
+    expect((await hello).body.pid).toBe(d.pid)
+    client.close()
+  })
+
+  it('does not grow without bound for a consumer that stops reading big fetch responses', async () => {
+    // ~32 MiB of incompressible data
+    for (let i = 0; i < 64; i++) {
+      const recs = Array.from({length: 64}, () => ({key: null, value: randomBytes(8000), timestamp: Date.now(), headers: []}))
+      const r = await c.request(ApiKey.Produce, {topic: 'slow', partition: 0, acks: 1, timeoutMs: 5000}, encodeRecordBatch(recs))
+      expect(r.body.error).toBeUndefined()
+    }
+    await sleep(200)
+    const before = rssKb(d.pid)
+    const reader = await TestClient.connect(d.socket)
+    reader.socket.pause() // never reads
+    for (let i = 0; i < 200; i++) {
+      reader.send(ApiKey.Fetch, {partitions: [{topic: 'slow', partition: 0, offset: 0, maxBytes: 8 << 20}], maxWaitMs: 0, minBytes: 1, maxBytes: 8 << 20})
+    }
+    await sleep(1500)
+    const during = rssKb(d.pid)
+    // unbounded, 200 responses of 8 MiB would be 1.6 GB queued in the daemon
+    expect(during - before, `RSS ${before} kB → ${during} kB`).toBeLessThan(128 * 1024)
+    await stillServing()
+    reader.close()
+  })
+})
+
+describe('partial frames', () => {
+  it('closes a connection whose partial frame stalls past the timeout', async () => {
+    const dataDir = tempDir()
+    const lines: string[] = []
+    const daemon = await startDaemon({dataDir, workers: 1, log: (l) => lines.push(l), limits: {partialFrameTimeoutMs: 300}})
+    try {
+      const s = connect({path: daemon.paths.socket})
+      const closed = new Promise<number>((resolve) => {
+        const t0 = Date.now()
+        s.on('close', () => resolve(Date.now() - t0))
+      })
+      s.on('error', () => {})
+      const frame = encodeFrame(ApiKey.Hello, 0, 1, {client: 'slowloris'})
+      s.write(frame.subarray(0, 10)) // and nothing more
+      const ms = await closed
+      expect(ms).toBeGreaterThanOrEqual(250)
+      expect(ms).toBeLessThan(5000)
+      expect(lines.join('\n')).toMatch(/partial frame stalled/)
+      // a whole frame sent slowly, byte by byte, is fine
+      const ok = await TestClient.connect(daemon.paths.socket)
+      const whole = encodeFrame(ApiKey.Hello, 0, 1, {client: 'slow-but-alive'})
+      const reply = new Promise((resolve) => ok.socket.once('data', resolve))
+      for (let i = 0; i < whole.length; i += 8) {
+        ok.writeRaw(whole.subarray(i, i + 8))
+        await sleep(20)
+      }
+      await reply
+      ok.close()
+    } finally {
+      await daemon.stop()
+    }
+  })
+})
