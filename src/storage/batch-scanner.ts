@@ -18,6 +18,7 @@ import {
   MAX_TIMESTAMP_POS,
   RECORDS_COUNT_POS,
 } from '../format/batch-header.js'
+import {validateBatch} from '../format/validate-batch.js'
 import type {StorageFile} from './file-io.js'
 
 export interface ScannedBatch {
@@ -141,4 +142,44 @@ export function readLong(buf: Buffer, pos: number): number | null {
 
 export function isProblem(x: ScannedBatch | ScanProblem | null): x is ScanProblem {
   return x !== null && 'problem' in x
+}
+
+const RESYNC_CHUNK = 1024 * 1024
+
+/**
+ * The position of the first intact batch (sane frame, magic 2, CRC-32C valid) starting in [from, end),
+ * or -1: how recovery tells a torn tail (nothing valid after) from corruption in the middle, and how the
+ * verifier resynchronises after garbage. Candidates are found with indexOf on the magic byte (fast over
+ * zero-filled tails); a claimed length is checked against `end` before anything is read for it.
+ * `onlyAtStart`: consider position `from` only.
+ */
+export function findNextValidBatch(file: StorageFile, from: number, end: number, onlyAtStart = false): number {
+  const chunk = Buffer.allocUnsafe(Math.max(BATCH_HEADER_SIZE, Math.min(RESYNC_CHUNK, end - from)))
+  let chunkStart = from
+  while (chunkStart + BATCH_HEADER_SIZE <= end) {
+    const n = file.read(chunk, 0, Math.min(chunk.length, end - chunkStart), chunkStart)
+    if (n < BATCH_HEADER_SIZE) return -1
+    const lastCandidate = n - BATCH_HEADER_SIZE // a candidate's header must lie inside this chunk
+    let i = MAGIC_POS
+    for (;;) {
+      const at = chunk.indexOf(MAGIC_V2, i)
+      if (at < 0 || at - MAGIC_POS > lastCandidate) break
+      const p = at - MAGIC_POS
+      i = at + 1
+      if (onlyAtStart && p > 0) return -1
+      const size = chunk.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+      if (size < BATCH_HEADER_SIZE || chunkStart + p + size > end) continue
+      const bytes = p + size <= n ? chunk.subarray(p, p + size) : readExact(file, chunkStart + p, size)
+      if (validateBatch(bytes, 0, bytes.length, {deep: false, maxDecompressedBytes: 0}) === null) return chunkStart + p
+    }
+    if (onlyAtStart || chunkStart + n >= end) return -1
+    chunkStart += lastCandidate + 1
+  }
+  return -1
+}
+
+function readExact(file: StorageFile, position: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size)
+  const n = file.read(buf, 0, size, position)
+  return n === size ? buf : buf.subarray(0, n)
 }

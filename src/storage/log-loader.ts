@@ -19,12 +19,11 @@
 // Owner: called once by PartitionLog.open on the partition's worker thread.
 
 import {join} from 'node:path'
-import {LOG_OVERHEAD, MAGIC_POS, MAGIC_V2, BATCH_LENGTH_POS, BATCH_HEADER_SIZE} from '../format/batch-header.js'
 import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../format/record-batch.js'
 import {validateBatch} from '../format/validate-batch.js'
-import {BatchScanner, isProblem} from './batch-scanner.js'
+import {BatchScanner, findNextValidBatch, isProblem} from './batch-scanner.js'
 import {type CheckpointRead, readOffsetCheckpoint, writeOffsetCheckpoint} from './checkpoint.js'
-import type {FileIo, StorageFile} from './file-io.js'
+import type {FileIo} from './file-io.js'
 import {storageError} from './file-io.js'
 import {
   CLEAN_SHUTDOWN_MARKER,
@@ -306,8 +305,8 @@ function recoverSegments(
   if (stop === null) return {segments, logEndOffset: expected, firstRecovered: k}
 
   const bad = segments[stop.segment]!
-  const validAfter = findValidBatch(bad.logFile(), stop.badBatch ? stop.position + 1 : stop.position, bad.size) ??
-    laterValidSegment(segments, stop.segment)
+  const next = findNextValidBatch(bad.logFile(), stop.badBatch ? stop.position + 1 : stop.position, bad.size)
+  const validAfter = next >= 0 ? `an intact batch at byte ${next}` : laterValidSegment(segments, stop.segment)
   if (validAfter !== null) {
     report.quarantined = {file: bad.logPath, position: stop.position, problem: stop.problem}
     say(
@@ -371,49 +370,7 @@ function laterValidSegment(segments: LogSegment[], after: number): string | null
   for (let i = after + 1; i < segments.length; i++) {
     const s = segments[i]!
     if (s.size === 0) continue
-    const found = findValidBatch(s.logFile(), 0, s.size, true)
-    if (found !== null) return `${s.logPath} ${found}`
+    if (findNextValidBatch(s.logFile(), 0, s.size, true) === 0) return `an intact batch at the start of ${s.logPath}`
   }
   return null
-}
-
-const RESYNC_CHUNK = 1024 * 1024
-
-/**
- * Looks for any intact batch (sane frame, magic 2, CRC-32C valid) starting in [from, end) of a file:
- * how recovery tells a torn tail (nothing valid after) from corruption in the middle. Candidates are
- * found with indexOf on the magic byte; a claimed length is checked against the file before reading.
- * `onlyAtStart`: check position `from` only.
- */
-export function findValidBatch(file: StorageFile, from: number, end: number, onlyAtStart = false): string | null {
-  const chunk = Buffer.allocUnsafe(Math.min(RESYNC_CHUNK, Math.max(end - from, 0) + BATCH_HEADER_SIZE))
-  let chunkStart = from
-  while (chunkStart < end) {
-    const n = file.read(chunk, 0, Math.min(chunk.length, end - chunkStart), chunkStart)
-    if (n < BATCH_HEADER_SIZE) return null
-    const lastCandidate = n - BATCH_HEADER_SIZE // candidate i needs its header inside this chunk
-    let i = MAGIC_POS
-    for (;;) {
-      const at = chunk.indexOf(MAGIC_V2, i)
-      if (at < 0 || at - MAGIC_POS > lastCandidate) break
-      const p = at - MAGIC_POS
-      i = at + 1
-      if (onlyAtStart && p > 0) return null
-      const size = chunk.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
-      if (size < BATCH_HEADER_SIZE || chunkStart + p + size > end) continue
-      const bytes = p + size <= n ? chunk.subarray(p, p + size) : readExact(file, chunkStart + p, size)
-      if (validateBatch(bytes, 0, size, {deep: false, maxDecompressedBytes: 0}) === null) {
-        return `an intact batch at byte ${chunkStart + p}`
-      }
-    }
-    if (onlyAtStart || chunkStart + n >= end) return null
-    chunkStart += lastCandidate + 1
-  }
-  return null
-}
-
-function readExact(file: StorageFile, position: number, size: number): Buffer {
-  const buf = Buffer.allocUnsafe(size)
-  const n = file.read(buf, 0, size, position)
-  return n === size ? buf : buf.subarray(0, n)
 }

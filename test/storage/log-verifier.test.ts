@@ -1,0 +1,158 @@
+// `samsa log verify` and `log dump` internals: a healthy data directory has no problems; each kind of
+// damage is reported once with its file and byte position; nothing is ever modified; Kafka-style segments
+// (compaction gaps, preallocated zero index tails, librdkafka header defaults) verify clean.
+import * as fs from 'node:fs'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {Compression} from '../../src/format/batch-header.js'
+import {encodeRecordBatch} from '../../src/format/record-batch.js'
+import {formatProblem, iterateBatches, verifyDataDir, verifyPartitionDir, verifySegmentFile} from '../../src/storage/log-verifier.js'
+import {batch, batchPositions, config, open, removeDir, segmentFiles, tempDir} from './helpers.js'
+
+let data: string
+let dir: string
+beforeEach(() => {
+  data = tempDir()
+  dir = `${data}/events-0`
+})
+afterEach(() => removeDir(data))
+
+function build(partitionDir = dir, batches = 40): void {
+  const log = open(partitionDir, {config: config({'segment.bytes': 2048, 'index.interval.bytes': 256})})
+  for (let i = 0; i < batches; i++) log.append(batch(1 + (i % 4), `b${i}`, 1_000 + i * 5, i % 2 ? Compression.Lz4 : Compression.None))
+  log.close()
+}
+
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of fs.readdirSync(root, {recursive: true}) as string[]) {
+    const p = `${root}/${name}`
+    if (fs.statSync(p).isFile()) out[name] = fs.readFileSync(p).toString('base64')
+  }
+  return out
+}
+
+describe('verify', () => {
+  it('a healthy data directory has no problems; other entries are skipped', () => {
+    build()
+    build(`${data}/other.topic-12`, 10)
+    fs.mkdirSync(`${data}/run`)
+    fs.writeFileSync(`${data}/daemon.log`, 'hello')
+    expect(verifyDataDir(data)).toEqual([])
+  })
+
+  it('reports a flipped byte with file and position, and keeps going', () => {
+    build()
+    const [file] = segmentFiles(dir)
+    const positions = batchPositions(file!)
+    const bytes = fs.readFileSync(file!)
+    bytes[positions[1]! + 40] ^= 0xff
+    bytes[positions[3]! + 62] ^= 0xff
+    fs.writeFileSync(file!, bytes)
+    const problems = verifyPartitionDir(dir)
+    expect(problems.map((p) => [p.file, p.position])).toEqual([
+      [file, positions[1]],
+      [file, positions[3]],
+    ])
+    expect(problems[0]!.problem).toMatch(/CRC mismatch/)
+    expect(formatProblem(problems[0]!)).toBe(`${file}:${positions[1]}: ${problems[0]!.problem}`)
+  })
+
+  it('reports a torn tail, garbage in the middle (and resynchronises), backwards offsets', () => {
+    build()
+    const files = segmentFiles(dir)
+    const last = files[files.length - 1]!
+    fs.appendFileSync(last, Buffer.alloc(30, 7))
+    const torn = verifySegmentFile(last)
+    expect(torn).toHaveLength(1)
+    expect(torn[0]!.problem).toMatch(/^torn tail: 30 bytes at the end/)
+
+    const first = files[0]!
+    const positions = batchPositions(first)
+    const bytes = fs.readFileSync(first)
+    bytes.fill(0xee, positions[1]! + 8, positions[1]! + 12) // batch 1's length field: cannot walk past it
+    bytes.writeUInt32BE(0, positions[3]! + 4) // batch 3 claims base offset 0: backwards
+    fs.writeFileSync(first, bytes)
+    const problems = verifySegmentFile(first)
+    expect(problems.map((p) => p.position)).toEqual(expect.arrayContaining([positions[1], positions[3]]))
+    expect(problems.find((p) => p.position === positions[1])!.problem).toMatch(/skipped \d+ bytes to the next intact batch/)
+    expect(problems.find((p) => p.position === positions[3] && /backwards/.test(p.problem))).toBeTruthy()
+  })
+
+  it('reports index entries that point nowhere or go backwards, and wrong time entries', () => {
+    build()
+    const [index] = segmentFiles(dir, '.index')
+    const [timeindex] = segmentFiles(dir, '.timeindex')
+    const ib = fs.readFileSync(index!)
+    expect(ib.length).toBeGreaterThanOrEqual(24)
+    ib.writeUInt32BE(ib.readUInt32BE(4) + 1, 4) // entry 0: one byte off a batch boundary
+    ib.writeUInt32BE(0, 16) // entry 2: offset goes backwards
+    fs.writeFileSync(index!, ib)
+    const tb = fs.readFileSync(timeindex!)
+    tb.writeUInt32BE(tb.readUInt32BE(4) - 1, 4) // entry 0: a timestamp no batch has
+    fs.writeFileSync(timeindex!, tb)
+    const problems = verifyPartitionDir(dir)
+    expect(problems.map((p) => `${p.file.slice(-10)}@${p.position}`)).toEqual(
+      expect.arrayContaining([`0000.index@0`, `0000.index@16`, `.timeindex@0`]),
+    )
+    expect(problems.find((p) => p.file === index && p.position === 0)!.problem).toMatch(/does not point at a batch boundary/)
+    expect(problems.find((p) => p.file === timeindex)!.problem).toMatch(/has maxTimestamp/)
+  })
+
+  it('reports unreadable checkpoints and orphan indexes', () => {
+    build()
+    fs.writeFileSync(`${dir}/recovery-point.checkpoint`, 'junk')
+    fs.writeFileSync(`${dir}/00000000000000099999.index`, Buffer.alloc(8))
+    const problems = verifyPartitionDir(dir).map((p) => p.problem)
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/unreadable checkpoint/), expect.stringMatching(/orphan/)]))
+  })
+
+  it('never modifies anything, even a damaged directory', () => {
+    build()
+    const [file] = segmentFiles(dir)
+    fs.appendFileSync(file!, Buffer.alloc(100))
+    fs.writeFileSync(`${dir}/recovery-point.checkpoint.tmp`, 'x')
+    const before = snapshot(data)
+    verifyDataDir(data)
+    expect(snapshot(data)).toEqual(before)
+  })
+
+  it('accepts a Kafka-style compacted segment: gaps, last-offset index entries, zero-preallocated indexes', () => {
+    fs.mkdirSync(dir)
+    const base = 100
+    const rec = (i: number) => ({key: Buffer.from(`k${i}`), value: Buffer.alloc(300, i), timestamp: 5_000 + i, headers: []})
+    const batches = [
+      encodeRecordBatch([rec(0), rec(1), rec(2)], {baseOffset: 103, compression: Compression.Lz4}), // 100–102 compacted away
+      encodeRecordBatch([rec(3), rec(4)], {baseOffset: 110, compression: Compression.Lz4}),
+      encodeRecordBatch([rec(5)], {baseOffset: 250, compression: Compression.None}),
+    ]
+    const log = Buffer.concat(batches)
+    fs.writeFileSync(`${dir}/00000000000000000100.log`, log)
+    const index = Buffer.alloc(8 * 1000) // preallocated, mostly zeros
+    index.writeUInt32BE(111 - base, 0) // Kafka: the batch's LAST offset → its position
+    index.writeUInt32BE(batches[0]!.length, 4)
+    fs.writeFileSync(`${dir}/00000000000000000100.index`, index)
+    const time = Buffer.alloc(12 * 1000)
+    time.writeUInt32BE(0, 0)
+    time.writeUInt32BE(5_004, 4)
+    time.writeUInt32BE(111 - base, 8)
+    fs.writeFileSync(`${dir}/00000000000000000100.timeindex`, time)
+    expect(verifyPartitionDir(dir)).toEqual([])
+    expect([...iterateBatches(`${dir}/00000000000000000100.log`)].map((b) => [b.position, b.header.baseOffset, b.header.recordsCount])).toEqual([
+      [0, 103, 3],
+      [batches[0]!.length, 110, 2],
+      [batches[0]!.length + batches[1]!.length, 250, 1],
+    ])
+  })
+
+  it('iterateBatches yields every whole batch, then throws CORRUPT_LOG at a torn tail', () => {
+    build()
+    const [file] = segmentFiles(dir)
+    const count = batchPositions(file!).length
+    fs.appendFileSync(file!, Buffer.from([0, 0, 0]))
+    const seen: number[] = []
+    expect(() => {
+      for (const b of iterateBatches(file!)) seen.push(b.header.baseOffset)
+    }).toThrow(expect.objectContaining({code: 'CORRUPT_LOG'}))
+    expect(seen).toHaveLength(count)
+  })
+})
