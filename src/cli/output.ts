@@ -17,7 +17,7 @@ export function table(
   const colour = options.colour ?? colourAllowed()
   const t = new Table({
     head,
-    style: colour ? {head: ['cyan'], border: ['grey']} : {head: [], border: []},
+    style: colour ? {head: ['cyan'], border: ['grey'], compact: true} : {head: [], border: [], compact: true},
     ...(options.align ? {colAligns: options.align} : {}),
   })
   for (const row of rows) t.push(row.map((c) => (c === null || c === undefined ? '' : String(c))))
@@ -27,7 +27,7 @@ export function table(
 // A two-column listing without a header row: [['pid', 123], ['uptime', '4m 05s'], …].
 export function keyValueTable(rows: [string, Cell][], options: {colour?: boolean} = {}): string {
   const colour = options.colour ?? colourAllowed()
-  const t = new Table({style: colour ? {head: ['cyan'], border: ['grey']} : {head: [], border: []}})
+  const t = new Table({style: colour ? {head: ['cyan'], border: ['grey'], compact: true} : {head: [], border: [], compact: true}})
   for (const [key, value] of rows) t.push({[key]: value === null || value === undefined ? '' : String(value)})
   return t.toString()
 }

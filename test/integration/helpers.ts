@@ -18,10 +18,11 @@ export interface Run {
   stderr: string
 }
 
-const sandbox = mkdtempSync(join(tmpdir(), 'samsa-it-home-'))
+let sandbox: string | null = null // XDG_DATA_HOME for spawned commands, made on first use
 const dirs: string[] = []
 
 export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  sandbox ??= mkdtempSync(join(tmpdir(), 'samsa-it-home-'))
   const env: NodeJS.ProcessEnv = {...process.env, XDG_DATA_HOME: sandbox, NO_COLOR: '1'}
   delete env.SAMSA_DATA_DIR
   delete env.SAMSA_SOCKET
@@ -131,7 +132,8 @@ export async function cleanupAll(): Promise<void> {
 }
 
 export function removeSandbox(): void {
-  rmSync(sandbox, {recursive: true, force: true})
+  if (sandbox) rmSync(sandbox, {recursive: true, force: true})
+  sandbox = null
 }
 
 // Stops the daemon of dataDir through the CLI; kill -9 if that fails.
