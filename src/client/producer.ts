@@ -1,7 +1,10 @@
 // Producer: records in, acknowledged offsets out, over the raw record API (types.ts RecordApi).
 //
-// Each (topic, partition) has one RecordBatchBuilder. A batch is sealed when it reaches batchBytes, when
-// lingerMs has passed since its first record, or on flush(). Sealed batches queue per partition.
+// Each (topic, partition) has one RecordBatchBuilder. A batch is sealed when it reaches batchBytes, on
+// flush(), or when lingerMs (default 0: the end of the current input chunk) has passed since its first
+// record — unless the partition's previous request is still in flight, in which case the batch keeps
+// filling until that acknowledgement: low latency when idle, large batches under load, without tuning.
+// Sealed batches queue per partition.
 // Ordering: at most ONE produce request per partition is in flight; when it is acknowledged, every batch
 // queued meanwhile goes in the next request (the API takes several batches for one partition, appended
 // in order, all or nothing). So order per partition holds whatever the daemon does with pipelined
@@ -23,7 +26,7 @@ import type {Acks} from '../protocol/control/messages.js'
 import {Partitioner} from './partitioner.js'
 import type {AdminApi, RecordApi} from './types.js'
 
-export const DEFAULT_LINGER_MS = 5
+export const DEFAULT_LINGER_MS = 0
 export const DEFAULT_BATCH_BYTES = 256 * 1024
 export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -75,6 +78,7 @@ interface PartitionState {
   timer: NodeJS.Timeout | null
   queue: Sealed[]
   inFlight: boolean
+  lingerDue: boolean // linger expired while a request was in flight: seal when it is acknowledged
 }
 
 interface TopicState {
@@ -205,7 +209,7 @@ export class Producer {
     this.appended++
     if (b.count === 1) {
       p.firstAppendAt = Date.now()
-      if (this.lingerMs === 0) queueMicrotask(() => this.sealIfOpen(p!))
+      if (this.lingerMs === 0) queueMicrotask(() => this.onLingerExpired(p!))
       else if (p.timer === null) p.timer = setTimeout(() => this.onLinger(p!), this.lingerMs)
     }
     if (b.estimatedSize >= t.batchBytes) this.seal(p)
@@ -254,6 +258,7 @@ export class Producer {
       timer: null,
       queue: [],
       inFlight: false,
+      lingerDue: false,
     }
   }
 
@@ -267,6 +272,15 @@ export class Producer {
     if (p.builder.count === 0) return
     const left = p.firstAppendAt + this.lingerMs - Date.now()
     if (left > 0) p.timer = setTimeout(() => this.onLinger(p), left)
+    else this.onLingerExpired(p)
+  }
+
+  // Linger is over. If the partition's previous request is still in flight, sealing now would only
+  // queue a small batch behind it: keep filling this one and seal it when that request is acknowledged.
+  // So an idle partition sends a line at once, and a busy one sends as few, as large batches as it can.
+  private onLingerExpired(p: PartitionState): void {
+    if (p.builder.count === 0) return
+    if (p.inFlight) p.lingerDue = true
     else this.seal(p)
   }
 
@@ -275,6 +289,7 @@ export class Producer {
   }
 
   private seal(p: PartitionState): void {
+    p.lingerDue = false
     if (p.timer) {
       clearTimeout(p.timer)
       p.timer = null
@@ -336,6 +351,8 @@ export class Producer {
       // Nothing more is sent; drop what waits so flush() can settle.
       this.buffered -= p.queue.reduce((n, s) => n + s.batch.length, 0)
       p.queue = []
+    } else if (p.lingerDue && p.queue.length === 0) {
+      this.seal(p) // sends it
     } else {
       this.send(p)
     }

@@ -1,11 +1,10 @@
 import {createReadStream, statSync} from 'node:fs'
 import type {Readable} from 'node:stream'
 import {Args, Flags} from '@oclif/core'
-import cliProgress from 'cli-progress'
 import {BaseCommand} from '../cli/base-command.js'
 import {parseByteSize} from '../cli/lines/byte-size.js'
 import {unescapeBytes} from '../cli/lines/escapes.js'
-import {FileTailer} from '../cli/lines/file-tailer.js'
+import type {FileTailer} from '../cli/lines/file-tailer.js'
 import {parseHeaderFlag} from '../cli/lines/line-parser.js'
 import {ProduceSession} from '../cli/lines/produce-session.js'
 import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/lines/tail-checkpoint.js'
@@ -158,8 +157,10 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const stream: Readable = file === undefined ? process.stdin : createReadStream(file, {highWaterMark: 1024 * 1024})
     this.onInterrupt = () => stream.destroy()
     const total = file !== undefined ? statOrThrow(file) : 0
+    // loaded only when drawn: every command file is imported at startup, and startup time counts
+    const cliProgress = tty && file !== undefined && total > 0 ? (await import('cli-progress')).default : null
     const bar =
-      tty && file !== undefined && total > 0
+      cliProgress
         ? new cliProgress.SingleBar(
             {format: 'producing {bar} {percentage}% | {lines} lines | {eta_formatted} left', stream: process.stderr, hideCursor: true, etaBuffer: 50},
             cliProgress.Presets.shades_classic,
@@ -198,6 +199,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const producer = session.producer
     let sinceCheckpoint = 0
     let lastCheckpoint = ''
+    const {FileTailer} = await import('../cli/lines/file-tailer.js') // chokidar: loaded only to follow
     const tailer: FileTailer = new FileTailer(
       file,
       {

@@ -31,6 +31,21 @@ export class OutputBuffer {
     this.pos += b.length
   }
 
+  /** src[start, end): without a subarray view per call (a view costs more than copying ~100 bytes). */
+  range(src: Buffer, start: number, end: number): void {
+    const n = end - start
+    if (this.pos + n > this.buf.length) this.ensure(n)
+    const buf = this.buf
+    if (n < 48) {
+      // short copies: a plain loop beats the native call's fixed cost
+      let p = this.pos
+      for (let i = start; i < end; i++) buf[p++] = src[i]
+    } else {
+      src.copy(buf, this.pos, start, end)
+    }
+    this.pos += n
+  }
+
   byte(b: number): void {
     if (this.pos >= this.buf.length) this.ensure(1)
     this.buf[this.pos++] = b

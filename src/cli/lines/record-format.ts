@@ -13,13 +13,20 @@ import {encodeEnvelope, type EnvelopeHeader} from './envelope.js'
 import {unescapeBytes} from './escapes.js'
 import type {OutputBuffer} from './output-buffer.js'
 
-/** What a formatter needs of a record: DecodedRecord of src/format has this shape. */
+/**
+ * What a formatter needs of a record: DecodedRecord of src/format has this shape, and so has the reader's
+ * reused RecordView, whose buffer/valueStart/valueEnd let the default format copy the value without
+ * making a Buffer view per record.
+ */
 export interface FormatRecord {
   offset: number
   timestamp: number
   key: Buffer | null
   value: Buffer | null
   headers: readonly EnvelopeHeader[]
+  buffer?: Buffer
+  valueStart?: number // -1 for a null value
+  valueEnd?: number
 }
 
 /** Per-partition context: computed once per partition, not per record. */
@@ -192,7 +199,11 @@ export class ValueFormatter implements RecordFormatter {
   }
 
   write(out: OutputBuffer, _src: FormatSource, r: FormatRecord): void {
-    if (r.value !== null) out.bytes(r.value)
+    const start = r.valueStart
+    if (start !== undefined && r.buffer !== undefined) {
+      if (start >= 0) out.range(r.buffer, start, r.valueEnd!)
+      else if (this.nullMarker !== undefined) out.bytes(this.nullMarker)
+    } else if (r.value !== null) out.bytes(r.value)
     else if (this.nullMarker !== undefined) out.bytes(this.nullMarker)
     if (this.delimiter.length === 1) out.byte(this.delimiter[0])
     else out.bytes(this.delimiter)
