@@ -13,7 +13,11 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Compression} from '../../dist/format/batch-header.js'
 import {RecordBatchBuilder} from '../../dist/format/record-batch.js'
-import {connect} from '../../dist/client/index.js'
+import {Connection, connect} from '../../dist/client/index.js'
+import {validateBatch} from '../../dist/format/validate-batch.js'
+import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../../dist/format/record-batch.js'
+import {LOG_CONFIG_DEFAULTS} from '../../dist/storage/log-config.js'
+import {PartitionLog} from '../../dist/storage/partition-log.js'
 import {measureAsync, report} from './report.mjs'
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 4_000_000)
@@ -184,12 +188,19 @@ try {
     target: '≥ 3 M rec/s',
   })
 
-  // (c) long-poll wake-up: fetch parked at the log end of partition 0, then one small batch produced
+  // (c) long-poll wake-up: fetch parked at the log end of partition 0, then one small batch produced.
+  // Measured from the produce request sent to the fetch answer received, in this process; beside it, a
+  // same-run baseline: one request/response round trip over a Unix socket to a bare echo process (the
+  // floor any daemon on this machine can reach — shared 2-core machines have millisecond-scale tails).
+  perPartition.length = 0
+  batchRecords.clear()
+  globalThis.gc?.()
   const small = new RecordBatchBuilder({compression: Compression.Lz4})
   small.append(Buffer.from('wake up'), null, Date.now())
   const smallBatch = small.build()
   let end = (await consumer.admin.listOffsets([{topic: 'bench', partition: 0, timestamp: -1}]))[0].offset
-  const samples = []
+  const wake = []
+  const ackOnly = []
   for (let i = 0; i < WAKEUPS; i++) {
     const waiting = consumer.records.fetch({
       partitions: [{topic: 'bench', partition: 0, offset: end, maxBytes: 1 << 16}],
@@ -199,18 +210,25 @@ try {
     })
     await new Promise((r) => setTimeout(r, 3)) // let the fetch park in the daemon
     const sent = process.hrtime.bigint()
-    const got = waiting.then(() => process.hrtime.bigint())
+    const got = waiting.then((r) => {
+      if (r.partitions[0].records.length === 0) throw new Error('long poll answered without the new batch')
+      return process.hrtime.bigint()
+    })
     await producer.records.produce('bench', 0, smallBatch, 1)
-    const at = await got
-    samples.push(Number(at - sent) / 1e6)
+    ackOnly.push(Number(process.hrtime.bigint() - sent) / 1e6)
+    wake.push(Number((await got) - sent) / 1e6)
     end++
   }
-  samples.sort((a, b) => a - b)
-  const pct = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]
-  console.log(
-    `${'daemon fetch long-poll wake-up'.padEnd(44)} p50 ${pct(0.5).toFixed(3)} ms  p99 ${pct(0.99).toFixed(3)} ms  ` +
-      `max ${samples.at(-1).toFixed(3)} ms  (${WAKEUPS} samples; from produce sent to fetch answered)  [target p99 < 2 ms]`,
-  )
+  const echo = await echoRoundTrips(WAKEUPS)
+  const pct = (xs, q) => {
+    const sorted = [...xs].sort((a, b) => a - b)
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+  }
+  const line = (name, xs, extra = '') =>
+    console.log(`${name.padEnd(44)} p50 ${pct(xs, 0.5).toFixed(3)} ms  p99 ${pct(xs, 0.99).toFixed(3)} ms  max ${pct(xs, 1).toFixed(3)} ms${extra}`)
+  line('baseline: Unix-socket echo round trip', echo)
+  line('daemon produce acks=1, one small batch', ackOnly)
+  line('daemon fetch long-poll wake-up', wake, `  (${WAKEUPS} samples, produce sent → fetch answered)  [target p99 < 2 ms]`)
 } finally {
   await producer?.close()
   await consumer?.close()
@@ -222,7 +240,86 @@ try {
   stopDaemon()
 }
 
+// A bare echo server in its own process, speaking the control framing: the round-trip floor.
+async function echoRoundTrips(n) {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-echo-'))
+  const socket = join(dir, 'echo.sock')
+  const frameJs = new URL('../../dist/protocol/control/frame.js', import.meta.url).href
+  const code = `const {createServer} = await import('node:net'); const {FrameDecoder, encodeFrame} = await import(${JSON.stringify(frameJs)});
+    createServer((s) => { const d = new FrameDecoder(); s.on('error', () => {}); s.on('data', (c) => { for (const f of d.push(c)) s.write(encodeFrame(f.apiKey, 0, f.correlationId, {})) }) })
+      .listen(${JSON.stringify(socket)}, () => console.log('ready'))`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {stdio: ['ignore', 'pipe', 'inherit']})
+  try {
+    await new Promise((resolve) => child.stdout.once('data', resolve))
+    const c = await Connection.open(socket)
+    const xs = []
+    for (let i = 0; i < n; i++) {
+      await new Promise((r) => setTimeout(r, 3))
+      const t = process.hrtime.bigint()
+      await c.request(1, {topic: 'bench', partition: 0, acks: 1, timeoutMs: 1000}, Buffer.alloc(80))
+      xs.push(Number(process.hrtime.bigint() - t) / 1e6)
+    }
+    c.destroy()
+    return xs
+  } finally {
+    child.kill('SIGKILL')
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+// The same batches through PartitionLog in this process, one partition after another (no sockets, no
+// threads, no validation): what the daemon adds on top shows as the ratio. A second row adds the worker's
+// deep batch validation (CRC, LZ4, every record), which the daemon does on produce and the storage alone
+// does not, to tell that cost apart from the transport's.
 async function storageBaseline() {
-  // filled in below once dist/storage/partition-log.js exists
-  return {append: undefined, read: undefined}
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-storage-'))
+  try {
+    const open = (sub) => PartitionLog.open({dir: join(dir, sub), config: {...LOG_CONFIG_DEFAULTS}, log: () => {}})
+    const logs = Array.from({length: PARTITIONS}, (_, p) => open(`bench-${p}`))
+    // append copies: PartitionLog rewrites baseOffset in place, and the daemon must get pristine batches
+    const copies = perPartition.map((list) => list.map((b) => Buffer.from(b)))
+    const append = await measureAsync(async () => {
+      for (let p = 0; p < PARTITIONS; p++) for (const b of copies[p]) logs[p].append(b)
+    })
+    report({name: 'baseline: PartitionLog.append (1 thread)', records: RECORDS, bytes: batchBytes, seconds: append.seconds})
+
+    let readRecords = 0
+    let readBytes = 0
+    const read = await measureAsync(async () => {
+      for (let p = 0; p < PARTITIONS; p++) {
+        let offset = 0
+        const end = logs[p].logEndOffset
+        while (offset < end) {
+          const r = logs[p].read(offset, 1 << 20)
+          const c = countFetched(r.bytes, offset)
+          readRecords += c.records
+          readBytes += r.bytes.length
+          offset = c.next
+        }
+      }
+    })
+    report({name: 'baseline: PartitionLog.read (1 MiB reads)', records: readRecords, bytes: readBytes, seconds: read.seconds})
+    for (const log of logs) log.close()
+
+    const logs2 = Array.from({length: PARTITIONS}, (_, p) => open(`validated-${p}`))
+    const copies2 = perPartition.map((list) => list.map((b) => Buffer.from(b)))
+    const opts = {deep: true, maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, producer: true}
+    const validated = await measureAsync(async () => {
+      for (let p = 0; p < PARTITIONS; p++) {
+        for (const b of copies2[p]) {
+          const problem = validateBatch(b, 0, b.length, opts)
+          if (problem) throw new Error(problem)
+          logs2[p].append(b)
+        }
+      }
+    })
+    report({name: 'context: deep validate + append (1 thread)', records: RECORDS, bytes: batchBytes, seconds: validated.seconds})
+    for (const log of logs2) log.close()
+    return {
+      append: {name: 'PartitionLog.append', seconds: append.seconds, bytes: batchBytes},
+      read: {name: 'PartitionLog.read', seconds: read.seconds, bytes: readBytes},
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 }
