@@ -66,8 +66,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const lock = await DataDirLock.acquire(paths)
 
   const table = new PartitionTable()
-  const waiters = new FetchWaiters()
   let pool: WorkerPool | null = null
+  const waiters = new FetchWaiters((id, on) => {
+    const ref = table.byPartitionId(id)
+    if (ref && pool) pool.post(ref.worker, {type: 'watch', partitions: [id], on})
+  })
   let listener: ControlListener | null = null
   let stopping: Promise<void> | null = null
   let resolveClosed!: () => void
@@ -78,8 +81,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log('stopping: finishing in-flight requests')
       try {
         // parked long-polls answer now with what they have, so in-flight work can finish
-        if (listener) await listener.close(options.stopGraceMs ?? 30_000, () => waiters.wakeAll())
-        waiters.wakeAll()
+        if (listener) await listener.close(options.stopGraceMs ?? 30_000, () => waiters.close())
+        waiters.close()
         if (pool) {
           log('stopping: flushing and closing partition logs')
           await pool.shutdown()
@@ -100,14 +103,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       workers: options.workers,
       retentionCheckMs: options.retentionCheckMs,
       tickMs: options.tickMs,
-      onHwm: (updates) => {
+      onHwm: (updates, tails) => {
         for (let i = 0; i < updates.length; i += HWM_STRIDE) {
           const ref = table.byPartitionId(updates[i]!)
           if (!ref) continue
           ref.highWatermark = updates[i + 1]!
           ref.logStartOffset = updates[i + 2]!
-          waiters.notify(ref.id)
         }
+        // parked fetches at the old log end take the appended bytes straight from the tail
+        if (tails) for (const t of tails) waiters.notify(t.partition, t)
+        for (let i = 0; i < updates.length; i += HWM_STRIDE) waiters.notify(updates[i]!)
       },
       onLog: log,
       onOffline: (id, message) => {
@@ -132,7 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       pool,
       log,
       onPartitionsRemoved: (refs) => {
-        for (const r of refs) waiters.notify(r.id)
+        for (const r of refs) waiters.forget(r.id)
       },
     })
     await admin.openAll()

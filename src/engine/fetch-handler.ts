@@ -14,7 +14,7 @@ import type {FetchWaiters, WakeReason} from './fetch-waiters.js'
 import type {PartitionRef, PartitionTable} from './partition-table.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {asBody, anyValue, int, list, type Body} from './request-body.js'
-import type {FetchResult} from './worker-messages.js'
+import type {FetchResult, Tail} from './worker-messages.js'
 import {fromWire, type WorkerPool} from './worker-pool.js'
 
 export const MAX_FETCH_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -76,10 +76,26 @@ export class FetchHandler {
       if (total >= minBytes || failed || ctx.closed || ids.length === 0 || Date.now() >= deadline) return this.reply(parts)
       // An announcement may have arrived between the workers' reads and now: read again rather than park.
       if (this.advanced(parts)) continue
-      const reason = await this.park(ids, deadline - Date.now(), ctx)
+      const {reason, tail} = await this.park(ids, deadline - Date.now(), ctx)
       if (reason === 'cancel') return this.reply(parts)
+      if (tail && total === 0 && this.fromTail(parts, tail, maxBytes) >= Math.max(minBytes, 1)) return this.reply(parts)
       if (reason === 'timeout' && !this.advanced(parts)) return this.reply(parts)
     }
+  }
+
+  // The wake-up fast path: the fetch read nothing, and the worker just appended at exactly the offset
+  // this fetch waits at; answer with those bytes (whole batches, within the limits) and no second read.
+  private fromTail(parts: Part[], tail: Tail, maxBytes: number): number {
+    const p = parts.find((x) => x.ref !== null && x.ref.id === tail.partition)
+    if (!p || p.offset !== tail.from || p.entry.error) return 0
+    const bytes = Buffer.from(tail.bytes)
+    const limit = Math.min(p.maxBytes, maxBytes)
+    const keep = bytes.length <= limit ? bytes.length : wholeBatchesWithin(bytes, limit, true)
+    p.data = bytes.subarray(0, keep)
+    p.entry.bytes = keep
+    p.entry.highWatermark = Math.max(p.ref!.highWatermark, tail.from + 1)
+    p.entry.logStartOffset = p.ref!.logStartOffset
+    return keep
   }
 
   private resolve(item: Body): Part {
@@ -105,12 +121,12 @@ export class FetchHandler {
     return parts.some((p) => p.ref !== null && p.ref.highWatermark > p.seenHwm)
   }
 
-  private park(ids: number[], waitMs: number, ctx: RequestContext): Promise<WakeReason> {
-    return new Promise<WakeReason>((resolve) => {
+  private park(ids: number[], waitMs: number, ctx: RequestContext): Promise<{reason: WakeReason; tail: Tail | null}> {
+    return new Promise((resolve) => {
       let removeHook = (): void => {}
-      const w = this.waiters.park(ids, waitMs, (reason) => {
+      const w = this.waiters.park(ids, waitMs, (reason, tail) => {
         removeHook()
-        resolve(reason)
+        resolve({reason, tail})
       })
       removeHook = ctx.onClose(() => this.waiters.cancel(w))
     })

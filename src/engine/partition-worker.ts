@@ -30,6 +30,8 @@ import {
   type PartitionStats,
   type ProduceResult,
   type ProduceWorkerRequest,
+  type Tail,
+  type WatchMessage,
   type WireErrorLike,
   type WorkerInit,
   type WorkerMessage,
@@ -58,6 +60,8 @@ const init = workerData as WorkerInit
 const owned = new Map<number, Owned>()
 const pendingSync = new Map<Owned, {id: number; result: ProduceResult}[]>()
 const changed = new Set<Owned>()
+const watched = new Set<number>() // partitions with parked long-polls on the main thread
+let tails: Tail[] = []
 let syncScheduled = false
 let announceScheduled = false
 let stopping = false
@@ -155,7 +159,13 @@ function announce(): void {
     updates.push(p.spec.id, hwm, logStart) // HWM_STRIDE numbers per partition
   }
   changed.clear()
-  if (updates.length > 0) post({type: 'hwm', updates})
+  if (tails.length > 0) {
+    const sent = tails
+    tails = []
+    post({type: 'hwm', updates, tails: sent}, sent.map((t) => t.bytes))
+  } else if (updates.length > 0) {
+    post({type: 'hwm', updates})
+  }
 }
 
 // ── open / close ───────────────────────────────────────────────────────────────────────────────────
@@ -192,6 +202,7 @@ function close(ids: number[], destroy: boolean): void {
     const p = owned.get(id)
     if (!p) continue
     owned.delete(id)
+    watched.delete(id)
     changed.delete(p)
     try {
       if (destroy) {
@@ -239,6 +250,8 @@ function produce(msg: ProduceWorkerRequest): void {
   } catch (err) {
     throw storageFailed(p, err)
   }
+  // storage is done with the buffer (it may be reused after append): hand it to the parked fetches as is
+  if (watched.has(p.spec.id)) tails.push({partition: p.spec.id, from: result.baseOffset, bytes: msg.bytes})
   markChanged(p)
   if (msg.acks === -1) {
     let waiting = pendingSync.get(p)
@@ -452,9 +465,18 @@ function shutdown(): number {
   return closed
 }
 
-port.on('message', (msg: WorkerRequest) => {
+function watch(msg: WatchMessage): void {
+  for (const id of msg.partitions) {
+    if (msg.on && owned.has(id)) watched.add(id)
+    else watched.delete(id)
+  }
+}
+
+port.on('message', (msg: WorkerRequest | WatchMessage) => {
   try {
     switch (msg.type) {
+      case 'watch':
+        return watch(msg)
       case 'produce':
         return produce(msg)
       case 'fetch':

@@ -144,6 +144,16 @@ export type WorkerRequest =
   | UpdateConfigRequest
   | ShutdownWorkerRequest
 
+// Fire-and-forget (no id, no reply): partitions with parked long-poll fetches. For a watched partition
+// the worker hands the bytes of each append back with its high-watermark announcement (the produce
+// request's own ArrayBuffer, transferred again: no copy), so a parked fetch at the old log end is
+// answered without another round trip to the worker — the long-poll wake-up path.
+export interface WatchMessage {
+  type: 'watch'
+  partitions: number[]
+  on: boolean
+}
+
 // ── worker → main ────────────────────────────────────────────────────────────────────────────────────
 export interface ReplyMessage {
   type: 'reply'
@@ -152,9 +162,16 @@ export interface ReplyMessage {
   error?: WireErrorLike
 }
 // updates = [partitionId, highWatermark, logStartOffset, partitionId, …]: a flat array clones cheaply.
+// tails: what was appended to watched partitions this turn (whole batches from offset `from`), transferred.
 export interface HwmMessage {
   type: 'hwm'
   updates: number[]
+  tails?: Tail[]
+}
+export interface Tail {
+  partition: number
+  from: number
+  bytes: ArrayBuffer
 }
 export interface LogMessage {
   type: 'log'

@@ -9,7 +9,7 @@
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
 import {SamsaError, type ErrorCode, ERROR_KINDS} from '../errors.js'
-import type {WireErrorLike, WorkerInit, WorkerMessage, WorkerRequest} from './worker-messages.js'
+import type {Tail, WatchMessage, WireErrorLike, WorkerInit, WorkerMessage, WorkerRequest} from './worker-messages.js'
 
 export const MAX_WORKERS = 256
 
@@ -28,7 +28,7 @@ interface Slot {
 }
 
 export interface WorkerPoolEvents {
-  onHwm: (updates: number[]) => void
+  onHwm: (updates: number[], tails: Tail[] | undefined) => void
   onLog: (line: string) => void
   onOffline: (partitionId: number, message: string) => void
   onWorkerExit: (index: number, reason: string) => void
@@ -98,6 +98,12 @@ export class WorkerPool {
     })
   }
 
+  // A message with no reply (watch): dropped when the worker is gone.
+  post(index: number, msg: WatchMessage): void {
+    const slot = this.slots[index]
+    if (slot?.alive) slot.worker.postMessage(msg)
+  }
+
   // Sends the same request to every live worker.
   broadcast<T>(msg: Outgoing): Promise<T[]> {
     return Promise.all(this.slots.filter((s) => s.alive).map((s) => this.request<T>(s.index, msg)))
@@ -136,7 +142,7 @@ export class WorkerPool {
         return
       }
       case 'hwm':
-        return this.events.onHwm(msg.updates)
+        return this.events.onHwm(msg.updates, msg.tails)
       case 'log':
         return this.events.onLog(msg.line)
       case 'offline':
