@@ -55,7 +55,9 @@ export class ControlConnection implements RequestContext {
   private inFlight = 0
   private reserved = 0 // response bytes the running requests may still produce
   private barrier = false
-  private readEnded = false
+  private peerEnded = false // the client half-closed: what it sent is still answered, nothing more comes
+  private stopping = false // the daemon is stopping: start nothing new
+  private starved = false // the last pump found no complete frame in the reader
   private paused = false
   private idleTimer: NodeJS.Timeout | null = null
   private readonly closeHooks = new Set<() => void>()
@@ -75,8 +77,8 @@ export class ControlConnection implements RequestContext {
     })
     socket.on('drain', () => this.pump())
     socket.on('end', () => {
-      this.readEnded = true
-      this.maybeEnd()
+      this.peerEnded = true
+      this.pump()
     })
     socket.on('error', () => this.closeNow()) // ECONNRESET / EPIPE from a client that left: nothing to do
     socket.on('close', () => this.closeNow())
@@ -103,7 +105,7 @@ export class ControlConnection implements RequestContext {
 
   // Stop reading new requests (graceful stop); running ones still answer.
   stopReading(): void {
-    this.readEnded = true
+    this.stopping = true
     this.socket.pause()
     this.clearIdleTimer()
     this.maybeEnd()
@@ -132,13 +134,14 @@ export class ControlConnection implements RequestContext {
   }
 
   private canTake(): boolean {
-    if (this.closed || this.barrier || this.readEnded) return false
+    if (this.closed || this.barrier || this.stopping) return false
     if (this.inFlight >= this.limits.maxInFlight) return false
     if (this.socket.writableNeedDrain) return false
     return this.inFlight === 0 || this.reserved + this.socket.writableLength < this.limits.outputBudgetBytes
   }
 
   private pump(): void {
+    let starved = false
     while (this.canTake()) {
       let payload: Buffer | null
       try {
@@ -148,13 +151,22 @@ export class ControlConnection implements RequestContext {
         this.destroy()
         return
       }
-      if (!payload) break
+      if (!payload) {
+        starved = true
+        break
+      }
       this.dispatch(payload)
     }
+    this.starved = starved
     if (this.closed) return
+    if (this.peerEnded) {
+      this.clearIdleTimer()
+      this.maybeEnd()
+      return
+    }
     const blocked = !this.canTake()
     // Backpressure: with requests waiting in the reader, stop the kernel from handing us more bytes.
-    if (blocked && !this.paused && !this.readEnded) {
+    if (blocked && !this.paused && !this.stopping) {
       this.paused = true
       this.socket.pause()
     } else if (!blocked && this.paused) {
@@ -212,9 +224,11 @@ export class ControlConnection implements RequestContext {
     this.socket.uncork()
   }
 
-  // A client that half-closed its side still gets the answers to what it sent; then we close ours.
+  // A client that half-closed its side still gets the answers to everything it sent; then we close ours.
+  // (A partial frame left at its end can never complete, so it is dropped.)
   private maybeEnd(): void {
-    if (this.readEnded && this.inFlight === 0 && !this.closed && !this.socket.writableEnded) {
+    const done = this.stopping || (this.peerEnded && this.starved)
+    if (done && this.inFlight === 0 && !this.closed && !this.socket.writableEnded) {
       this.socket.end()
     }
   }

@@ -199,6 +199,20 @@ describe('hostile clients', () => {
     client.close()
   })
 
+  it('answers everything a client sent before half-closing, beyond the in-flight limit', async () => {
+    const frames = Buffer.concat(Array.from({length: 300}, (_, i) => encodeFrame(ApiKey.Hello, 0, i + 1, {client: 'burst'})))
+    const got = await new Promise<Buffer>((resolve) => {
+      const s = connect({path: d.socket})
+      const chunks: Buffer[] = []
+      s.on('data', (b) => chunks.push(b))
+      s.on('end', () => resolve(Buffer.concat(chunks)))
+      s.end(frames)
+    })
+    const ids: number[] = []
+    for (let pos = 0; pos < got.length; pos += 4 + got.readUInt32BE(pos)) ids.push(got.readUInt32BE(pos + 8))
+    expect(ids.sort((a, b) => a - b)).toEqual(Array.from({length: 300}, (_, i) => i + 1))
+  })
+
   it('does not grow without bound for a consumer that stops reading big fetch responses', async () => {
     // ~32 MiB of incompressible data
     for (let i = 0; i < 64; i++) {
