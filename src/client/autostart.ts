@@ -15,7 +15,7 @@ import {closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlink
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {SamsaError} from '../errors.js'
-import type {DaemonPaths} from '../protocol/control/paths.js'
+import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
 import {Connection, isNoDaemonError, sleep} from './connection.js'
 
 export const DEFAULT_START_TIMEOUT_MS = 10_000
@@ -178,11 +178,42 @@ async function waitReady(paths: DaemonPaths, child: ChildProcess, deadline: numb
     const ended = exit as {code: number | null; signal: string | null} | null
     // Exit 3: another daemon holds the data directory's lock — it won the race; keep connecting to it.
     if (ended && ended.code !== 3) throw startFailure(paths, ended)
+    // …unless that daemon answers on the default socket while we were told another one: say so now.
+    if (ended && (await answersElsewhere(paths))) {
+      const why = lastLogLine(paths.logFile) ?? `data directory ${paths.dataDir} is in use by another daemon`
+      throw new SamsaError('DAEMON_UNAVAILABLE', `${why}, which listens on ${defaultSocket(paths)}, not on ${paths.socket}`)
+    }
     if (Date.now() > deadline) {
+      if (ended?.code === 3) {
+        // Another daemon holds the data directory but does not answer here: most likely it listens on
+        // another socket (--socket / $SAMSA_SOCKET differ), or it is still recovering a large log.
+        const why = lastLogLine(paths.logFile) ?? `data directory ${paths.dataDir} is in use by another daemon`
+        throw new SamsaError(
+          'DAEMON_UNAVAILABLE',
+          `${why}, but it does not answer on ${paths.socket} (started with another --socket, or still recovering?)`,
+        )
+      }
       throw new SamsaError('DAEMON_UNAVAILABLE', `the samsa daemon for ${paths.dataDir} did not become ready in time (see ${paths.logFile})`)
     }
     await sleep(wait)
     wait = Math.min(wait * 2, 100)
+  }
+}
+
+function defaultSocket(paths: DaemonPaths): string {
+  const env = {...process.env}
+  delete env.SAMSA_SOCKET
+  return daemonPaths(paths.dataDir, undefined, env).socket
+}
+
+async function answersElsewhere(paths: DaemonPaths): Promise<boolean> {
+  const other = defaultSocket(paths)
+  if (other === paths.socket) return false
+  try {
+    ;(await Connection.open(other, {connectTimeoutMs: 500})).destroy()
+    return true
+  } catch {
+    return false
   }
 }
 

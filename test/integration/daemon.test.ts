@@ -1,5 +1,6 @@
 // `samsa daemon start|stop|status`, auto-start and the one-daemon-per-directory rule, through the built CLI.
-import {statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {
@@ -205,6 +206,58 @@ describe.skipIf(!engineBuilt())('samsa daemon', () => {
       expect(d.configs.find((c: {name: string}) => c.name === 'retention.ms')).toMatchObject({value: '1000', isDefault: false})
     } finally {
       await stopDaemon(dir)
+    }
+  })
+
+  it('--socket / SAMSA_SOCKET choose the socket; a mismatch with the running daemon is named at once', async () => {
+    const dir = tempDataDir()
+    const socket = join(tmpdir(), `samsa-it-${process.pid}-${Date.now()}.sock`)
+    try {
+      const start = await samsa(dir, ['daemon', 'start', '--socket', socket])
+      expect(start.code, start.stderr).toBe(0)
+      expect(start.stdout).toContain(`on ${socket}`)
+      const viaEnv = await samsa(dir, ['daemon', 'status', '--json'], {env: {SAMSA_SOCKET: socket}})
+      expect(viaEnv.code).toBe(0)
+      expect(JSON.parse(viaEnv.stdout).socket).toBe(socket)
+      // without it, the default socket has no daemon, and status never auto-starts
+      const plain = await samsa(dir, ['daemon', 'status'])
+      expect(plain.code).toBe(3)
+      // a command that may auto-start finds the directory taken and names where its daemon listens
+      expect((await samsa(dir, ['daemon', 'stop', '--socket', socket])).code).toBe(0)
+      expect(existsSync(socket)).toBe(false)
+
+      expect((await samsa(dir, ['daemon', 'start'])).code).toBe(0)
+      const started = Date.now()
+      const mismatch = await samsa(dir, ['topic', 'list', '--socket', socket])
+      expect(mismatch.code).toBe(3)
+      expect(lines(mismatch.stderr)).toHaveLength(1)
+      expect(mismatch.stderr).toContain(`listens on ${join(dir, 'run', 'samsa.sock')}, not on ${socket}`)
+      expect(Date.now() - started).toBeLessThan(5000)
+    } finally {
+      await stopDaemon(dir)
+    }
+  })
+
+  it('daemon stop and status never start a daemon; --json errors are {error: {code, message, retriable}}', async () => {
+    const dir = tempDataDir()
+    const r = await samsa(dir, ['daemon', 'status', '--json'])
+    expect(r.code).toBe(3)
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {code: 'DAEMON_UNAVAILABLE', message: `no samsa daemon is running for ${dir} (start one with: samsa daemon start)`, retriable: true},
+    })
+    const stop = await samsa(dir, ['daemon', 'stop', '--json'])
+    expect(stop.code).toBe(0)
+    expect(JSON.parse(stop.stdout)).toEqual({stopped: false, pid: null, dataDir: dir})
+    expect(daemonPids(dir)).toEqual([])
+  })
+
+  it('--help teaches with examples', async () => {
+    for (const cmd of [['daemon', 'start'], ['daemon', 'stop'], ['daemon', 'status'], ['topic', 'create'], ['topic', 'list'],
+      ['topic', 'describe'], ['topic', 'alter'], ['topic', 'delete']]) {
+      const r = await samsa(null, [...cmd, '--help'])
+      expect(r.code, cmd.join(' ')).toBe(0)
+      expect(r.stdout).toContain('EXAMPLES')
+      expect(r.stdout).toContain(`samsa ${cmd.join(' ')}`)
     }
   })
 })
