@@ -17,19 +17,9 @@
 // call flush/roll/applyRetention).
 
 import {SamsaError} from '../errors.js'
-import {
-  BATCH_HEADER_SIZE,
-  BATCH_LENGTH_POS,
-  LAST_OFFSET_DELTA_POS,
-  LOG_OVERHEAD,
-  MAGIC_POS,
-  MAGIC_V2,
-  MAX_TIMESTAMP_POS,
-  readInt64,
-  setLogAppendTime,
-  writeBaseOffset,
-} from '../format/batch-header.js'
 import {join} from 'node:path'
+import {BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, MAX_TIMESTAMP_POS, readInt64} from '../format/batch-header.js'
+import {frameBatches, stampBatches} from './batch-stamping.js'
 import {writeOffsetCheckpoint} from './checkpoint.js'
 import {describeIoError, type FileIo, nodeFileIo, storageError} from './file-io.js'
 import {CLEAN_SHUTDOWN_MARKER, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT} from './file-names.js'
@@ -180,21 +170,13 @@ export class PartitionLog {
   /** Appends several concatenated batches with one write syscall (all land in the same segment). */
   appendBatches(buf: Buffer): AppendResult {
     this.ensureWritable()
-    const count = countBatches(buf)
+    const framed = frameBatches(buf)
     const now = this.now()
     let seg = this.active
-    const records = sumOffsetDeltas(buf) // Σ (lastOffsetDelta + 1)
-    if (this.shouldRoll(seg, buf.length, records, now)) seg = this.rollAt()
+    if (this.shouldRoll(seg, buf.length, framed.offsets, now)) seg = this.rollAt()
     const baseOffset = this.leo
     const logAppendTime = this.config['message.timestamp.type'] === 'LogAppendTime' ? now : -1
-    let next = baseOffset
-    for (let p = 0, i = 0; i < count; i++) {
-      const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
-      writeBaseOffset(buf, p, next)
-      if (logAppendTime >= 0) setLogAppendTime(buf, p, size, now)
-      next += buf.readInt32BE(p + LAST_OFFSET_DELTA_POS) + 1
-      p += size
-    }
+    const next = stampBatches(buf, baseOffset, logAppendTime)
     const position = seg.size
     try {
       seg.write(buf, 0, buf.length)
@@ -203,7 +185,7 @@ export class PartitionLog {
     }
     seg.rollingBasedTimestamp ??= now
     seg.size += buf.length
-    for (let p = 0, i = 0; i < count; i++) {
+    for (let p = 0, i = 0; i < framed.batches; i++) {
       const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
       const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
       seg.indexBatch(position + p, size, lastOffset, logAppendTime >= 0 ? now : readInt64(buf, p + MAX_TIMESTAMP_POS))
@@ -529,33 +511,4 @@ export class PartitionLog {
     }
     return e
   }
-}
-
-/** Number of whole batches in buf; CORRUPT_MESSAGE unless buf is exactly whole v2 batches. */
-function countBatches(buf: Buffer): number {
-  let n = 0
-  let p = 0
-  while (p < buf.length) {
-    if (buf.length - p < BATCH_HEADER_SIZE) throw corrupt(`${buf.length - p} trailing bytes do not hold a batch header`)
-    const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
-    if (size < BATCH_HEADER_SIZE || p + size > buf.length) throw corrupt(`batch length ${size - LOG_OVERHEAD} at byte ${p} does not fit the ${buf.length} bytes given`)
-    if (buf[p + MAGIC_POS] !== MAGIC_V2) throw corrupt(`magic ${buf[p + MAGIC_POS]} at byte ${p} is not 2`)
-    if (buf.readInt32BE(p + LAST_OFFSET_DELTA_POS) < 0) throw corrupt(`negative lastOffsetDelta at byte ${p}`)
-    p += size
-    n++
-  }
-  if (n === 0) throw corrupt('no batch to append')
-  return n
-}
-
-function sumOffsetDeltas(buf: Buffer): number {
-  let n = 0
-  for (let p = 0; p < buf.length; p += buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD) {
-    n += buf.readInt32BE(p + LAST_OFFSET_DELTA_POS) + 1
-  }
-  return n
-}
-
-function corrupt(message: string): SamsaError {
-  return new SamsaError('CORRUPT_MESSAGE', message)
 }
