@@ -17,6 +17,8 @@ import {SamsaError, isSamsaError} from '../errors.js'
 import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LOG_OVERHEAD} from '../format/batch-header.js'
 import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../format/record-batch.js'
 import {validateBatch} from '../format/validate-batch.js'
+import {createFaultyFileIo, type FaultAction, type FaultOp} from '../storage/faulty-file-io.js'
+import {nodeFileIo, type FileIo} from '../storage/file-io.js'
 import {NEVER, type LogConfig} from '../storage/log-config.js'
 import {PartitionLog} from '../storage/partition-log.js'
 import {
@@ -118,7 +120,10 @@ function storageFailed(p: Owned, err: unknown): SamsaError {
     log(`partition ${p.label} is now offline: ${wire.message}`)
     post({type: 'offline', partition: p.spec.id, message: wire.message})
   }
-  return new SamsaError('PARTITION_OFFLINE', `partition ${p.label} is offline: ${p.offline}`)
+  // the request that hit the failure learns what failed; later ones get PARTITION_OFFLINE (online())
+  if (isSamsaError(err) && (err.code === 'STORAGE_ERROR' || err.code === 'CORRUPT_LOG')) return err
+  if (isSamsaError(err) && err.code === 'PARTITION_OFFLINE') return err
+  return new SamsaError('STORAGE_ERROR', wire.message)
 }
 
 function stats(p: Owned): PartitionStats {
@@ -136,6 +141,27 @@ function stats(p: Owned): PartitionStats {
     online: p.offline === null && l.online,
   }
 }
+
+// Failpoints (RELIABILITY.md): SAMSA_FAILPOINTS='[{"op":"write","action":"ENOSPC","path":".log","after":3}]'
+// arms storage's FaultyFileIo for every partition of this worker (path: a suffix; pathPattern: a RegExp).
+// For crash and fault tests only; a daemon without the variable uses the plain file I/O.
+function failpointIo(): FileIo | undefined {
+  const spec = process.env.SAMSA_FAILPOINTS
+  if (!spec) return undefined
+  try {
+    const rules = JSON.parse(spec) as {op: FaultOp; action: FaultAction; path?: string; pathPattern?: string; after?: number; times?: number}[]
+    const io = createFaultyFileIo(nodeFileIo)
+    for (const r of rules) {
+      io.fail({op: r.op, action: r.action, path: r.pathPattern ? new RegExp(r.pathPattern) : r.path, after: r.after, times: r.times})
+    }
+    log(`failpoints armed: ${spec}`)
+    return io
+  } catch (err) {
+    log(`ignoring SAMSA_FAILPOINTS: ${(err as Error).message}`)
+    return undefined
+  }
+}
+const io = failpointIo()
 
 // ── high-watermark announcements: one message per turn, whatever the number of appends ──────────────
 function markChanged(p: Owned): void {
@@ -179,7 +205,7 @@ function open(specs: PartitionSpec[]): OpenResult {
       announcedHwm: -1, announcedLogStart: -1,
     }
     try {
-      p.log = PartitionLog.open({dir: spec.dir, config: spec.config, log: (line: string) => log(`${label}: ${line}`)})
+      p.log = PartitionLog.open({dir: spec.dir, config: spec.config, io, log: (line: string) => log(`${label}: ${line}`)})
       const r = p.log.recovery
       if (r.quarantined) p.offline = `quarantined: ${r.quarantined.file} at byte ${r.quarantined.position}: ${r.quarantined.problem}`
       owned.set(spec.id, p)

@@ -1,0 +1,74 @@
+// Storage faults through the daemon (SAMSA_FAILPOINTS arms storage's FaultyFileIo in the workers): a failed
+// write fails that request with a clear storage error, takes only that partition offline (its data stays
+// readable), leaves the others working, and a restart without the fault brings it back intact.
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {ApiKey} from '../../src/protocol/control/messages.js'
+import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, spawnDaemon, stopDaemon, tempDir} from './helpers.js'
+
+beforeAll(requireBuild)
+afterAll(() => {
+  killAll()
+  cleanupDirs()
+})
+
+describe('storage faults', () => {
+  it('takes one partition offline on ENOSPC and keeps serving the rest', async () => {
+    const dataDir = tempDir()
+    const failpoints = JSON.stringify([{op: 'write', action: 'ENOSPC', pathPattern: 'broken-0/\\d+\\.log$', after: 2}])
+    const d = await spawnDaemon(dataDir, {env: {SAMSA_FAILPOINTS: failpoints}})
+    const c = await TestClient.connect(d.socket)
+    for (const name of ['broken', 'fine']) await c.request(ApiKey.CreateTopic, {name, partitions: 1, configs: {}, ifNotExists: false})
+    const produce = (topic: string) => c.request(ApiKey.Produce, {topic, partition: 0, acks: 1, timeoutMs: 1000}, lz4Batch(4))
+    expect((await produce('broken')).body.baseOffset).toBe(0)
+    expect((await produce('broken')).body.baseOffset).toBe(4)
+    const failed = await produce('broken')
+    expect(failed.body.error.code).toBe('STORAGE_ERROR')
+    expect(failed.body.error.message).toMatch(/ENOSPC/)
+    const after = await produce('broken')
+    expect(after.body.error.code).toBe('PARTITION_OFFLINE')
+    expect((await produce('fine')).body.baseOffset).toBe(0)
+    // what was acknowledged is still readable
+    const f = await c.request(ApiKey.Fetch, {partitions: [{topic: 'broken', partition: 0, offset: 0, maxBytes: 1 << 20}], maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20})
+    expect(f.body.partitions[0]).toMatchObject({highWatermark: 8})
+    expect(f.body.partitions[0].bytes).toBeGreaterThan(0)
+    const desc = await c.request(ApiKey.DescribeTopics, {topics: ['broken', 'fine']})
+    expect(desc.body.topics.map((t: {partitions: {online: boolean}[]}) => t.partitions[0]!.online)).toEqual([false, true])
+    expect(d.output()).toMatch(/partition broken-0 is now offline/)
+    c.close()
+    expect(await stopDaemon(d)).toBe(0)
+
+    const again = await spawnDaemon(dataDir)
+    const c2 = await TestClient.connect(again.socket)
+    const r = await c2.request(ApiKey.Produce, {topic: 'broken', partition: 0, acks: -1, timeoutMs: 1000}, lz4Batch(1))
+    expect(r.body.baseOffset).toBe(8)
+    c2.close()
+    expect(await stopDaemon(again)).toBe(0)
+  })
+
+  it('fails acks=all when the fdatasync fails, and never acknowledges it', async () => {
+    const failpoints = JSON.stringify([
+      {op: 'datasync', action: 'EIO', pathPattern: 'synced-0/\\d+\\.log$', after: 1},
+      {op: 'datasync', action: 'EIO', pathPattern: 'stillborn-1/\\d+\\.log$'},
+    ])
+    const dataDir = tempDir()
+    const d = await spawnDaemon(dataDir, {env: {SAMSA_FAILPOINTS: failpoints}})
+    const c = await TestClient.connect(d.socket)
+    const created = await c.request(ApiKey.CreateTopic, {name: 'synced', partitions: 1, configs: {}, ifNotExists: false})
+    expect(created.body.error).toBeUndefined()
+    const replies = await Promise.all(
+      Array.from({length: 5}, () => c.request(ApiKey.Produce, {topic: 'synced', partition: 0, acks: -1, timeoutMs: 1000}, lz4Batch(2))),
+    )
+    for (const r of replies) expect(r.body.error?.code).toMatch(/STORAGE_ERROR|PARTITION_OFFLINE/)
+    // a create whose partition cannot be made durable fails whole: nothing on disk, nothing in the catalog
+    const stillborn = await c.request(ApiKey.CreateTopic, {name: 'stillborn', partitions: 2, configs: {}, ifNotExists: false})
+    expect(stillborn.body.error.code).toBe('STORAGE_ERROR')
+    expect(existsSync(join(dataDir, 'stillborn-0'))).toBe(false)
+    expect(existsSync(join(dataDir, 'stillborn-1'))).toBe(false)
+    const list = await c.request(ApiKey.ListTopics, {})
+    expect(list.body.topics.map((t: {name: string}) => t.name)).toEqual(['synced'])
+    c.close()
+    expect(await stopDaemon(d)).toBe(0)
+  })
+})
