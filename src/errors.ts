@@ -15,6 +15,7 @@ export const ERROR_KINDS = {
   USAGE: {exitCode: 2, kafkaCode: 42, retriable: false},
   DAEMON_UNAVAILABLE: {exitCode: 3, kafkaCode: 15, retriable: true},
   DAEMON_RUNNING: {exitCode: 3, kafkaCode: -1, retriable: false},
+  NOT_FOUND: {exitCode: 4, kafkaCode: -1, retriable: false},
   UNKNOWN_TOPIC: {exitCode: 4, kafkaCode: 3, retriable: false},
   UNKNOWN_PARTITION: {exitCode: 4, kafkaCode: 3, retriable: false},
   TOPIC_EXISTS: {exitCode: 5, kafkaCode: 36, retriable: false},
