@@ -174,11 +174,14 @@ export function loadLog(o: LoadOptions): LoadedLog {
       logEndOffset = logStartOffset
       recoveryPoint = logStartOffset
     }
+    let deleted = false
     while (segments.length > 1 && segments[1]!.baseOffset <= logStartOffset) {
       const gone = segments.shift()!
       say(`deleted ${gone.logPath}: wholly below log start offset ${logStartOffset} (finishing an interrupted deletion)`)
       gone.deleteFiles()
+      deleted = true
     }
+    if (deleted) io.fsyncDir(dir)
   }
 
   // Pass 8: after an unclean start, make what was validated durable (indexes written, logs fdatasynced)

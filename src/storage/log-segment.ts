@@ -168,6 +168,8 @@ export class LogSegment {
     // a closed segment: its final time entry (what retention.ms compares with), as roll would have written
     if (this.maxTimestampSoFar >= 0) this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar)
     this.writeIndexesQuietly()
+    this.offsetIdx!.close()
+    this.timeIdx!.close()
   }
 
   /**

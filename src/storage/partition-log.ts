@@ -26,6 +26,7 @@ import {CLEAN_SHUTDOWN_MARKER, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECK
 import type {LogConfig} from './log-config.js'
 import {loadLog, type RecoveryReport} from './log-loader.js'
 import {LogSegment} from './log-segment.js'
+import {LogSegments} from './log-segments.js'
 import {selectRetention} from './log-retention.js'
 
 export type {RecoveryReport} from './log-loader.js'
@@ -73,7 +74,7 @@ export class PartitionLog {
   private readonly now: () => number
   private readonly log: (line: string) => void
   private readonly checkpointIntervalMs: number
-  private segs: LogSegment[]
+  private segs: LogSegments
   private leo: number
   private lso: number
   private rp: number
@@ -97,7 +98,7 @@ export class PartitionLog {
       now: this.now(),
       log: this.log,
     })
-    this.segs = loaded.segments
+    this.segs = new LogSegments(loaded.segments)
     this.leo = loaded.logEndOffset
     this.lso = loaded.logStartOffset
     this.rp = loaded.recoveryPoint
@@ -130,9 +131,7 @@ export class PartitionLog {
   }
 
   get sizeInBytes(): number {
-    let n = 0
-    for (const s of this.segs) n += s.size
-    return n
+    return this.segs.sizeInBytes
   }
 
   get segmentCount(): number {
@@ -149,7 +148,7 @@ export class PartitionLog {
   }
 
   segments(): SegmentInfo[] {
-    return this.segs.map((s) => ({baseOffset: s.baseOffset, sizeInBytes: s.size, lastModified: s.lastModified}))
+    return this.segs.all.map((s) => ({baseOffset: s.baseOffset, sizeInBytes: s.size, lastModified: s.lastModified}))
   }
 
   updateConfig(config: LogConfig): void {
@@ -220,6 +219,7 @@ export class PartitionLog {
    * then more while they fit in maxBytes, from one segment. offset = logEndOffset → empty.
    */
   read(offset: number, maxBytes: number): ReadResult {
+    if (this.closed) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
     if (this.recovery.quarantined !== null && offset >= this.leo && offset >= this.lso) {
       throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
     }
@@ -230,8 +230,9 @@ export class PartitionLog {
       )
     }
     if (offset === this.leo) return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
-    for (let i = this.floorSegment(offset); i < this.readLimit; i++) {
-      const seg = this.segs[i]!
+    const limit = this.readLimit
+    for (let i = this.segs.floorIndex(offset, limit); i < limit; i++) {
+      const seg = this.segs.at(i)
       const b = seg.translateOffset(offset)
       if (b === null) continue // offset lies past this segment's last batch (a gap): try the next
       if (b.baseOffset >= this.leo) break
@@ -245,8 +246,10 @@ export class PartitionLog {
 
   /** Kafka ListOffsets: the first record with timestamp ≥ t at or after logStartOffset, or null. */
   offsetForTimestamp(timestamp: number): {offset: number; timestamp: number} | null {
-    for (let i = this.floorSegment(this.lso); i < this.readLimit; i++) {
-      const seg = this.segs[i]!
+    if (this.closed) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
+    const limit = this.readLimit
+    for (let i = this.segs.floorIndex(this.lso, limit); i < limit; i++) {
+      const seg = this.segs.at(i)
       if (seg.size === 0 || seg.largestTimestamp < timestamp) continue
       const found = seg.findOffsetByTimestamp(timestamp, this.lso)
       if (found !== null && found.offset < this.leo) return found
@@ -335,13 +338,13 @@ export class PartitionLog {
   /** Deletes whole closed segments past retention.ms / retention.bytes, oldest first. */
   applyRetention(now: number = this.now()): {deletedSegments: number; deletedBytes: number} {
     if (!this.online || !this.config['cleanup.policy'].includes('delete')) return {deletedSegments: 0, deletedBytes: 0}
-    let plan = selectRetention(this.segs, this.config, now)
+    let plan = selectRetention(this.segs.all, this.config, now)
     if (plan.rollFirst) {
       this.rollAt() // every record has expired: close the active segment so it can go too (as Kafka does)
-      plan = selectRetention(this.segs, this.config, now)
+      plan = selectRetention(this.segs.all, this.config, now)
     }
     if (plan.count === 0) return {deletedSegments: 0, deletedBytes: 0}
-    const newStart = Math.max(this.lso, this.segs[plan.count]!.baseOffset)
+    const newStart = Math.max(this.lso, this.segs.at(plan.count).baseOffset)
     return this.deleteOldestSegments(plan.count, newStart)
   }
 
@@ -354,7 +357,7 @@ export class PartitionLog {
     if (offset <= this.lso) return this.lso
     this.flushActive() // the new log start must never be beyond what survives a power loss
     let count = 0
-    while (count < this.segs.length - 1 && this.segs[count + 1]!.baseOffset <= offset) count++
+    while (count < this.segs.length - 1 && this.segs.at(count + 1).baseOffset <= offset) count++
     this.deleteOldestSegments(count, offset)
     return this.lso
   }
@@ -364,7 +367,7 @@ export class PartitionLog {
       if (newStart !== this.lso) writeOffsetCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), newStart, this.io)
       this.lso = newStart
       let bytes = 0
-      for (const seg of this.segs.splice(0, count)) {
+      for (const seg of this.segs.removeOldest(count)) {
         bytes += seg.size
         seg.deleteFiles()
       }
@@ -387,12 +390,12 @@ export class PartitionLog {
       if (this.recovery.quarantined !== null) this.dropQuarantined()
       if (offset >= this.leo) return
       if (offset < this.lso) {
-        for (const s of this.segs.splice(0)) s.deleteFiles()
+        for (const s of this.segs.removeOldest(this.segs.length)) s.deleteFiles()
         this.segs.push(this.newSegment(offset))
         this.leo = this.lso = offset
         writeOffsetCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), offset, this.io)
       } else {
-        while (this.segs.length > 1 && this.active.baseOffset >= offset) this.segs.pop()!.deleteFiles()
+        while (this.segs.length > 1 && this.active.baseOffset >= offset) this.segs.removeNewest().deleteFiles()
         const r = this.active.truncateTo(offset)
         if (r.nextOffset >= 0) this.leo = r.nextOffset
         else if (this.active.size === 0) this.leo = this.active.baseOffset
@@ -413,10 +416,10 @@ export class PartitionLog {
   /** Cuts the quarantined segment at the bad batch and deletes every later segment. */
   private dropQuarantined(): void {
     const q = this.recovery.quarantined!
-    const i = this.segs.findIndex((s) => s.logPath === q.file)
+    const i = this.segs.indexOfFile(q.file)
     if (i >= 0) {
-      for (const s of this.segs.splice(i + 1)) s.deleteFiles()
-      const seg = this.segs[i]!
+      for (const s of this.segs.removeAfter(i)) s.deleteFiles()
+      const seg = this.segs.at(i)
       const file = seg.logFile()
       file.truncate(q.position)
       file.datasync()
@@ -465,28 +468,11 @@ export class PartitionLog {
   /** Segments [0, readLimit) serve reads: all of them, or those up to a quarantined one. */
   private get readLimit(): number {
     const q = this.recovery.quarantined
-    return q === null ? this.segs.length : this.segs.findIndex((seg) => seg.logPath === q.file) + 1
+    return q === null ? this.segs.length : this.segs.indexOfFile(q.file) + 1
   }
 
   private get active(): LogSegment {
-    return this.segs[this.segs.length - 1]!
-  }
-
-  /** Index of the last segment with baseOffset ≤ offset (0 if none). */
-  private floorSegment(offset: number): number {
-    let lo = 0
-    let hi = this.readLimit - 1
-    let found = 0
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.segs[mid]!.baseOffset <= offset) {
-        found = mid
-        lo = mid + 1
-      } else {
-        hi = mid - 1
-      }
-    }
-    return found
+    return this.segs.active
   }
 
   private whyOffline(): string | null {
