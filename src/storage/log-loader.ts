@@ -162,26 +162,30 @@ export function loadLog(o: LoadOptions): LoadedLog {
   let logStartOffset = Math.max(startCkpt.status === 'ok' ? startCkpt.offset : 0, segments[0]!.baseOffset)
   if (report.quarantined === null) {
     if (logStartOffset > logEndOffset) {
-      say(`log start offset ${logStartOffset} is beyond the recovered log end ${logEndOffset}: starting an empty log at ${logStartOffset}`)
-      for (const s of segments) {
-        report.truncatedBytes += s.size
-        s.deleteFiles()
-      }
+      // Offsets below the log start were handed out once: never reuse them. Keep every file (a checkpoint
+      // is not a reason to destroy data) and continue in a new, empty segment at the log start.
+      say(
+        `log start offset ${logStartOffset} is beyond the recovered log end ${logEndOffset}: ` +
+          `continuing in a new segment at ${logStartOffset}; older segments are kept until retention removes them`,
+      )
+      segments[segments.length - 1]!.onBecomeInactive()
       const fresh = newSegment(logStartOffset).openFile()
       fresh.resetIndexes()
-      segments = [fresh]
-      recovered = new Set(segments)
+      segments.push(fresh)
+      recovered.add(fresh)
+      io.fsyncDir(dir)
       logEndOffset = logStartOffset
       recoveryPoint = logStartOffset
+    } else {
+      let deleted = false
+      while (segments.length > 1 && segments[1]!.baseOffset <= logStartOffset) {
+        const gone = segments.shift()!
+        say(`deleted ${gone.logPath}: wholly below log start offset ${logStartOffset} (finishing an interrupted deletion)`)
+        gone.deleteFiles()
+        deleted = true
+      }
+      if (deleted) io.fsyncDir(dir)
     }
-    let deleted = false
-    while (segments.length > 1 && segments[1]!.baseOffset <= logStartOffset) {
-      const gone = segments.shift()!
-      say(`deleted ${gone.logPath}: wholly below log start offset ${logStartOffset} (finishing an interrupted deletion)`)
-      gone.deleteFiles()
-      deleted = true
-    }
-    if (deleted) io.fsyncDir(dir)
   }
 
   // Pass 8: after an unclean start, make what was validated durable (indexes written, logs fdatasynced)
