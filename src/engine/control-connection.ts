@@ -5,7 +5,8 @@
 // concurrently and their responses may come back OUT OF ORDER, each carrying its request's correlation id
 // (a long-poll fetch must not hold up a produce behind it). Two produces to one partition on one
 // connection are still appended in arrival order (one worker, one ordered message channel). Topic
-// changes, DeleteRecords and Shutdown are barriers: nothing after them starts before they complete.
+// changes, DeleteRecords, OffsetCommit and Shutdown are barriers: nothing after them starts before they
+// complete.
 //
 // Flow control: the connection stops taking requests (leaves bytes in the reader and pauses the socket)
 // while maxInFlight requests are running, while its output is backed up (write() returned false, until

@@ -14,6 +14,7 @@ import {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './control-connec
 import {DataDirLock} from './data-dir-lock.js'
 import {FetchHandler} from './fetch-handler.js'
 import {FetchWaiters} from './fetch-waiters.js'
+import {OffsetStore} from './groups/offset-store.js'
 import {PartitionTable} from './partition-table.js'
 import {Router} from './router.js'
 import {TopicAdmin} from './topic-admin.js'
@@ -130,6 +131,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         }
       },
     })
+    let offsets: OffsetStore | null = null
     const admin = new TopicAdmin({
       dataDir,
       catalog: new TopicCatalog(dataDir),
@@ -139,14 +141,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       onPartitionsRemoved: (refs) => {
         for (const r of refs) waiters.forget(r.id)
       },
+      onTopicDeleted: async (name) => offsets?.forgetTopic(name),
     })
     await admin.openAll()
+    offsets = new OffsetStore(table, pool, admin, log)
+    await offsets.load()
     const router = new Router({
       info: {version: packageVersion(), pid: process.pid, dataDir, socket: paths.socket, startedAt: Date.now(), workers: pool.size},
       table,
       pool,
       admin,
       fetch: new FetchHandler(table, pool, waiters),
+      offsets,
       requestShutdown: () => void stop(),
     })
     listener = await ControlListener.listen({

@@ -8,6 +8,7 @@ import type {Frame} from '../protocol/control/frame.js'
 import {API_VERSION, ApiKey, type HelloResponse, type StatusResponse, type WireError} from '../protocol/control/messages.js'
 import {topicNameProblem} from '../protocol/control/topic-name.js'
 import type {FetchHandler} from './fetch-handler.js'
+import type {OffsetStore} from './groups/offset-store.js'
 import type {PartitionRef, PartitionTable} from './partition-table.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {asBody, anyValue, int, list, type Body} from './request-body.js'
@@ -17,17 +18,17 @@ import type {DeleteRecordsResult, ListOffsetsResult, ProduceResult, WireErrorLik
 
 export const MAX_LIST_PARTITIONS = 10_000
 
-// The APIs this daemon answers (Hello lists them). OffsetCommit/OffsetFetch belong to the group
-// coordinator, which is not built yet: they get INVALID_REQUEST.
+// The APIs this daemon answers (Hello lists them).
 export const SUPPORTED_APIS: number[] = [
-  ApiKey.Hello, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.DeleteRecords, ApiKey.ListTopics,
+  ApiKey.Hello, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.DeleteRecords, ApiKey.OffsetCommit, ApiKey.OffsetFetch, ApiKey.ListTopics,
   ApiKey.DescribeTopics, ApiKey.CreateTopic, ApiKey.AlterTopic, ApiKey.DeleteTopic, ApiKey.Status, ApiKey.Shutdown,
 ]
 
-// Requests that change topics (or the daemon): later requests on the same connection start only after
-// they complete, so "create topic, then produce" pipelined on one connection behaves as written.
+// Requests that change topics, committed offsets or the daemon: later requests on the same connection
+// start only after they complete, so "create topic, then produce" pipelined on one connection behaves as
+// written, and a commit is seen by the OffsetFetch sent after it.
 export const BARRIER_APIS: ReadonlySet<number> = new Set([
-  ApiKey.CreateTopic, ApiKey.AlterTopic, ApiKey.DeleteTopic, ApiKey.DeleteRecords, ApiKey.Shutdown,
+  ApiKey.CreateTopic, ApiKey.AlterTopic, ApiKey.DeleteTopic, ApiKey.DeleteRecords, ApiKey.OffsetCommit, ApiKey.Shutdown,
 ])
 
 export interface DaemonInfo {
@@ -45,6 +46,7 @@ export interface RouterDeps {
   pool: WorkerPool
   admin: TopicAdmin
   fetch: FetchHandler
+  offsets: OffsetStore
   requestShutdown: () => void
 }
 
@@ -82,6 +84,10 @@ export class Router {
         return {body: await this.listOffsets(frame.body)}
       case ApiKey.DeleteRecords:
         return {body: await this.deleteRecords(frame.body)}
+      case ApiKey.OffsetCommit:
+        return {body: await this.deps.offsets.commit(frame.body)}
+      case ApiKey.OffsetFetch:
+        return {body: this.deps.offsets.fetch(frame.body)}
       case ApiKey.ListTopics:
         return {body: await admin.list()}
       case ApiKey.DescribeTopics:

@@ -30,6 +30,7 @@ export interface TopicAdminContext {
   pool: WorkerPool
   log: (line: string) => void
   onPartitionsRemoved: (refs: PartitionRef[]) => void
+  onTopicDeleted?: (name: string) => Promise<void>
 }
 
 function nullProto(entries: Iterable<[string, string]>): Record<string, string> {
@@ -66,6 +67,30 @@ export class TopicAdmin {
     }
     const summary = await this.open(refs, true)
     log(`opened ${refs.length} partition(s) of ${topics.length} topic(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
+  }
+
+  // The daemon's own topics ("__"-prefixed, e.g. __consumer_offsets): created on first use, whole or
+  // not at all like any other topic, and never by a client.
+  ensureInternal(name: string, partitions: number, overrides: Record<string, string>): Promise<TopicEntry> {
+    validateTopicName(name)
+    if (!isInternalTopicName(name)) throw new SamsaError('INTERNAL', `${name} is not an internal topic name`)
+    const config = resolveLogConfig(overrides)
+    return this.serial(async () => {
+      const existing = this.ctx.table.topics.get(name)
+      if (existing) return existing
+      const meta: TopicMeta = {name, partitions, configs: nullProto(Object.entries(overrides)), seq: this.nextSeq++, createdAt: Date.now()}
+      const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, partitions)}
+      await this.openNew(entry.partitions, config)
+      try {
+        this.ctx.catalog.write(meta)
+      } catch (err) {
+        await this.destroy(entry.partitions)
+        throw err
+      }
+      this.ctx.table.add(entry)
+      this.ctx.log(`created internal topic ${name}`)
+      return entry
+    })
   }
 
   create(raw: unknown): Promise<CreateTopicResponse> {
@@ -162,6 +187,7 @@ export class TopicAdmin {
       this.ctx.table.remove(name)
       this.ctx.onPartitionsRemoved(entry.partitions)
       await this.destroy(entry.partitions)
+      await this.ctx.onTopicDeleted?.(name) // its committed offsets go before the delete is answered
       this.ctx.log(`deleted topic ${name}`)
       return {deleted: true}
     })
