@@ -18,7 +18,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     socket: Flags.string({
-      description: "the daemon's control socket (default: $SAMSA_SOCKET, else <data-dir>/run/samsa.sock)",
+      description: "the daemon's control socket (default: <data-dir>/run/samsa.sock)",
       env: 'SAMSA_SOCKET',
       helpGroup: 'GLOBAL',
     }),
@@ -52,9 +52,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return resolveDataDir(this.flags['data-dir'])
   }
 
-  // --no-autostart wins; otherwise SAMSA_NO_AUTOSTART=1 (or true/yes) turns auto-start off.
+  // An explicit --autostart / --no-autostart wins; otherwise SAMSA_NO_AUTOSTART=1 (or true/yes) turns it off.
   protected get autostart(): boolean {
     if (!this.flags.autostart) return false
+    if (this.argv.includes('--autostart')) return true
     return !/^(1|true|yes)$/i.test(process.env.SAMSA_NO_AUTOSTART ?? '')
   }
 

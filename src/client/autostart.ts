@@ -296,11 +296,17 @@ function removeIfStale(lockPath: string): void {
   }
 }
 
+// Whether a process runs. A zombie (exited, not yet reaped by its parent — for a detached daemon that is
+// init, which may take a while) counts as gone: on Linux, /proc tells.
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return process.platform !== 'linux' // no /proc entry on Linux: it is gone
   }
 }

@@ -131,6 +131,18 @@ describe.skipIf(!engineBuilt())('samsa daemon', () => {
     expect(daemonPids(dir)).toEqual([])
   })
 
+  it('an explicit --autostart overrides SAMSA_NO_AUTOSTART=1', async () => {
+    const dir = tempDataDir()
+    try {
+      const r = await samsa(dir, ['topic', 'list', '--autostart'], {env: {SAMSA_NO_AUTOSTART: '1'}})
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toContain('started daemon')
+      expect(daemonPids(dir)).toHaveLength(1)
+    } finally {
+      await stopDaemon(dir)
+    }
+  })
+
   it('ten concurrent first commands leave exactly one daemon, announced once', async () => {
     const dir = tempDataDir()
     try {
