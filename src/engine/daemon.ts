@@ -74,6 +74,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   })
   let listener: ControlListener | null = null
   let stopping: Promise<void> | null = null
+  let markReady!: () => void
+  let markFailed!: (err: unknown) => void
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve
+    markFailed = reject
+  })
+  ready.catch(() => {}) // the router reports it to the requests that waited
   let resolveClosed!: () => void
   const closed = new Promise<void>((r) => (resolveClosed = r))
 
@@ -143,9 +150,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
       onTopicDeleted: async (name) => offsets?.forgetTopic(name),
     })
-    await admin.openAll()
     offsets = new OffsetStore(table, pool, admin, log)
-    await offsets.load()
     const router = new Router({
       info: {version: packageVersion(), pid: process.pid, dataDir, socket: paths.socket, startedAt: Date.now(), workers: pool.size},
       table,
@@ -153,8 +158,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       admin,
       fetch: new FetchHandler(table, pool, waiters),
       offsets,
+      ready,
       requestShutdown: () => void stop(),
     })
+    // Listen before recovery: a client (or autostart) connects at once, Hello answers, and every other
+    // request waits in the router until the partitions are open — recovery of big unflushed segments
+    // after a kill -9 can take longer than a client's connect timeout.
     listener = await ControlListener.listen({
       socketPath: paths.socket,
       privateDir: socketDir(paths, options.socket),
@@ -162,7 +171,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       limits: {...DEFAULT_CONNECTION_LIMITS, ...options.limits},
       log,
     })
+    log(`listening on ${paths.socket}; opening partitions`)
+    await admin.openAll()
+    await offsets.load()
+    markReady()
   } catch (err) {
+    markFailed(err)
     await stop()
     throw isSamsaError(err) ? err : new SamsaError('STORAGE_ERROR', `daemon startup failed: ${(err as Error).message}`, {cause: err})
   }

@@ -47,6 +47,7 @@ export interface RouterDeps {
   admin: TopicAdmin
   fetch: FetchHandler
   offsets: OffsetStore
+  ready: Promise<void> // settles when startup (recovery, offsets) is done; requests other than Hello wait
   requestShutdown: () => void
 }
 
@@ -56,13 +57,26 @@ export function toWireError(err: unknown): WireError {
 }
 
 export class Router {
-  constructor(private readonly deps: RouterDeps) {}
+  private started = false
+
+  constructor(private readonly deps: RouterDeps) {
+    deps.ready.then(
+      () => (this.started = true),
+      () => {},
+    )
+  }
 
   // Never rejects: errors become {error} bodies.
   async handle(frame: Frame, ctx: RequestContext): Promise<Reply | null> {
     try {
       if (frame.apiVersion !== API_VERSION) {
         throw new SamsaError('INVALID_REQUEST', `API ${frame.apiKey} version ${frame.apiVersion} is not supported (this daemon speaks version ${API_VERSION})`)
+      }
+      if (!this.started && frame.apiKey !== ApiKey.Hello && frame.apiKey !== ApiKey.Shutdown) {
+        await this.deps.ready.catch((err: unknown) => {
+          const why = isSamsaError(err) ? err.message : String(err)
+          throw new SamsaError('DAEMON_UNAVAILABLE', `the daemon failed to start: ${why}`)
+        })
       }
       return await this.dispatch(frame, ctx)
     } catch (err) {

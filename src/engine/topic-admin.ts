@@ -12,6 +12,7 @@ import type {
   AlterTopicResponse,
   ListTopicsResponse,
   TopicDescription,
+  TopicSummary,
 } from '../protocol/control/messages.js'
 import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../protocol/control/topic-name.js'
 import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../storage/log-config.js'
@@ -217,7 +218,9 @@ export class TopicAdmin {
           messages += s.logEndOffset - s.logStartOffset
         }
         const compact = e.config['cleanup.policy'].includes('compact')
-        return {name: e.meta.name, partitions: e.partitions.length, compact, sizeInBytes, messages}
+        const summary: TopicSummary = {name: e.meta.name, partitions: e.partitions.length, compact, sizeInBytes, messages}
+        if (isInternalTopicName(e.meta.name)) summary.internal = true
+        return summary
       })
     return {topics}
   }

@@ -143,6 +143,7 @@ export interface TopicSummary {
   compact: boolean
   sizeInBytes: number
   messages: number // sum over partitions of logEndOffset − logStartOffset
+  internal?: boolean // the daemon's own "__"-prefixed topics (e.g. __consumer_offsets); absent = false
 }
 export type ListTopicsRequest = Record<string, never>
 export interface ListTopicsResponse {
