@@ -16,6 +16,7 @@
 // resynchronised); a frame that cannot be decoded but whose header is readable gets an error response.
 // A frame stalled half-way for partialFrameTimeoutMs closes the connection.
 import type {Socket} from 'node:net'
+import {SamsaError} from '../errors.js'
 import {FRAME_HEADER_BYTES, FRAME_PREFIX_BYTES, decodeFramePayload, type Frame} from '../protocol/control/frame.js'
 import {ApiKey} from '../protocol/control/messages.js'
 import {fetchReserve} from './fetch-handler.js'
@@ -25,6 +26,7 @@ import {BARRIER_APIS, toWireError, type Router} from './router.js'
 
 export interface ConnectionLimits {
   maxFrameBytes: number
+  maxJsonBytes: number
   maxInFlight: number
   outputBudgetBytes: number
   partialFrameTimeoutMs: number
@@ -32,6 +34,7 @@ export interface ConnectionLimits {
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxFrameBytes: 64 * 1024 * 1024,
+  maxJsonBytes: 4 * 1024 * 1024,
   maxInFlight: 64,
   outputBudgetBytes: 16 * 1024 * 1024,
   partialFrameTimeoutMs: 10_000,
@@ -181,6 +184,11 @@ export class ControlConnection implements RequestContext {
   private dispatch(payload: Buffer): void {
     let frame: Frame
     try {
+      // JSON expands several-fold once parsed: bound it apart from the raw record bytes
+      const jsonLength = payload.length >= FRAME_HEADER_BYTES ? payload.readUInt32BE(8) : 0
+      if (jsonLength > this.limits.maxJsonBytes) {
+        throw new SamsaError('INVALID_REQUEST', `request JSON of ${jsonLength} bytes exceeds the ${this.limits.maxJsonBytes}-byte limit`)
+      }
       frame = decodeFramePayload(payload)
     } catch (err) {
       // The frame's bounds were fine, so the stream is still in step: answer it if its header is there.

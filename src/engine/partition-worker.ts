@@ -250,7 +250,7 @@ function produce(msg: ProduceWorkerRequest): void {
   const config = p.spec.config
   const maxMessageBytes = config['max.message.bytes']
   // First pass: check every batch; nothing is appended unless all are good.
-  const bounds: number[] = []
+  let batches = 0
   let pos = 0
   while (pos < buf.length) {
     const left = buf.length - pos
@@ -266,10 +266,10 @@ function produce(msg: ProduceWorkerRequest): void {
     }
     const problem = validateBatch(buf, pos, pos + size, {deep: true, maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, producer: true})
     if (problem !== null) throw new SamsaError('CORRUPT_MESSAGE', `record batch at byte ${pos}: ${problem}`)
-    bounds.push(pos, size)
+    batches++
     pos += size
   }
-  if (bounds.length === 0) throw new SamsaError('INVALID_REQUEST', 'produce request carries no record batch')
+  if (batches === 0) throw new SamsaError('INVALID_REQUEST', 'produce request carries no record batch')
   let result: ProduceResult
   try {
     result = p.log.appendBatches(buf) // every batch in one write syscall

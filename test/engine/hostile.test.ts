@@ -138,6 +138,10 @@ describe('hostile clients', () => {
       }, 5)
     })
     expect(badVersion.error.code).toBe('INVALID_REQUEST')
+    // JSON is bounded apart from record bytes: a 5 MiB body is refused before it is parsed
+    const big = await client.request(ApiKey.DescribeTopics, {topics: ['x'], pad: 'x'.repeat(5 * 1024 * 1024)})
+    expect(big.body.error.code).toBe('INVALID_REQUEST')
+    expect(big.body.error.message).toMatch(/JSON of \d+ bytes exceeds/)
     client.close()
   })
 
