@@ -1,4 +1,5 @@
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -155,6 +156,19 @@ describe('auto-start (with a stand-in daemon entry)', () => {
     expect(pids.size).toBe(1)
     expect(started).toEqual([...pids])
     expect(isAlive([...pids][0]!)).toBe(true)
+  })
+
+  it('a spawn lock left by a dead process does not block auto-start', async () => {
+    const dataDir = tempDir()
+    mkdirSync(join(dataDir, 'run'), {recursive: true, mode: 0o700})
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid! // exited and reaped: its pid is free
+    writeFileSync(join(dataDir, 'run', 'spawn.lock'), `${dead}\n`)
+    const started = Date.now()
+    const client = await connect({dataDir, daemonEntry: standIn, onDaemonStarted: () => {}})
+    clients.push(client)
+    expect(isAlive(client.daemon.pid)).toBe(true)
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(existsSync(join(dataDir, 'run', 'spawn.lock'))).toBe(false)
   })
 
   it('fails with the last line of daemon.log when the daemon cannot start', async () => {
