@@ -178,6 +178,20 @@ describe('daemon lifecycle', () => {
     expect(await stopDaemon(d)).toBe(0)
   })
 
+  it('answers parked long-polls and in-flight requests before a graceful stop completes', async () => {
+    const d = await spawnDaemon(tempDir())
+    const c = await TestClient.connect(d.socket)
+    await createTopic(c, 'parked')
+    const t0 = Date.now()
+    const parked = c.request(ApiKey.Fetch, {partitions: [{topic: 'parked', partition: 0, offset: 0, maxBytes: 100}], maxWaitMs: 60_000, minBytes: 1, maxBytes: 100})
+    await sleep(100)
+    d.child.kill('SIGTERM')
+    const r = await parked
+    expect(r.body.partitions[0]).toMatchObject({bytes: 0, highWatermark: 0})
+    expect(await d.exited).toBe(0)
+    expect(Date.now() - t0).toBeLessThan(10_000)
+  })
+
   it('exits at once on a second signal', async () => {
     const dataDir = tempDir()
     const d = await spawnDaemon(dataDir)
