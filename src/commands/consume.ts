@@ -16,6 +16,7 @@ import {Consumer, type PartitionCursor} from '../client/consumer.js'
 import {parseOffsetSpec} from '../client/offset-spec.js'
 import {validateTopicName, type SamsaClient} from '../client/index.js'
 import {SamsaError} from '../errors.js'
+import {ApiKey} from '../protocol/control/messages.js'
 
 export interface ConsumeResult {
   records: number
@@ -89,6 +90,9 @@ export default class Consume extends BaseCommand<typeof Consume> {
 
     const client = await this.client()
     const group = f.group
+    if (group !== undefined && !client.daemon.apis.some((a) => a.key === ApiKey.OffsetFetch)) {
+      throw new SamsaError('INVALID_REQUEST', '--group needs committed offsets (OffsetFetch/OffsetCommit), which this daemon does not support yet')
+    }
     const committed = group === undefined ? new Map<string, number>() : await fetchCommitted(client, group, topics)
     const consumer = await Consumer.open(client, {
       topics,
