@@ -123,7 +123,7 @@ export function loadLog(o: LoadOptions): LoadedLog {
   if (segments.length === 0) {
     const base = startCkpt.status === 'ok' ? startCkpt.offset : 0
     segments = [newSegment(base).openFile()]
-    segments[0]!.resetIndexes()
+    segments[0]!.createIndexes()
   }
   const active = segments[segments.length - 1]!
   active.openFile()
@@ -170,7 +170,7 @@ export function loadLog(o: LoadOptions): LoadedLog {
       )
       segments[segments.length - 1]!.onBecomeInactive()
       const fresh = newSegment(logStartOffset).openFile()
-      fresh.resetIndexes()
+      fresh.createIndexes()
       segments.push(fresh)
       recovered.add(fresh)
       io.fsyncDir(dir)

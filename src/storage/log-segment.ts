@@ -110,6 +110,13 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = 0
   }
 
+  /** A brand-new segment: empty indexes, and their (empty) files created now, so every .log has both. */
+  createIndexes(): void {
+    this.resetIndexes()
+    this.offsetIdx!.writePending()
+    this.timeIdx!.writePending()
+  }
+
   /**
    * Reads both index files and sanity-checks them against the log: entries in order, inside the file,
    * the last offset entry on a batch holding its offset; a non-empty closed segment has ≥ 1 time entry.

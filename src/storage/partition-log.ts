@@ -110,7 +110,12 @@ export class PartitionLog {
 
   /** Opens (running recovery) or creates the partition directory's log. */
   static open(options: PartitionLogOptions): PartitionLog {
-    return new PartitionLog(options)
+    try {
+      return new PartitionLog(options)
+    } catch (err) {
+      // a raw fs error (EACCES, ENOTDIR, EIO…) becomes a STORAGE_ERROR naming the directory
+      throw err instanceof SamsaError ? err : storageError(options.dir, 'cannot open the partition log', err)
+    }
   }
 
   get logStartOffset(): number {
@@ -329,7 +334,7 @@ export class PartitionLog {
     const seg = new LogSegment({dir: this.dir, baseOffset, io: this.io, indexIntervalBytes: this.config['index.interval.bytes'], log: this.log})
     seg.openFile()
     if (seg.size !== 0) throw new SamsaError('INTERNAL', `${seg.logPath} already exists with ${seg.size} bytes`)
-    seg.resetIndexes()
+    seg.createIndexes()
     return seg
   }
 
@@ -459,8 +464,12 @@ export class PartitionLog {
   destroy(): void {
     this.closed = true
     for (const s of this.segs) s.close()
-    for (const name of this.io.readdir(this.dir)) this.io.unlink(join(this.dir, name))
-    this.io.rmdir(this.dir)
+    try {
+      for (const name of this.io.readdir(this.dir)) this.io.unlink(join(this.dir, name))
+      this.io.rmdir(this.dir)
+    } catch (err) {
+      throw storageError(this.dir, 'cannot delete the partition directory', err)
+    }
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

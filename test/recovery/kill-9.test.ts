@@ -40,12 +40,18 @@ function crashOnce(dir: string, run: number, killAfterMs: number, flushEvery: nu
     let out = ''
     let err = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     let killed = false
-    const timer = setTimeout(() => {
-      killed = true
-      child.kill('SIGKILL')
-    }, killAfterMs)
+    let timer: NodeJS.Timeout | undefined
+    // the clock starts once the child has opened the log (start-up time varies a lot under load)
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString()
+      if (timer === undefined && err.includes('opened')) {
+        timer = setTimeout(() => {
+          killed = true
+          child.kill('SIGKILL')
+        }, killAfterMs)
+      }
+    })
     child.on('error', reject)
     child.on('exit', () => {
       clearTimeout(timer)
@@ -74,7 +80,7 @@ describe('kill -9', () => {
     const dir = join(data, 'crash-0')
     const acked: Ack[] = []
     for (let run = 0; run < 4; run++) {
-      const {acks, stderr} = await crashOnce(dir, run, 300 + Math.floor(Math.random() * 400), run % 2 === 0 ? 0 : 5)
+      const {acks, stderr} = await crashOnce(dir, run, 100 + Math.floor(Math.random() * 400), run % 2 === 0 ? 0 : 5)
       expect(acks.length, stderr).toBeGreaterThan(0)
       acked.push(...acks)
 

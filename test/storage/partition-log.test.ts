@@ -251,3 +251,11 @@ describe('durability bookkeeping', () => {
     expect(fs.existsSync(dir)).toBe(false)
   })
 })
+
+describe('open errors', () => {
+  it('a path that is not a directory: STORAGE_ERROR naming it', () => {
+    const file = `${dir}/not-a-dir`
+    fs.writeFileSync(file, 'x')
+    expect(() => open(`${file}/p-0`)).toThrow(expect.objectContaining({code: 'STORAGE_ERROR', message: expect.stringContaining(file)}))
+  })
+})
