@@ -62,15 +62,20 @@ export function samsa(dir: string, args: string[], input?: Buffer | string, time
 
 /** A shell pipeline (bash -c) with SAMSA set to the CLI and D to the data directory. */
 export function shell(dir: string, script: string, timeoutMs = 30_000): Promise<Result> {
+  return run('bash', ['-c', script], timeoutMs, {D: dir})
+}
+
+/** Any program, from the repository root, with SAMSA set to the CLI. */
+export function run(cmd: string, args: string[], timeoutMs = 30_000, extra: NodeJS.ProcessEnv = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {env: env({SAMSA: `${process.execPath} ${BIN}`, D: dir}), cwd: ROOT})
+    const child = spawn(cmd, args, {env: env({SAMSA: `${process.execPath} ${BIN}`, ...extra}), cwd: ROOT})
     const out: Buffer[] = []
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => out.push(d))
     child.stderr.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`script did not finish in ${timeoutMs} ms: ${script}; stderr: ${stderr}`))
+      reject(new Error(`${cmd} ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`))
     }, timeoutMs)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
