@@ -13,6 +13,7 @@ import {
   LOG_OVERHEAD,
   MAGIC_POS,
   MAGIC_V2,
+  MAX_TIMESTAMP_POS,
   setLogAppendTime,
   writeBaseOffset,
 } from '../format/batch-header.js'
@@ -38,6 +39,9 @@ export function frameBatches(buf: Buffer): Framed {
     if (buf[p + MAGIC_POS] !== MAGIC_V2) throw corrupt(`magic ${buf[p + MAGIC_POS]} at byte ${p} is not ${MAGIC_V2}`)
     const lastOffsetDelta = buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
     if (lastOffsetDelta < 0) throw corrupt(`negative lastOffsetDelta at byte ${p}`)
+    // checked before the write, so nothing after it can fail on these bytes
+    const tsHigh = buf.readInt32BE(p + MAX_TIMESTAMP_POS)
+    if (tsHigh > 0x1fffff || tsHigh < -0x200000) throw corrupt(`maxTimestamp at byte ${p} is beyond ±2^53`)
     offsets += lastOffsetDelta + 1
     p += size
     batches++
