@@ -280,12 +280,13 @@ export class LogSegment {
   /**
    * Whole batches from `position` (a batch boundary whose batch is `firstSize` bytes): the first always,
    * then as many more as fit in maxBytes. The Buffer owns its memory (never pooled), so a worker may
-   * transfer its ArrayBuffer.
+   * transfer its ArrayBuffer — unless `scratch` was given and was large enough: then it is a view of it.
    */
-  readBatches(position: number, firstSize: number, maxBytes: number, limit = this.size): Buffer {
+  readBatches(position: number, firstSize: number, maxBytes: number, limit = this.size, scratch?: Buffer): Buffer {
     const avail = Math.min(limit, this.size) - position
     const want = Math.min(avail, Math.max(maxBytes, firstSize))
-    const buf = Buffer.allocUnsafeSlow(want)
+    // a caller's scratch saves a fresh allocation (page faults on new memory cost more than the read)
+    const buf = scratch !== undefined && scratch.length >= want ? scratch : Buffer.allocUnsafeSlow(want)
     const n = this.logFile().read(buf, 0, want, position)
     let end = 0
     while (end + LOG_OVERHEAD <= n) {

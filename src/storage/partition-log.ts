@@ -222,8 +222,10 @@ export class PartitionLog {
   /**
    * Whole batches from the one holding `offset`: the first always whole, even beyond maxBytes (KIP-74);
    * then more while they fit in maxBytes, from one segment. offset = logEndOffset → empty.
+   * `bytes` owns its memory (transferable), unless `scratch` is given and large enough: then `bytes` is
+   * a view of scratch, valid until the caller reuses it (for callers that copy the bytes anyway).
    */
-  read(offset: number, maxBytes: number): ReadResult {
+  read(offset: number, maxBytes: number, scratch?: Buffer): ReadResult {
     if (this.closed) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
     if (this.recovery.quarantined !== null && offset >= this.leo && offset >= this.lso) {
       throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
@@ -243,7 +245,7 @@ export class PartitionLog {
       if (b.baseOffset >= this.leo) break
       const q = this.recovery.quarantined
       const end = q !== null && q.file === seg.logPath ? q.position : seg.size // never serve quarantined bytes
-      const bytes = seg.readBatches(b.position, b.size, maxBytes, end)
+      const bytes = seg.readBatches(b.position, b.size, maxBytes, end, scratch)
       return {bytes, highWatermark: this.leo, logStartOffset: this.lso}
     }
     return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}

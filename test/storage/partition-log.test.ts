@@ -259,3 +259,17 @@ describe('open errors', () => {
     expect(() => open(`${file}/p-0`)).toThrow(expect.objectContaining({code: 'STORAGE_ERROR', message: expect.stringContaining(file)}))
   })
 })
+
+describe('read into a scratch buffer', () => {
+  it('returns a view of the scratch when it is large enough, a fresh buffer otherwise', () => {
+    const log = open(dir)
+    for (let i = 0; i < 5; i++) log.append(batch(3, `s${i}`))
+    const scratch = Buffer.alloc(1 << 16)
+    const r = log.read(0, 1 << 16, scratch)
+    expect(r.bytes.buffer).toBe(scratch.buffer)
+    expect(r.bytes.equals(log.read(0, 1 << 16).bytes)).toBe(true)
+    const small = Buffer.alloc(10)
+    expect(log.read(0, 1 << 16, small).bytes.buffer).not.toBe(small.buffer)
+    log.close()
+  })
+})
