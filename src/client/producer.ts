@@ -83,6 +83,7 @@ interface PartitionState {
 
 interface TopicState {
   info: TopicInfo
+  sticky: number // the partitioner's current choice for null keys, cached (-1: ask it)
   batchBytes: number
   partitions: (PartitionState | undefined)[]
 }
@@ -146,7 +147,7 @@ export class Producer {
   addTopic(info: TopicInfo): void {
     if (info.partitions < 1) throw new SamsaError('UNKNOWN_PARTITION', `topic ${info.name} has no partitions`)
     const batchBytes = Math.max(1, Math.min(this.batchBytes, info.maxMessageBytes - BATCH_OVERHEAD))
-    this.topics.set(info.name, {info, batchBytes, partitions: new Array(info.partitions)})
+    this.topics.set(info.name, {info, sticky: -1, batchBytes, partitions: new Array(info.partitions)})
   }
 
   topicInfo(topic: string): TopicInfo | undefined {
@@ -186,8 +187,15 @@ export class Producer {
     const t = this.topics.get(topic)
     if (!t) throw new SamsaError('INTERNAL', `producer: topic ${topic} was not prepared`)
     const n = t.info.partitions
-    if (partition < 0) partition = this.partitioner.partition(topic, key, n)
-    else if (partition >= n) {
+    if (partition < 0) {
+      if (key === null) {
+        // the sticky choice changes only when a batch is sealed: skip the partitioner's Map per record
+        if (t.sticky < 0) t.sticky = this.partitioner.partition(topic, null, n)
+        partition = t.sticky
+      } else {
+        partition = this.partitioner.partition(topic, key, n)
+      }
+    } else if (partition >= n) {
       throw new SamsaError('UNKNOWN_PARTITION', `partition ${partition} does not exist: topic ${topic} has ${n} partition${n === 1 ? '' : 's'}`)
     }
     let size = (value === null ? 0 : value.length) + (key === null ? 0 : key.length) + 24
@@ -303,6 +311,7 @@ export class Producer {
     this.buffered += batch.length - estimated
     p.queue.push(sealed)
     this.partitioner.onBatchSealed(p.topic.info.name, p.partition, p.topic.info.partitions)
+    if (p.topic.sticky === p.partition) p.topic.sticky = -1
     this.send(p)
   }
 

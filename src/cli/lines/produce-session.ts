@@ -34,6 +34,7 @@ export class ProduceSession {
   private readonly parser: LineParser
   private splitter!: LineSplitter
   private readonly topicJson: string
+  private now = 0
 
   constructor(client: {records: RecordApi; admin: AdminApi}, options: ProduceSessionOptions) {
     this.o = options
@@ -80,11 +81,13 @@ export class ProduceSession {
   }
 
   push(chunk: Buffer): void {
+    this.now = Date.now() // one clock read per chunk, not per line: its lines arrived together
     this.splitter.push(chunk)
   }
 
   /** End of input (or of a rotated file): a last line without a delimiter becomes a record. */
   end(): void {
+    this.now = Date.now()
     this.splitter.end()
   }
 
@@ -106,7 +109,7 @@ export class ProduceSession {
     // --report needs the key after the ack; the line's bytes may be reused by then, so copy it
     const tag = this.o.report && r.key !== null ? Buffer.from(r.key) : null
     try {
-      this.producer.append(this.o.topic, r.value, r.key, r.headers, r.timestamp, partition, tag)
+      this.producer.append(this.o.topic, r.value, r.key, r.headers, r.timestamp < 0 ? this.now : r.timestamp, partition, tag)
     } catch (err) {
       if (err instanceof SamsaError && (err.code === 'MESSAGE_TOO_LARGE' || err.code === 'UNKNOWN_PARTITION' || err.code === 'INVALID_INPUT')) {
         this.invalid(new SamsaError(err.code, `line ${n}: ${err.message}`))
