@@ -328,21 +328,30 @@ export class LogSegment {
   truncateTo(offset: number): {removed: number; nextOffset: number} {
     const b = offset <= this.baseOffset ? this.batchAt(0) : this.translateOffset(offset)
     if (b === null) return {removed: 0, nextOffset: -1}
-    const removed = this.size - b.position
+    return {removed: this.cutAt(b.position, b.baseOffset), nextOffset: b.baseOffset}
+  }
+
+  /**
+   * Cuts the .log at `position`, a batch boundary whose batch starts at offset `nextOffset`, durably, and
+   * drops the index entries at or beyond it. Returns the bytes removed.
+   */
+  cutAt(position: number, nextOffset: number): number {
+    const removed = this.size - position
     const file = this.logFile()
     try {
-      file.truncate(b.position)
+      file.truncate(position)
     } catch (err) {
-      throw storageError(this.logPath, `truncate to ${b.position} bytes failed`, err)
+      throw storageError(this.logPath, `truncate to ${position} bytes failed`, err)
     }
     // make the cut durable, or a power loss could resurrect batches whose offsets get reused
     datasyncOrThrow(file)
-    this.size = b.position
-    this.offsetIndex.truncateToPosition(b.position)
-    this.timeIndex.truncateTo(b.baseOffset)
+    this.size = position
+    this.offsetIndex.truncateToPosition(position)
+    this.timeIndex.truncateTo(nextOffset)
     this.resumeIndexState()
-    return {removed, nextOffset: b.baseOffset}
+    return removed
   }
+
 
   /** Recomputes max timestamp and bytes since the last entry from the last offset-index entry on. */
   resumeIndexState(): void {

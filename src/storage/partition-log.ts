@@ -2,7 +2,8 @@
 // worker calls. Directory layout and file formats: file-names.ts; recovery: log-loader.ts.
 //
 // State: segments sorted by baseOffset (≥ 1; the last is the active segment, the only one appended
-// to); logStartOffset ≤ recoveryPoint-or-later ≤ logEndOffset; highWatermark = logEndOffset (one replica).
+// to); logStartOffset ≤ logEndOffset, recoveryPoint ≤ logEndOffset; highWatermark = logEndOffset (one
+// replica). Reads return file bytes as they are (disk format = wire format), whole batches only.
 // Invariants:
 // - append assigns offsets [logEndOffset, logEndOffset + lastOffsetDelta] by rewriting baseOffset
 //   (outside the CRC); one write syscall per call; a failed write consumes no offset and leaves the
@@ -27,40 +28,11 @@ import type {LogConfig} from './log-config.js'
 import {loadLog, type RecoveryReport} from './log-loader.js'
 import {LogSegment} from './log-segment.js'
 import {LogSegments} from './log-segments.js'
+import type {AppendResult, PartitionLogOptions, ReadResult, SegmentInfo} from './partition-log-types.js'
 import {selectRetention} from './log-retention.js'
 
 export type {RecoveryReport} from './log-loader.js'
-
-export interface PartitionLogOptions {
-  dir: string
-  config: LogConfig
-  io?: FileIo
-  now?: () => number
-  log?: (line: string) => void
-  /** flush() rewrites recovery-point.checkpoint at most this often (ms). Default 1000; 0 = every flush. */
-  checkpointIntervalMs?: number
-}
-
-export interface AppendResult {
-  baseOffset: number
-  lastOffset: number
-  /** The broker time stamped on the batch for LogAppendTime topics, else -1. */
-  logAppendTime: number
-  logStartOffset: number
-}
-
-export interface ReadResult {
-  /** Whole batches, the first holding the requested offset; empty at the log end. */
-  bytes: Buffer
-  highWatermark: number
-  logStartOffset: number
-}
-
-export interface SegmentInfo {
-  baseOffset: number
-  sizeInBytes: number
-  lastModified: number
-}
+export type {AppendResult, PartitionLogOptions, ReadResult, SegmentInfo} from './partition-log-types.js'
 
 /** Kafka rolls before offset - baseOffset overflows a signed 32-bit relative offset. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff
@@ -426,14 +398,7 @@ export class PartitionLog {
     const i = this.segs.indexOfFile(q.file)
     if (i >= 0) {
       for (const s of this.segs.removeAfter(i)) s.deleteFiles()
-      const seg = this.segs.at(i)
-      const file = seg.logFile()
-      file.truncate(q.position)
-      file.datasync()
-      seg.size = q.position
-      seg.offsetIndex.truncateToPosition(q.position)
-      seg.timeIndex.truncateTo(this.leo)
-      seg.resumeIndexState()
+      this.segs.at(i).cutAt(q.position, this.leo)
     }
     this.log(`dropped the quarantined data from ${q.file} byte ${q.position} on; log end ${this.leo}`)
     this.recovery.quarantined = null
