@@ -68,6 +68,7 @@ describe('corruption in the middle', () => {
     const log = open(dir, {config: config({'segment.bytes': 1024})})
     for (let i = 0; i < 40; i++) log.append(batch(3, `b${i}`))
     expect(log.segmentCount).toBeGreaterThan(3)
+    const all = readAll(log)
     abandon(log)
     const files = segmentFiles(dir)
     const sizes = files.map((f) => fs.statSync(f).size)
@@ -77,6 +78,9 @@ describe('corruption in the middle', () => {
     const q = open(dir)
     expect(q.recovery.quarantined?.file).toBe(files[0])
     expect(files.map((f) => fs.statSync(f).size)).toEqual([sizes[0]! - 10, ...sizes.slice(1)])
+    // everything below the damage still reads; nothing at or above it does
+    expect(readAll(q, 0)).toEqual(all.slice(0, q.logEndOffset))
+    expect(() => q.read(q.logEndOffset, 100)).toThrow(expect.objectContaining({code: 'PARTITION_OFFLINE'}))
     q.close()
   })
 })
