@@ -162,18 +162,18 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const bar =
       cliProgress
         ? new cliProgress.SingleBar(
-            {format: 'producing {bar} {percentage}% | {lines} lines | {eta_formatted} left', stream: process.stderr, hideCursor: true, etaBuffer: 50},
+            {format: 'producing {bar} {percentage}% | {lines} lines read, {acked} acknowledged | {eta_formatted} left', stream: process.stderr, hideCursor: true, etaBuffer: 50},
             cliProgress.Presets.shades_classic,
           )
         : null
-    bar?.start(total, 0, {lines: 0})
+    bar?.start(total, 0, {lines: 0, acked: 0})
     let read = 0
     const producer = session.producer
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         session.push(chunk)
         read += chunk.length
-        bar?.update(read, {lines: session.lines})
+        bar?.update(read, {lines: session.lines, acked: producer.acknowledged})
         if (!producer.ready) await producer.whenReady()
         if (producer.failed) throw producer.failed
         if (this.interrupted) break
@@ -185,7 +185,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
           : err
       }
     } finally {
-      bar?.update(read, {lines: session.lines})
+      bar?.update(read, {lines: session.lines, acked: producer.acknowledged})
       bar?.stop()
     }
     // a last line without a delimiter is a record — unless Ctrl-C cut the input mid-line
