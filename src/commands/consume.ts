@@ -161,7 +161,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
   ): Promise<number> {
     const cursors = consumer.assignments
     const merger = new TimeMerger<FormatRecord>(cursors.length)
-    for (const c of cursors) if (c.done) merger.setState(c.index, 'done')
+    // a partition already at its end when following holds nothing back (else its first long poll would)
+    for (const c of cursors) if (c.done || (follow && consumer.caughtUp(c))) merger.setState(c.index, c.done ? 'done' : 'idle')
     let records = 0
     const batches: FormatRecord[][] = cursors.map(() => [])
     const collect = (c: PartitionCursor, r: FormatRecord): void => {

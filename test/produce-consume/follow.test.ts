@@ -47,6 +47,21 @@ describe.skipIf(!built())('follow modes', () => {
     expect(lines(c.stdout())).toEqual(['a', 'b', 'c'])
   })
 
+  it('consume --follow --merge-by-time: an empty partition does not hold the others back', async () => {
+    await topic('mf1', 2)
+    await topic('mf2')
+    const ts = (s: number) => JSON.stringify({ts: new Date(Date.parse('2026-01-01T00:00:00Z') + s * 1000).toISOString()})
+    expect((await samsa(dir, ['produce', 'mf1', '--timestamp-field', 'ts', '--partition', '0'], `${ts(1)}\n${ts(3)}\n`)).code).toBe(0)
+    const c = start(dir, ['consume', 'mf1', 'mf2', '--follow', '--merge-by-time', '--format', '%t %T\\n'])
+    await waitFor(() => lines(c.stdout()).length === 2, 5_000, 'the existing records without a long-poll delay')
+    expect((await samsa(dir, ['produce', 'mf2', '--timestamp-field', 'ts'], `${ts(4)}\n`)).code).toBe(0)
+    await waitFor(() => lines(c.stdout()).length === 3, 10_000, 'the later record')
+    c.child.kill('SIGINT')
+    expect(await c.exited).toBe(130)
+    const base = Date.parse('2026-01-01T00:00:00Z')
+    expect(lines(c.stdout())).toEqual([`mf1 ${base + 1000}`, `mf1 ${base + 3000}`, `mf2 ${base + 4000}`])
+  })
+
   it('produce: Ctrl-C stops reading, sends what was read, exits 130', async () => {
     await topic('sigint')
     const p = start(dir, ['produce', 'sigint'], 'pipe')
