@@ -139,8 +139,9 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const p = session.producer
     const error = flushError ?? inputError
     if (error) {
-      if (flushError && p.acknowledged < p.appended) {
-        warn(`${p.appended - p.acknowledged} of ${p.appended} records were not acknowledged`)
+      // one line: the failure, and how many records it left unacknowledged
+      if (flushError instanceof SamsaError && p.acknowledged < p.appended) {
+        throw new SamsaError(flushError.code, `${flushError.message} (${p.appended - p.acknowledged} of ${p.appended} records not acknowledged)`, {cause: flushError})
       }
       throw error
     }
