@@ -417,6 +417,7 @@ function updateConfig(ids: number[], config: LogConfig): void {
 // ── timers: flush.ms, segment.ms, retention ───────────────────────────────────────────────────────
 let tickTimer: NodeJS.Timeout | null = null
 let lastRetentionAt = Date.now()
+let lastSlowTickAt = 0
 
 function tickInterval(): number {
   let ms = init.tickMs
@@ -439,12 +440,16 @@ function tick(): void {
   const now = Date.now()
   const retentionDue = now - lastRetentionAt >= init.retentionCheckMs
   if (retentionDue) lastRetentionAt = now
+  // a small flush.ms makes the tick fast; segment and retention checks keep the tickMs pace
+  const slow = now - lastSlowTickAt >= init.tickMs
+  if (slow) lastSlowTickAt = now
   for (const p of owned.values()) {
     if (p.offline !== null || !p.log) continue
     try {
       const config = p.spec.config
       const l = p.log
       if (config['flush.ms'] < NEVER) l.flushIfDue(now)
+      if (!slow && !retentionDue) continue
       let rolled = false
       const segments = l.segments()
       const active = segments[segments.length - 1]
