@@ -164,8 +164,11 @@ export class TopicAdmin {
       entry.meta = meta
       entry.config = config
       this.ctx.table.addPartitions(entry, added)
+      // committed: the live logs follow (a worker that cannot is offline, and reads the catalog at restart)
       await this.forEachWorker(entry.partitions.slice(0, current), (worker, ids) =>
-        this.ctx.pool.request(worker, {type: 'updateConfig', partitions: ids, config}),
+        this.ctx.pool.request(worker, {type: 'updateConfig', partitions: ids, config}).catch((err: Error) => {
+          this.ctx.log(`altering ${name} on worker ${worker}: ${err.message}`)
+        }),
       )
       this.ctx.log(`altered topic ${name}: ${set.size} config(s) set, ${remove.length} removed, ${meta.partitions} partition(s)`)
       return {topic: await this.describeOne(entry)}
