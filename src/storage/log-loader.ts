@@ -372,12 +372,13 @@ function truncateFile(seg: LogSegment, size: number): void {
   seg.size = size
 }
 
-/** A later segment whose first batch is intact (frame and CRC), described, or null. */
+/** An intact batch (frame and CRC) anywhere in a later segment, described, or null. */
 function laterValidSegment(segments: LogSegment[], after: number): string | null {
   for (let i = after + 1; i < segments.length; i++) {
     const s = segments[i]!
     if (s.size === 0) continue
-    if (findNextValidBatch(s.logFile(), 0, s.size, true) === 0) return `an intact batch at the start of ${s.logPath}`
+    const at = findNextValidBatch(s.logFile(), 0, s.size)
+    if (at >= 0) return `an intact batch at byte ${at} of ${s.logPath}`
   }
   return null
 }

@@ -123,10 +123,15 @@ export class LogSegment {
    * Returns the problem (indexes then left empty for the caller to rebuild) or null.
    */
   readIndexes(closed = false): string | null {
+    this.offsetIdx?.close()
+    this.timeIdx?.close()
     const oi = new OffsetIndex(this.offsetIdxPath, this.baseOffset, this.io)
     const ti = new TimeIndex(this.timeIdxPath, this.baseOffset, this.io)
     this.offsetIdx = oi
     this.timeIdx = ti
+    this.maxTimestampSoFar = -1
+    this.offsetOfMaxTimestampSoFar = -1
+    this.bytesSinceLastIndexEntry = 0
     let problem = this.checkIndexFiles(oi, ti)
     if (problem === null && closed && this.size > 0 && ti.entries === 0) problem = `${this.timeIdxPath}: no entries for a closed segment`
     if (problem !== null) {

@@ -84,3 +84,20 @@ describe('corruption in the middle', () => {
     q.close()
   })
 })
+
+describe('a later segment damaged at its start but holding valid batches', () => {
+  it('is quarantined, not deleted', () => {
+    const log = open(dir, {config: config({'segment.bytes': 1024})})
+    for (let i = 0; i < 40; i++) log.append(batch(3, `b${i}`))
+    abandon(log)
+    fs.unlinkSync(`${dir}/recovery-point.checkpoint`)
+    const files = segmentFiles(dir)
+    const sizes = files.map((f) => fs.statSync(f).size)
+    fs.truncateSync(files[0]!, sizes[0]! - 10) // torn end of segment 0 …
+    flipByte(files[1]!, 70) // … and segment 1's first batch is damaged, but its later batches are fine
+    const q = open(dir)
+    expect(q.recovery.quarantined?.file).toBe(files[0])
+    expect(files.every((f) => fs.existsSync(f))).toBe(true)
+    q.close()
+  })
+})
