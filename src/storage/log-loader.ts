@@ -120,7 +120,10 @@ export function loadLog(o: LoadOptions): LoadedLog {
     }
   }
   let segments = [...logBases].sort((a, b) => a - b).map((base) => newSegment(base).statSize())
-  if (segments.length === 0) {
+  // A directory with no segment is a new partition (or one whose every segment was deleted): there is
+  // nothing to recover, so it opens clean rather than reporting an unclean shutdown.
+  const fresh = segments.length === 0
+  if (fresh) {
     const base = startCkpt.status === 'ok' ? startCkpt.offset : 0
     segments = [newSegment(base).openFile()]
     segments[0]!.createIndexes()
@@ -131,7 +134,11 @@ export function loadLog(o: LoadOptions): LoadedLog {
   // Pass 6: find the log end. Clean: trust, walk the tail. Unclean (or the clean walk disagrees):
   // validate from the recovery point.
   let logEndOffset = -1
-  if (marker.status === 'ok') {
+  if (fresh) {
+    logEndOffset = active.baseOffset
+    report.clean = true
+    report.recoveredFrom = logEndOffset
+  } else if (marker.status === 'ok') {
     logEndOffset = loadClean(active, say)
     if (logEndOffset !== marker.offset) {
       if (logEndOffset >= 0) say(`clean-shutdown marker says logEndOffset ${marker.offset} but the log ends at ${logEndOffset}; recovering`)

@@ -19,6 +19,13 @@ describe('PartitionLog append and read', () => {
     log.close()
   })
 
+  it('a new partition opens clean, with no recovery message', () => {
+    const log = open(dir)
+    expect(log.recovery).toMatchObject({clean: true, messages: [], quarantined: null})
+    expect(log.logEndOffset).toBe(0)
+    log.close()
+  })
+
   it('reopens after a clean close with the same log end and reads', () => {
     const log = open(dir)
     for (let i = 0; i < 50; i++) log.append(batch(4, `b${i}`))
