@@ -49,8 +49,8 @@ describe('storage faults', () => {
 
   it('fails acks=all when the fdatasync fails, and never acknowledges it', async () => {
     const failpoints = JSON.stringify([
-      {op: 'datasync', action: 'EIO', pathPattern: 'synced-0/\\d+\\.log$', after: 1},
-      {op: 'datasync', action: 'EIO', pathPattern: 'stillborn-1/\\d+\\.log$'},
+      {op: 'datasync', action: 'EIO', pathPattern: 'synced-0/\\d+\\.log$'},
+      {op: 'open', action: 'EIO', pathPattern: 'stillborn-1/'},
     ])
     const dataDir = tempDir()
     const d = await spawnDaemon(dataDir, {env: {SAMSA_FAILPOINTS: failpoints}})
