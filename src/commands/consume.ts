@@ -135,7 +135,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
         return ++records >= limit
       }
       while (!consumer.done && !this.interrupted) {
-        const polled = await Promise.race([consumer.poll(visit), interrupt.then(() => -1)])
+        const polled = await Promise.race([quiet(consumer.poll(visit)), interrupt.then(() => -1)])
         if (polled < 0) break
         await write()
       }
@@ -185,7 +185,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
       if (records >= limit || merger.finished) break
       const hungry = merger.hungry().map((i) => cursors[i])
       if (hungry.length === 0) continue
-      const polled = await Promise.race([consumer.poll(collect, hungry), interrupt.then(() => -1)])
+      const polled = await Promise.race([quiet(consumer.poll(collect, hungry)), interrupt.then(() => -1)])
       if (polled < 0) break
       for (const c of hungry) {
         merger.add(c.index, batches[c.index])
@@ -205,6 +205,13 @@ export default class Consume extends BaseCommand<typeof Consume> {
     process.on('SIGINT', handler)
     process.on('SIGTERM', handler)
   }
+}
+
+// A poll abandoned by Ctrl-C fails later, when the connection closes: that must not surface as an
+// unhandled rejection. The promise itself still rejects for whoever awaits it.
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {})
+  return p
 }
 
 function drain(): Promise<void> {
