@@ -147,6 +147,7 @@ export class Consumer {
     if (only === undefined && !this.done) {
       this.prefetchedFor = this.active()
       this.prefetched = this.records.fetch(this.request(this.prefetchedFor))
+      this.prefetched.catch(() => {}) // if nobody awaits it (an error below, a stop), it must fail quietly
     }
     let visited = 0
     for (let i = 0; i < work.length; i++) {
