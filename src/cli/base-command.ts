@@ -4,7 +4,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {connect, type ConnectOptions, type SamsaClient} from '../client/index.js'
 import {SamsaError, isSamsaError} from '../errors.js'
-import {resolveDataDir} from './data-dir.js'
+import {resolveDataDir} from '../protocol/control/paths.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>

@@ -7,10 +7,9 @@
 // Exit codes: 0 clean stop; 2 bad arguments; 3 the data directory is locked by another daemon
 // (stderr: "samsa: data directory D is in use by daemon pid N"); 7 storage or startup failure; 1 anything
 // else (an internal error after startup).
-import {homedir} from 'node:os'
-import {join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 import {isSamsaError} from '../errors.js'
+import {resolveDataDir} from '../protocol/control/paths.js'
 import {startDaemon, type Daemon} from './daemon.js'
 
 const USAGE = 'usage: node dist/engine/main.js [--data-dir DIR] [--workers N] [--socket PATH]'
@@ -22,14 +21,6 @@ function log(line: string): void {
 function fail(message: string, code: number): never {
   process.stderr.write(`samsa: ${message}\n`)
   process.exit(code)
-}
-
-// Same rule as src/cli/data-dir.ts (which the engine may not import): --data-dir, else $SAMSA_DATA_DIR,
-// else $XDG_DATA_HOME/samsa, else ~/.local/share/samsa.
-function dataDirFrom(flag: string | undefined): string {
-  if (flag) return resolve(flag)
-  if (process.env.SAMSA_DATA_DIR) return resolve(process.env.SAMSA_DATA_DIR)
-  return resolve(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'samsa')
 }
 
 function parse(): {dataDir: string; workers?: number; socket?: string} {
@@ -57,7 +48,7 @@ function parse(): {dataDir: string; workers?: number; socket?: string} {
     workers = Number(values.workers)
     if (!/^\d+$/.test(values.workers) || workers < 1 || workers > 256) fail(`--workers must be an integer from 1 to 256, got ${values.workers}`, 2)
   }
-  return {dataDir: dataDirFrom(values['data-dir']), workers, socket: values.socket}
+  return {dataDir: resolveDataDir(values['data-dir']), workers, socket: values.socket}
 }
 
 async function main(): Promise<void> {

@@ -10,8 +10,8 @@
 // A socket path longer than the OS allows (sun_path is 108 bytes on Linux, including the NUL) falls back
 // to a short path under $XDG_RUNTIME_DIR (else the temp dir), named by the same hash.
 import {createHash} from 'node:crypto'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {homedir, tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
 
 export const MAX_SOCKET_PATH_BYTES = 107
 
@@ -22,6 +22,14 @@ export interface DaemonPaths {
   pidFile: string
   logFile: string
   lockName: string // abstract socket name, with its leading NUL
+}
+
+// The data directory: --data-dir, else $SAMSA_DATA_DIR, else $XDG_DATA_HOME/samsa (~/.local/share/samsa
+// when XDG_DATA_HOME is unset), always absolute. The CLI and the daemon's own entry both resolve it here.
+export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag) return resolve(flag)
+  if (env.SAMSA_DATA_DIR) return resolve(env.SAMSA_DATA_DIR)
+  return resolve(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'samsa')
 }
 
 export function dataDirHash(dataDir: string): string {
