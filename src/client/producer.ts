@@ -102,6 +102,7 @@ export class Producer {
   private readonly onAck: ((ack: ProduceAck) => void) | undefined
   private readonly partitioner: Partitioner
   private readonly topics = new Map<string, TopicState>()
+  private lastTopic: TopicState | null = null
   private buffered = 0 // bytes in open builders (estimated), queues and requests in flight
   private inFlight = 0
   private failure: SamsaError | null = null
@@ -184,8 +185,13 @@ export class Producer {
     tag?: unknown,
   ): number {
     if (this.failure) throw this.failure
-    const t = this.topics.get(topic)
-    if (!t) throw new SamsaError('INTERNAL', `producer: topic ${topic} was not prepared`)
+    // one topic per command in practice: remember the last one instead of a Map lookup per record
+    let t = this.lastTopic
+    if (t === null || t.info.name !== topic) {
+      t = this.topics.get(topic) ?? null
+      if (t === null) throw new SamsaError('INTERNAL', `producer: topic ${topic} was not prepared`)
+      this.lastTopic = t
+    }
     const n = t.info.partitions
     if (partition < 0) {
       if (key === null) {
@@ -212,15 +218,17 @@ export class Producer {
     if (b.count > 0 && b.estimatedSize + size > t.batchBytes) this.seal(p)
     const before = b.estimatedSize
     b.append(value, key, timestamp < 0 ? Date.now() : timestamp, headers)
-    this.buffered += b.estimatedSize - before
+    const after = b.estimatedSize
+    this.buffered += after - before
     if (p.tags !== null) p.tags.push(tag)
     this.appended++
     if (b.count === 1) {
       p.firstAppendAt = Date.now()
-      if (this.lingerMs === 0) queueMicrotask(() => this.onLingerExpired(p!))
-      else if (p.timer === null) p.timer = setTimeout(() => this.onLinger(p!), this.lingerMs)
+      const q = p
+      if (this.lingerMs === 0) queueMicrotask(() => this.onLingerExpired(q))
+      else if (q.timer === null) q.timer = setTimeout(() => this.onLinger(q), this.lingerMs)
     }
-    if (b.estimatedSize >= t.batchBytes) this.seal(p)
+    if (after >= t.batchBytes) this.seal(p)
     return partition
   }
 
