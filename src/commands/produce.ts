@@ -200,12 +200,22 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const producer = session.producer
     let sinceCheckpoint = 0
     let lastCheckpoint = ''
+    let badLine: {inode: number; position: number} | null = null
     const {FileTailer} = await import('../cli/lines/file-tailer.js') // chokidar: loaded only to follow
     const tailer: FileTailer = new FileTailer(
       file,
       {
         onData: async (chunk) => {
-          session.push(chunk)
+          const chunkStart = tailer.position - chunk.length
+          const pushedBefore = session.bytesPushed
+          try {
+            session.push(chunk)
+          } catch (err) {
+            // where the bad line starts in the file: the checkpoint goes there, so a restart neither
+            // repeats the lines before it nor skips it
+            badLine = {inode: tailer.inode, position: chunkStart - (pushedBefore - session.lineStart)}
+            throw err
+          }
           sinceCheckpoint += chunk.length
           if (sinceCheckpoint >= CHECKPOINT_EVERY_BYTES) await checkpoint()
           else if (!producer.ready) await producer.whenReady()
@@ -237,6 +247,13 @@ export default class Produce extends BaseCommand<typeof Produce> {
     try {
       await tailer.run()
       await checkpoint()
+    } catch (err) {
+      const at = badLine as {inode: number; position: number} | null
+      if (at !== null && !producer.failed) {
+        await producer.flush() // the lines before the bad one
+        writeTailCheckpoint(cpFile, {path: file, topic: this.args.topic, inode: at.inode, position: at.position})
+      }
+      throw err
     } finally {
       if (status) {
         clearInterval(status)

@@ -105,4 +105,33 @@ describe('LineSplitter', () => {
       {numRuns: 500},
     )
   })
+
+  it('currentLineStart is the stream offset of the line being handled, however the input is chunked (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-c]{0,6}$/), {maxLength: 15}),
+        fc.constantFrom('\n', '--'),
+        fc.array(fc.nat(), {maxLength: 8}),
+        (lines, delim, cuts) => {
+          const text = Buffer.from(lines.map((l) => l.split(delim).join('')).join(delim), 'latin1')
+          const seen: [number, string][] = []
+          const s: LineSplitter = new LineSplitter({delimiter: delim}, (line) => seen.push([s.currentLineStart, line.toString('latin1')]), () => {})
+          for (const c of cut(text, cuts)) s.push(c)
+          s.end()
+          for (const [start, line] of seen) expect(text.toString('latin1', start, start + line.length)).toBe(line)
+          expect(s.currentLineStart).toBe(text.length)
+        },
+      ),
+      {numRuns: 300},
+    )
+  })
+
+  it('a throwing handler leaves currentLineStart at the bad line', () => {
+    const s: LineSplitter = new LineSplitter({}, (line) => {
+      if (line.toString() === 'bad') throw new Error('bad line')
+    }, () => {})
+    s.push(Buffer.from('ok\nb'))
+    expect(() => s.push(Buffer.from('ad\nnext\n'))).toThrow('bad line')
+    expect(s.currentLineStart).toBe(3)
+  })
 })

@@ -129,6 +129,31 @@ describe.skipIf(!built())('follow modes', () => {
     expect(await p.exited).toBe(130)
   })
 
+  it('produce --file --follow stops at a bad line and checkpoints right before it', async () => {
+    await topic('tail-bad')
+    const logs = tempDir('samsa-pc-logs-')
+    const file = join(logs, 'app.jsonl')
+    writeFileSync(file, '{"u":"a"}\n{"u":"b"}\nBAD\n{"u":"c"}\n')
+    const args = ['produce', 'tail-bad', '--file', file, '--follow', '--key-field', 'u']
+    const first = await samsa(dir, args)
+    expect(first.code).toBe(6)
+    expect(first.stderr.trim()).toBe('samsa: line 3: not valid JSON')
+    expect(await consumeAll('tail-bad')).toEqual(['{"u":"a"}', '{"u":"b"}'])
+    // a restart stops at the same line without sending a or b again
+    const again = await samsa(dir, args)
+    expect(again.code).toBe(6)
+    expect(again.stderr.trim()).toBe('samsa: line 1: not valid JSON')
+    expect(await consumeAll('tail-bad')).toEqual(['{"u":"a"}', '{"u":"b"}'])
+    // --skip-invalid goes past it
+    const p = start(dir, [...args, '--skip-invalid'])
+    await waitFor(() => p.stderr().includes('(skipped)'), 10_000, 'the skipped line')
+    const deadline = Date.now() + 10_000
+    while ((await consumeAll('tail-bad')).length < 3 && Date.now() < deadline) await sleep(200)
+    p.child.kill('SIGINT')
+    expect(await p.exited).toBe(130)
+    expect(await consumeAll('tail-bad')).toEqual(['{"u":"a"}', '{"u":"b"}', '{"u":"c"}'])
+  })
+
   it('the daemon going away mid-stream: one line, exit 3', async () => {
     await topic('gone')
     const c = start(dir, ['consume', 'gone', '--follow', '--no-autostart'])

@@ -35,6 +35,8 @@ export class LineSplitter {
   private pendingBytes = 0
   private discarding = false // inside an over-long line that is being skipped
   private lines = 0 // lines completed so far; the current line is lines + 1
+  private pushed = 0 // bytes pushed since construction (stream offsets count from here)
+  private lineStart = 0 // stream offset of the first byte of the current line
 
   constructor(options: LineSplitterOptions, onLine: LineHandler, onOverflow: OverflowHandler) {
     const d = options.delimiter ?? '\n'
@@ -52,6 +54,20 @@ export class LineSplitter {
     return this.lines
   }
 
+  /** Bytes pushed so far. */
+  get bytesPushed(): number {
+    return this.pushed
+  }
+
+  /**
+   * Stream offset where the current line starts: while a handler runs (and so when it throws), the start
+   * of that line; between pushes, the start of the held partial line. A tailer that stops on a bad line
+   * checkpoints here, so a restart neither repeats the lines before it nor skips it.
+   */
+  get currentLineStart(): number {
+    return this.lineStart
+  }
+
   /** Bytes held for an unfinished line (what a tailer must re-read after a restart). */
   get bufferedBytes(): number {
     return this.pendingBytes
@@ -59,6 +75,8 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     let buf = chunk
+    const pushedBefore = this.pushed
+    this.pushed += chunk.length
     // A multi-byte delimiter may straddle the chunk boundary: move the last (d−1) held bytes in front
     // of the chunk so that the search sees them (a copy of at most one chunk, only while a line spans).
     if (this.delimiterByte < 0 && this.pendingBytes > 0) {
@@ -66,12 +84,14 @@ export class LineSplitter {
       buf = Buffer.concat([carry, chunk])
     }
     const dlen = this.delimiter.length
+    const base = pushedBefore - (buf.length - chunk.length) // stream offset of buf[0]
     let start = 0
     for (;;) {
       const at = this.delimiterByte >= 0 ? buf.indexOf(this.delimiterByte, start) : buf.indexOf(this.delimiter, start)
       if (at < 0) break
       this.finishLine(buf, start, at)
       start = at + dlen
+      this.lineStart = base + start
     }
     if (start < buf.length) this.hold(buf, start, buf.length)
   }
@@ -83,6 +103,7 @@ export class LineSplitter {
       this.pending = []
       this.pendingBytes = 0
       this.lines++
+      this.lineStart = this.pushed
       return
     }
     if (this.pendingBytes === 0) return
@@ -90,6 +111,7 @@ export class LineSplitter {
     this.pending = []
     this.pendingBytes = 0
     this.emit(line)
+    this.lineStart = this.pushed
   }
 
   /** Forget a held partial line (a tailed file was truncated or replaced). */
@@ -97,6 +119,7 @@ export class LineSplitter {
     this.pending = []
     this.pendingBytes = 0
     this.discarding = false
+    this.lineStart = this.pushed
   }
 
   private finishLine(buf: Buffer, start: number, end: number): void {

@@ -75,6 +75,15 @@ export class ProduceSession {
     return this.splitter.lineCount
   }
 
+  /** Bytes pushed so far, and the stream offset where the current line starts (line-splitter.ts). */
+  get bytesPushed(): number {
+    return this.splitter.bytesPushed
+  }
+
+  get lineStart(): number {
+    return this.splitter.currentLineStart
+  }
+
   /** Bytes of an unfinished last line held back (not yet a record). */
   get heldBytes(): number {
     return this.splitter.bufferedBytes
