@@ -118,6 +118,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
       ignoreEnvelopePartition: f.repartition,
       skipInvalid: f['skip-invalid'],
       report: f.report,
+      writeReport: f.report ? reportWriter() : undefined,
       producer: {acks, lingerMs: f['linger-ms'], batchBytes, compression: f.compression as 'lz4' | 'none'},
       warn,
     })
@@ -270,6 +271,21 @@ export default class Produce extends BaseCommand<typeof Produce> {
     }
     process.on('SIGINT', handler)
     process.on('SIGTERM', handler)
+  }
+}
+
+// --report lines on stdout. bin/run.js exits 0 at once on EPIPE, which suits consume; here it would drop
+// records read but not yet acknowledged. So when the report's reader goes away (`| head -1`), reports
+// stop and producing goes on: the exit code still says whether every record was acknowledged.
+function reportWriter(): (text: string) => void {
+  let closed = false
+  process.stdout.removeAllListeners('error')
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    closed = true
+  })
+  return (text) => {
+    if (!closed) process.stdout.write(text)
   }
 }
 

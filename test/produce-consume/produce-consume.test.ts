@@ -103,6 +103,14 @@ describe.skipIf(!built())('samsa produce / consume', () => {
     expect(r.stderr).toBe('status=0\n')
   })
 
+  it('produce --report | head -1: reports stop, producing goes on, every record is stored', async () => {
+    await topic('rep-head')
+    const r = await shell(dir, 'seq 1 50000 | $SAMSA produce rep-head --report --data-dir "$D" | head -1; echo "status=${PIPESTATUS[1]}" >&2')
+    expect(r.stderr).toBe('status=0\n')
+    expect(JSON.parse(r.out)).toEqual({topic: 'rep-head', partition: 0, offset: 0, key: null})
+    expect(lines((await samsa(dir, ['consume', 'rep-head'])).out)).toHaveLength(50000)
+  })
+
   it('--from -N, N, --until, --count, --partition', async () => {
     await topic('pos', 2)
     const input = Array.from({length: 20}, (_, i) => `${i % 2 === 0 ? 'key1' : 'key2'}:v${i}`).join('\n')
