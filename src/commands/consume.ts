@@ -12,7 +12,7 @@ import {
   type FormatSource,
   type RecordFormatter,
 } from '../cli/lines/record-format.js'
-import {Consumer, type PartitionCursor} from '../client/consumer.js'
+import type {Consumer, PartitionCursor} from '../client/consumer.js'
 import {parseOffsetSpec} from '../client/offset-spec.js'
 import {validateTopicName, type SamsaClient} from '../client/index.js'
 import {SamsaError} from '../errors.js'
@@ -94,6 +94,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
       throw new SamsaError('INVALID_REQUEST', '--group needs committed offsets (OffsetFetch/OffsetCommit), which this daemon does not support yet')
     }
     const committed = group === undefined ? new Map<string, number>() : await fetchCommitted(client, group, topics)
+    // loaded here, not at the top: oclif imports every command at startup, and this pulls in LZ4
+    const {Consumer} = await import('../client/consumer.js')
     const consumer = await Consumer.open(client, {
       topics,
       partitions: f.partition,

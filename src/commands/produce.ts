@@ -6,9 +6,8 @@ import {parseByteSize} from '../cli/lines/byte-size.js'
 import {unescapeBytes} from '../cli/lines/escapes.js'
 import type {FileTailer} from '../cli/lines/file-tailer.js'
 import {parseHeaderFlag} from '../cli/lines/line-parser.js'
-import {ProduceSession} from '../cli/lines/produce-session.js'
+import type {ProduceSession} from '../cli/lines/produce-session.js'
 import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/lines/tail-checkpoint.js'
-import {DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS} from '../client/producer.js'
 import {validateTopicName} from '../client/index.js'
 import {SamsaError} from '../errors.js'
 import type {Acks} from '../protocol/control/messages.js'
@@ -20,6 +19,11 @@ export interface ProduceResult {
   skipped: number
   interrupted: boolean
 }
+
+// Flag defaults: the Producer's own (client/producer.ts), repeated here because importing that module at
+// load time would load the record-batch and LZ4 code for every samsa command (oclif imports them all).
+const DEFAULT_LINGER_MS = 0
+const DEFAULT_BATCH_SIZE = '256k'
 
 // While following, flush and checkpoint at least this often while reading a backlog.
 const CHECKPOINT_EVERY_BYTES = 16 * 1024 * 1024
@@ -75,7 +79,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     repartition: Flags.boolean({description: 'with --jsonl: ignore the envelopes\' partitions and partition by key', dependsOn: ['jsonl'], helpGroup: 'RECORD'}),
     acks: Flags.string({description: 'acknowledgement: 0 (none), 1 (written to the log), all (fsynced)', options: ['0', '1', 'all', '-1'], default: '1', helpGroup: 'DELIVERY'}),
     'linger-ms': Flags.integer({description: 'wait up to this long to fill a batch', min: 0, default: DEFAULT_LINGER_MS, helpGroup: 'DELIVERY'}),
-    'batch-size': Flags.string({description: 'batch size before compression (e.g. 65536, 64k, 1m)', default: `${DEFAULT_BATCH_BYTES / 1024}k`, helpGroup: 'DELIVERY'}),
+    'batch-size': Flags.string({description: 'batch size before compression (e.g. 65536, 64k, 1m)', default: DEFAULT_BATCH_SIZE, helpGroup: 'DELIVERY'}),
     compression: Flags.string({description: 'batch compression', options: ['lz4', 'none'], default: 'lz4', helpGroup: 'DELIVERY'}),
     report: Flags.boolean({description: 'print {"topic","partition","offset","key"} per acknowledged record on stdout', helpGroup: 'OUTPUT'}),
   }
@@ -97,6 +101,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     if (f.file !== undefined && !f.follow) statOrThrow(f.file)
 
     const client = await this.client()
+    const {ProduceSession} = await import('../cli/lines/produce-session.js') // see DEFAULT_LINGER_MS
     const tty = Boolean(process.stderr.isTTY)
     const warn = (m: string): void => {
       process.stderr.write(`${tty ? '\r\x1b[K' : ''}samsa: ${m}\n`)
