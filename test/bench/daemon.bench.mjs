@@ -18,6 +18,7 @@ import {validateBatch} from '../../dist/format/validate-batch.js'
 import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../../dist/format/record-batch.js'
 import {LOG_CONFIG_DEFAULTS} from '../../dist/storage/log-config.js'
 import {PartitionLog} from '../../dist/storage/partition-log.js'
+import {logLines, T0 as t0} from './log-lines.mjs'
 import {measureAsync, report} from './report.mjs'
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 4_000_000)
@@ -27,27 +28,9 @@ const WINDOW = Number(process.env.BENCH_WINDOW ?? 32) // produce requests in fli
 const WAKEUPS = Number(process.env.BENCH_WAKEUPS ?? 300)
 const engineMain = fileURLToPath(new URL('../../dist/engine/main.js', import.meta.url))
 
-// ── Records: deterministic, varied ~100-byte log lines, so LZ4's ratio is that of real logs ────────────
-let seed = 0x2545f491
-function rand(n) {
-  seed ^= seed << 13
-  seed ^= seed >>> 17
-  seed ^= seed << 5
-  return (seed >>> 0) % n
-}
-const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR']
-const paths = ['/api/users/', '/api/orders/', '/static/app.js', '/health', '/api/cart/', '/login', '/api/search?q=']
-const verbs = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE']
-const statuses = [200, 200, 200, 201, 304, 404, 500]
-const t0 = Date.parse('2026-11-20T09:00:00Z')
-function logLine(i) {
-  const ts = new Date(t0 + i * 37 + rand(37)).toISOString()
-  const path = paths[rand(paths.length)] + (rand(2) ? rand(100000) : '')
-  return Buffer.from(
-    `${ts} ${levels[rand(levels.length)]} [req-${rand(1 << 30).toString(16)}] user${String(rand(5000)).padStart(4, '0')} ` +
-      `${verbs[rand(verbs.length)]} ${path} -> ${statuses[rand(statuses.length)]} in ${rand(2000)}ms host=web-${rand(40)}`,
-  )
-}
+// ── Records: varied ~100-byte log lines (log-lines.mjs), so LZ4's ratio is that of real logs ───────────
+const nextLine = logLines()
+const logLine = (i) => Buffer.from(nextLine(i).text)
 
 // Batches built in advance (so the daemon alone is measured), dealt round-robin to the partitions.
 const builder = new RecordBatchBuilder({compression: Compression.Lz4, maxBytes: 64 * 1024})

@@ -2,6 +2,7 @@
 // (the CLI producer's path), then read + decompress + decode the same batches (the consumer's path).
 // Run after `npx tsc -p .`: node test/bench/format.bench.mjs  (BENCH_RECORDS=1000000 for a quick run)
 // Each row also shows a same-run baseline over the same bytes, since these machines swing ±30–50%.
+import {logLines, T0 as t0} from './log-lines.mjs'
 import {crc32c} from '../../dist/format/crc32c.js'
 import {Compression} from '../../dist/format/batch-header.js'
 import {compressFrame, decompressFrame} from '../../dist/format/lz4-frame.js'
@@ -11,29 +12,11 @@ import {measure, report} from './report.mjs'
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000_000)
 const POOL = Math.min(RECORDS, 200_000)
 
-// Deterministic, varied log lines (~100 bytes): timestamps, levels, paths, users, latencies differ line
-// to line so LZ4's ratio is what real logs give, not that of a repeated string.
-let seed = 0x2545f491
-function rand(n) {
-  seed ^= seed << 13
-  seed ^= seed >>> 17
-  seed ^= seed << 5
-  return (seed >>> 0) % n
-}
-const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR']
-const paths = ['/api/users/', '/api/orders/', '/static/app.js', '/health', '/api/cart/', '/login', '/api/search?q=']
-const verbs = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE']
-const statuses = [200, 200, 200, 201, 304, 404, 500]
+const nextLine = logLines() // varied ~100-byte log lines (log-lines.mjs)
 const lines = new Array(POOL)
 let totalLineBytes = 0
-const t0 = Date.parse('2026-11-20T09:00:00Z')
 for (let i = 0; i < POOL; i++) {
-  const ts = new Date(t0 + i * 37 + rand(37)).toISOString()
-  const path = paths[rand(paths.length)] + (rand(2) ? rand(100000) : '')
-  const line =
-    `${ts} ${levels[rand(levels.length)]} [req-${rand(1 << 30).toString(16)}] user${String(rand(5000)).padStart(4, '0')} ` +
-    `${verbs[rand(verbs.length)]} ${path} -> ${statuses[rand(statuses.length)]} in ${rand(2000)}ms host=web-${rand(40)}`
-  lines[i] = Buffer.from(line)
+  lines[i] = Buffer.from(nextLine(i).text)
   totalLineBytes += lines[i].length
 }
 console.log(`${RECORDS} records, avg ${(totalLineBytes / POOL).toFixed(0)} bytes, pool of ${POOL} distinct lines`)

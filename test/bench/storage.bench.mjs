@@ -6,6 +6,7 @@
 //       the end (two tail sizes, to show the work is proportional to the unflushed tail)
 // Run after `npx tsc -p .`: node test/bench/storage.bench.mjs
 // BENCH_RECORDS (default 10 M records of ~100 bytes), BENCH_OPEN_BYTES (default 1 GiB) lower the sizes.
+import {logLines} from './log-lines.mjs'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import {join} from 'node:path'
@@ -22,29 +23,14 @@ const root = fs.mkdtempSync(join(os.tmpdir(), 'samsa-bench-'))
 process.on('exit', () => fs.rmSync(root, {recursive: true, force: true}))
 
 // ---- realistic ~100-byte log lines, in 64 KiB LZ4 batches, built beforehand -------------------------
-let seed = 0x2545f491
-function rand(n) {
-  seed ^= seed << 13
-  seed ^= seed >>> 17
-  seed ^= seed << 5
-  return (seed >>> 0) % n
-}
-const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR']
-const paths = ['/api/users/', '/api/orders/', '/static/app.js', '/health', '/api/cart/', '/login', '/api/search?q=']
-const verbs = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE']
-const statuses = [200, 200, 200, 201, 304, 404, 500]
-const t0 = Date.parse('2026-11-20T09:00:00Z')
+const nextLine = logLines() // varied ~100-byte log lines (log-lines.mjs)
 const builder = new RecordBatchBuilder({compression: Compression.Lz4, maxBytes: 64 * 1024})
 const pool = [] // {batch, records}
 let poolRecords = 0
 let lineBytes = 0
 for (let i = 0; i < POOL; i++) {
-  const ts = t0 + i * 37 + rand(37)
-  const path = paths[rand(paths.length)] + (rand(2) ? rand(100000) : '')
-  const line = Buffer.from(
-    `${new Date(ts).toISOString()} ${levels[rand(levels.length)]} [req-${rand(1 << 30).toString(16)}] user${String(rand(5000)).padStart(4, '0')} ` +
-      `${verbs[rand(verbs.length)]} ${path} -> ${statuses[rand(statuses.length)]} in ${rand(2000)}ms host=web-${rand(40)}`,
-  )
+  const {ts, text} = nextLine(i)
+  const line = Buffer.from(text)
   lineBytes += line.length
   if (!builder.hasRoomFor(line.length)) {
     pool.push({batch: builder.build(), records: builder.count})
