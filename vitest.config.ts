@@ -9,6 +9,7 @@ export default defineConfig({
     // oclif writes straight to process.stdout; keep vitest from swallowing it
     disableConsoleIntercept: true,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
     // the JSON report lets .ci/run print the plain 'N passed, N failed' line CI reads
     reporters: ['default', ['json', {outputFile: '.vitest-results.json'}]],
   },

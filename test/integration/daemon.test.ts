@@ -8,7 +8,6 @@ import {
   BIN,
   cleanupAll,
   daemonPids,
-  engineBuilt,
   isAlive,
   lines,
   removeSandbox,
@@ -25,7 +24,7 @@ afterAll(async () => {
   removeSandbox()
 })
 
-describe.skipIf(!engineBuilt())('samsa daemon', () => {
+describe('samsa daemon', () => {
   it('status with no daemon: exit 3, one line, nothing on stdout', async () => {
     const dir = tempDataDir()
     const r = await samsa(dir, ['daemon', 'status'])

@@ -156,4 +156,3 @@ export function topicDirs(dataDir: string): string[] {
   return readdirSync(dataDir).filter((e) => /-\d+$/.test(e))
 }
 
-export const engineBuilt = (): boolean => existsSync(ENGINE_MAIN)

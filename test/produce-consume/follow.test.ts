@@ -3,7 +3,7 @@
 import {appendFileSync, readdirSync, renameSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {built, cleanup, daemonPids, lines, samsa, sleep, start, tempDir, waitFor} from './helpers.js'
+import {cleanup, daemonPids, lines, samsa, sleep, start, tempDir, waitFor} from './helpers.js'
 
 let dir: string
 
@@ -18,7 +18,7 @@ async function consumeAll(name: string): Promise<string[]> {
   return lines(r.out)
 }
 
-describe.skipIf(!built())('follow modes', () => {
+describe('follow modes', () => {
   beforeAll(() => {
     dir = tempDir()
   })

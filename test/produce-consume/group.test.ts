@@ -1,10 +1,10 @@
 // consume --group: start at the group's committed offsets, commit what was printed (at-least-once).
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {built, cleanup, lines, samsa, start, tempDir, waitFor} from './helpers.js'
+import {cleanup, lines, samsa, start, tempDir, waitFor} from './helpers.js'
 
 let dir: string
 
-describe.skipIf(!built())('consume --group', () => {
+describe('consume --group', () => {
   beforeAll(async () => {
     dir = tempDir()
     expect((await samsa(dir, ['topic', 'create', 'g', '--partitions', '2'])).code).toBe(0)

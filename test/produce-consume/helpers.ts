@@ -2,16 +2,13 @@
 // XDG_DATA_HOME points into a temp dir and SAMSA_* variables are removed, so nothing touches the real
 // data directory; cleanup() stops every daemon these tests started (daemon stop, then kill -9 by pid).
 import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(ROOT, 'bin', 'run.js')
-
-export const built = (): boolean =>
-  existsSync(join(ROOT, 'dist', 'engine', 'main.js')) && existsSync(join(ROOT, 'dist', 'commands', 'produce.js'))
 
 export interface Result {
   code: number | null

@@ -2,7 +2,7 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {built, cleanup, lines, samsa, shell, tempDir} from './helpers.js'
+import {cleanup, lines, samsa, shell, tempDir} from './helpers.js'
 
 const APP = readFileSync(join(__dirname, '..', '..', 'data', 'app.jsonl'), 'utf8')
 let dir: string
@@ -12,7 +12,7 @@ async function topic(name: string, partitions = 1): Promise<void> {
   expect(r.code, r.stderr).toBe(0)
 }
 
-describe.skipIf(!built())('samsa produce / consume', () => {
+describe('samsa produce / consume', () => {
   beforeAll(() => {
     dir = tempDir()
   })
