@@ -1,0 +1,99 @@
+// Fetch, ListOffsets and DeleteRecords on the worker thread: reads of the partitions this worker owns,
+// and the one write that only moves the log start offset.
+import {SamsaError} from '../../errors.js'
+import type {
+  DeleteRecordsResult,
+  FetchPartitionResult,
+  FetchResult,
+  FetchWorkerRequest,
+  ListOffsetsResult,
+} from '../worker-messages.js'
+import {markChanged} from './announce.js'
+import {online, readable, reply, storageFailed, toWire, type OpenOwned} from './state.js'
+
+export function fetch(msg: FetchWorkerRequest): void {
+  const parts: FetchPartitionResult[] = []
+  const chunks: Buffer[] = []
+  let budget = msg.maxBytes
+  let total = 0
+  for (const q of msg.partitions) {
+    const entry: FetchPartitionResult = {partition: q.partition, highWatermark: -1, logStartOffset: -1, bytes: 0}
+    parts.push(entry)
+    let p: OpenOwned | null = null
+    try {
+      p = readable(q.partition)
+      entry.highWatermark = p.log.highWatermark
+      entry.logStartOffset = p.log.logStartOffset
+      if (budget <= 0) continue
+      const r = p.log.read(q.offset, Math.min(q.maxBytes, budget))
+      entry.highWatermark = r.highWatermark
+      entry.logStartOffset = r.logStartOffset
+      if (r.bytes.length > 0) {
+        entry.bytes = r.bytes.length
+        chunks.push(r.bytes)
+        total += r.bytes.length
+        budget -= r.bytes.length
+      }
+    } catch (err) {
+      entry.error = toWire(p ? storageFailed(p, err) : err)
+    }
+  }
+  // One fresh ArrayBuffer for the whole share: storage's buffers may be pooled, so never transfer those.
+  let data: ArrayBuffer | null = null
+  if (total > 0) {
+    data = new ArrayBuffer(total)
+    const view = new Uint8Array(data)
+    let at = 0
+    for (const c of chunks) {
+      view.set(c, at)
+      at += c.length
+    }
+  }
+  const result: FetchResult = {partitions: parts, data}
+  reply(msg.id, result, data ? [data] : undefined)
+}
+
+export function listOffsets(partitions: {partition: number; timestamp: number}[]): ListOffsetsResult {
+  const out: ListOffsetsResult = {partitions: []}
+  for (const q of partitions) {
+    try {
+      const p = online(q.partition)
+      let offset = -1
+      let timestamp = -1
+      if (q.timestamp === -1) offset = p.log.highWatermark
+      else if (q.timestamp === -2) offset = p.log.logStartOffset
+      else if (q.timestamp >= 0) {
+        const found = p.log.offsetForTimestamp(q.timestamp)
+        if (found) ({offset, timestamp} = found)
+      } else {
+        throw new SamsaError('INVALID_REQUEST', `timestamp ${q.timestamp} is neither -1 (latest), -2 (earliest) nor ≥ 0`)
+      }
+      out.partitions.push({partition: q.partition, offset, timestamp})
+    } catch (err) {
+      out.partitions.push({partition: q.partition, offset: -1, timestamp: -1, error: toWire(err)})
+    }
+  }
+  return out
+}
+
+export function deleteRecords(partitions: {partition: number; offset: number}[]): DeleteRecordsResult {
+  const out: DeleteRecordsResult = {partitions: []}
+  for (const q of partitions) {
+    let p: OpenOwned | null = null
+    try {
+      p = online(q.partition)
+      const hwm = p.log.highWatermark
+      const offset = q.offset === -1 ? hwm : q.offset
+      if (offset < 0 || offset > hwm) {
+        throw new SamsaError('OFFSET_OUT_OF_RANGE', `cannot delete records before offset ${offset} of ${p.label}: the high watermark is ${hwm}`)
+      }
+      p.log.deleteRecordsBefore(offset)
+      markChanged(p)
+      out.partitions.push({partition: q.partition, lowWatermark: p.log.logStartOffset})
+    } catch (err) {
+      const e = p ? storageFailed(p, err) : err
+      out.partitions.push({partition: q.partition, lowWatermark: -1, error: toWire(e)})
+    }
+  }
+  return out
+}
