@@ -14,7 +14,8 @@
 // stops reading therefore holds at most about outputBudgetBytes of the daemon's memory.
 // Bad input: an oversized or undersized length prefix closes the connection (the stream cannot be
 // resynchronised); a frame that cannot be decoded but whose header is readable gets an error response.
-// A frame stalled half-way for partialFrameTimeoutMs closes the connection.
+// A frame stalled half-way for partialFrameTimeoutMs closes the connection. A failed acks=0 produce closes
+// it too (abort), the only way its producer can learn of the failure.
 import type {Socket} from 'node:net'
 import {SamsaError} from '../errors.js'
 import {FRAME_HEADER_BYTES, FRAME_PREFIX_BYTES, decodeFramePayload, type Frame} from '../protocol/control/frame.js'
@@ -54,6 +55,9 @@ export function encodeFrameHead(apiKey: number, correlationId: number, body: unk
   return head
 }
 
+// How long an aborted connection may take to flush the replies already written before it is destroyed.
+const ABORT_FLUSH_MS = 1000
+
 export class ControlConnection implements RequestContext {
   private readonly reader: FrameReader
   private inFlight = 0
@@ -61,6 +65,7 @@ export class ControlConnection implements RequestContext {
   private barrier = false
   private peerEnded = false // the client half-closed: what it sent is still answered, nothing more comes
   private stopping = false // the daemon is stopping: start nothing new
+  private aborted = false // abort(): start nothing new, close as soon as what was written is flushed
   private starved = false // the last pump found no complete frame in the reader
   private paused = false
   private idleTimer: NodeJS.Timeout | null = null
@@ -137,8 +142,17 @@ export class ControlConnection implements RequestContext {
     this.closeNow()
   }
 
+  abort(reason: string): void {
+    if (this.closed || this.aborted) return
+    this.aborted = true
+    this.log(`closing a control connection: ${reason}`)
+    this.socket.pause()
+    this.clearIdleTimer()
+    void this.finish(ABORT_FLUSH_MS)
+  }
+
   private canTake(): boolean {
-    if (this.closed || this.barrier || this.stopping) return false
+    if (this.closed || this.barrier || this.stopping || this.aborted) return false
     if (this.inFlight >= this.limits.maxInFlight) return false
     if (this.socket.writableNeedDrain) return false
     return this.inFlight === 0 || this.reserved + this.socket.writableLength < this.limits.outputBudgetBytes

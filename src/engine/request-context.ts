@@ -4,6 +4,10 @@ export interface RequestContext {
   readonly closed: boolean
   // Calls fn once when the connection closes; returns a function that removes the hook.
   onClose(fn: () => void): () => void
+  // Logs `reason` (one line) and closes the connection: nothing more is read from it, replies already
+  // written still reach the peer, replies of requests still running are dropped. How a failed acks=0
+  // produce is reported, as in Kafka: the producer sees its connection close.
+  abort(reason: string): void
 }
 
 // A handler's answer: a JSON body plus optional raw bytes (fetch data) written after it without copying.

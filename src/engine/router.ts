@@ -80,7 +80,13 @@ export class Router {
       }
       return await this.dispatch(frame, ctx)
     } catch (err) {
-      if (frame.apiKey === ApiKey.Produce && (frame.body as {acks?: unknown} | null)?.acks === 0) return null
+      if (frame.apiKey === ApiKey.Produce && (frame.body as {acks?: unknown} | null)?.acks === 0) {
+        // no reply to carry the error: close the connection so the producer notices (Kafka does the same)
+        const body = frame.body as {topic?: unknown; partition?: unknown}
+        const e = toWireError(err)
+        ctx.abort(`acks=0 produce to ${String(body.topic)}-${String(body.partition)} failed: ${e.code}: ${e.message}`)
+        return null
+      }
       return {body: {error: toWireError(err)}}
     }
   }

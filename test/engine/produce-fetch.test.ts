@@ -84,6 +84,28 @@ describe('produce and fetch', () => {
     expect(off.body.partitions[0].offset).toBe(10)
   })
 
+  it('closes the connection when an acks=0 produce fails, after the replies already due, and logs why', async () => {
+    const t = await topic()
+    const producer = await TestClient.connect(d.socket)
+    // pipelined: an acks=1 produce, then a corrupt acks=0 one
+    const first = producer.request(ApiKey.Produce, {topic: t, partition: 0, acks: 1, timeoutMs: 5000}, lz4Batch(2))
+    const corrupt = lz4Batch(3)
+    corrupt[corrupt.length - 1]! ^= 0xff // breaks the CRC
+    producer.send(ApiKey.Produce, {topic: t, partition: 0, acks: 0, timeoutMs: 5000}, corrupt)
+    expect((await first).body).toMatchObject({baseOffset: 0, lastOffset: 1})
+    await producer.closedPromise
+    expect(producer.closed).toBe(true)
+    expect(d.output()).toMatch(new RegExp(`closing a control connection: acks=0 produce to ${t}-0 failed: CORRUPT_MESSAGE: .*`))
+    // an unknown partition with acks=0 closes the connection as well
+    const other = await TestClient.connect(d.socket)
+    other.send(ApiKey.Produce, {topic: t, partition: 7, acks: 0, timeoutMs: 5000}, lz4Batch(1))
+    await other.closedPromise
+    expect(d.output()).toMatch(new RegExp(`acks=0 produce to ${t}-7 failed: UNKNOWN_PARTITION`))
+    // the daemon and other connections carry on; nothing of the failed produces was stored
+    const off = await c.request(ApiKey.ListOffsets, {partitions: [{topic: t, partition: 0, timestamp: -1}]})
+    expect(off.body.partitions[0].offset).toBe(2)
+  })
+
   it('long-polls: a parked fetch wakes on produce, and returns empty after maxWait', async () => {
     const t = await topic()
     const consumer = await TestClient.connect(d.socket)
