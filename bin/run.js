@@ -6,5 +6,6 @@ process.stdout.on('error', (err) => {
   throw err
 })
 
-const {execute} = await import('@oclif/core')
+// '@oclif/core/execute', not the package index: the index also loads semver, help and ux (~60 CJS files)
+const {execute} = await import('@oclif/core/execute')
 await execute({dir: import.meta.url})

@@ -1,7 +1,10 @@
 // The base of every samsa command: shared flags, and one place that turns errors into a single stderr
 // line and a documented exit code. Commands return a typed result; `--json` prints it (oclif's
 // enableJsonFlag), humans get tables rendered by the command.
-import {Command, Flags, Interfaces} from '@oclif/core'
+// oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
+import type {Interfaces} from '@oclif/core'
 import {connect, type ConnectOptions, type SamsaClient} from '../client/index.js'
 import {SamsaError, isSamsaError} from '../errors.js'
 import {resolveDataDir} from '../protocol/control/paths.js'

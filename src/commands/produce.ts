@@ -1,6 +1,8 @@
 import {createReadStream, statSync} from 'node:fs'
 import type {Readable} from 'node:stream'
-import {Args, Flags} from '@oclif/core'
+// oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
 import {parseByteSize} from '../cli/lines/byte-size.js'
 import {unescapeBytes} from '../cli/lines/escapes.js'

@@ -1,4 +1,5 @@
-import {Flags} from '@oclif/core'
+// oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
 import {runForeground} from '../../cli/foreground.js'
 import {daemonArgs, type DaemonStartInfo} from '../../client/index.js'

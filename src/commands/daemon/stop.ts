@@ -1,4 +1,5 @@
-import {Flags} from '@oclif/core'
+// oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
 import {Connection, isAlive} from '../../client/index.js'
 import {SamsaError} from '../../errors.js'

@@ -1,4 +1,5 @@
-import {Args} from '@oclif/core'
+// oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
+import * as Args from '@oclif/core/args'
 import {readdirSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {BaseCommand} from '../../cli/base-command.js'

@@ -1,4 +1,5 @@
-import {Args} from '@oclif/core'
+// oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
+import * as Args from '@oclif/core/args'
 import {BaseCommand} from '../../cli/base-command.js'
 import {humanBytes, table, withDurationHint} from '../../cli/output.js'
 import type {TopicDescription} from '../../protocol/control/messages.js'
