@@ -73,6 +73,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (ref && pool) pool.post(ref.worker, {type: 'watch', partitions: [id], on})
   })
   let listener: ControlListener | null = null
+  let admin: TopicAdmin | null = null
   let stopping: Promise<void> | null = null
   let markReady!: () => void
   let markFailed!: (err: unknown) => void
@@ -128,18 +129,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         if (ref) ref.offline = message
         waiters.notify(id)
       },
-      onWorkerExit: (index, reason) => {
+      onWorkerExit: (index, reason, restarting) => {
         if (stopping) return
-        log(`worker ${index} ${reason}; its partitions are offline until restart`)
+        log(`worker ${index} ${reason}; ${restarting ? 'starting a replacement that reopens its partitions' : 'its partitions are offline until restart'}`)
         for (const ref of table.allPartitions()) {
           if (ref.worker !== index) continue
-          ref.offline = `worker ${index} ${reason}`
-          waiters.notify(ref.id)
+          if (!restarting) ref.offline = `worker ${index} ${reason}`
+          waiters.notify(ref.id) // parked fetches answer (a retry reaches the replacement)
         }
+      },
+      onWorkerRestarted: (index) => {
+        if (stopping || !admin) return
+        // posted first, so every later request to this worker finds its partitions open
+        admin.reopenWorker(index).catch((err: Error) => log(`worker ${index}: reopening its partitions failed: ${err.message}`))
+        const watched = waiters.watching().filter((id) => table.byPartitionId(id)?.worker === index)
+        if (watched.length > 0) pool!.post(index, {type: 'watch', partitions: watched, on: true})
       },
     })
     let offsets: OffsetStore | null = null
-    const admin = new TopicAdmin({
+    admin = new TopicAdmin({
       dataDir,
       catalog: new TopicCatalog(dataDir),
       table,

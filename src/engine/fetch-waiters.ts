@@ -70,6 +70,11 @@ export class FetchWaiters {
     this.watched.delete(partitionId)
   }
 
+  // Partitions whose worker was asked to watch them (a replacement worker is asked again).
+  watching(): number[] {
+    return [...this.watched.keys()]
+  }
+
   // Shutdown: every parked fetch answers now with what it has.
   close(): void {
     clearInterval(this.sweeper)

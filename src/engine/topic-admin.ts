@@ -70,6 +70,17 @@ export class TopicAdmin {
     log(`opened ${refs.length} partition(s) of ${topics.length} topic(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
   }
 
+  // A replacement worker took the slot of one that died: reopen every partition it owns (recovery runs
+  // inside PartitionLog.open, as at startup). The open requests are posted before this returns (no await
+  // comes first), so any request the router sends that worker afterwards queues behind them.
+  reopenWorker(index: number): Promise<void> {
+    const refs = [...this.ctx.table.allPartitions()].filter((r) => r.worker === index)
+    for (const r of refs) r.offline = null
+    return this.open(refs, true).then((summary) => {
+      this.ctx.log(`worker ${index}: reopened ${refs.length} partition(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
+    })
+  }
+
   // The daemon's own topics ("__"-prefixed, e.g. __consumer_offsets): created on first use, whole or
   // not at all like any other topic, and never by a client.
   ensureInternal(name: string, partitions: number, overrides: Record<string, string>): Promise<TopicEntry> {

@@ -187,6 +187,7 @@ export type WorkerMessage = ReplyMessage | HwmMessage | LogMessage | OfflineMess
 // Data passed to the worker at start (workerData).
 export interface WorkerInit {
   index: number
+  generation: number // 0 for a slot's first worker, +1 for each replacement after a worker died
   retentionCheckMs: number // how often retention runs (also after every roll)
   tickMs: number // how often flush.ms and segment.ms are checked
 }

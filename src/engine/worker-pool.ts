@@ -3,6 +3,13 @@
 // their unsolicited messages (high-watermark announcements, log lines, partitions going offline) to the
 // daemon. Runs on the main thread.
 //
+// A worker that dies (an uncaught exception, process.exit inside it) is noticed ('error', then 'exit'): its
+// in-flight requests fail with a retriable TIMEOUT (a produce may or may not have been appended), and once
+// the thread has really exited (never two writers on a partition) a replacement starts in the same slot and
+// the daemon reopens that worker's partitions (onWorkerRestarted; recovery runs in PartitionLog.open).
+// A slot that dies more than MAX_RESTARTS times within RESTART_WINDOW_MS stays down: its partitions are
+// then offline until the daemon restarts.
+//
 // Assignment is deterministic: partition p of the topic created k-th (its catalog sequence number) lives on
 // worker (k + p) mod N — the partitions of one topic spread over the workers, and a restart with the same N
 // gives every partition the same owner. One owner per partition: the single writer rule of DESIGN.md.
@@ -12,6 +19,8 @@ import {SamsaError, type ErrorCode, ERROR_KINDS} from '../errors.js'
 import type {Tail, WatchMessage, WireErrorLike, WorkerInit, WorkerMessage, WorkerRequest} from './worker-messages.js'
 
 export const MAX_WORKERS = 256
+export const MAX_RESTARTS = 3
+export const RESTART_WINDOW_MS = 60_000
 
 type Outgoing = WorkerRequest extends infer R ? (R extends {id: number} ? Omit<R, 'id'> : never) : never
 
@@ -23,15 +32,20 @@ interface Pending {
 interface Slot {
   index: number
   worker: Worker
+  generation: number // 0 for the first worker of the slot, +1 per replacement
   pending: Map<number, Pending>
   alive: boolean
+  restarts: number[] // when replacements were started, for the crash-loop limit
 }
 
 export interface WorkerPoolEvents {
   onHwm: (updates: number[], tails: Tail[] | undefined) => void
   onLog: (line: string) => void
   onOffline: (partitionId: number, message: string) => void
-  onWorkerExit: (index: number, reason: string) => void
+  // A worker died; restarting: a replacement follows (onWorkerRestarted), else its partitions stay offline.
+  onWorkerExit: (index: number, reason: string, restarting: boolean) => void
+  // The replacement runs and takes requests (queued behind whatever is posted now): reopen its partitions.
+  onWorkerRestarted: (index: number) => void
 }
 
 export interface WorkerPoolOptions extends WorkerPoolEvents {
@@ -66,15 +80,36 @@ export class WorkerPool {
     }
     this.size = n
     this.events = options
+    this.retentionCheckMs = options.retentionCheckMs ?? 30_000
+    this.tickMs = options.tickMs ?? 1000
     for (let index = 0; index < n; index++) {
-      const init: WorkerInit = {index, retentionCheckMs: options.retentionCheckMs ?? 30_000, tickMs: options.tickMs ?? 1000}
-      const worker = new Worker(workerUrl(), {workerData: init, name: `samsa-worker-${index}`})
-      const slot: Slot = {index, worker, pending: new Map(), alive: true}
-      worker.on('message', (msg: WorkerMessage) => this.onMessage(slot, msg))
-      worker.on('error', (err) => this.onDeath(slot, `crashed: ${err.stack ?? err.message}`))
-      worker.on('exit', (code) => this.onDeath(slot, `exited with code ${code}`))
+      const slot: Slot = {index, worker: null as unknown as Worker, generation: 0, pending: new Map(), alive: true, restarts: []}
+      this.startWorker(slot)
       this.slots.push(slot)
     }
+  }
+
+  private readonly retentionCheckMs: number
+  private readonly tickMs: number
+  private stopping = false
+
+  private startWorker(slot: Slot): void {
+    const init: WorkerInit = {index: slot.index, generation: slot.generation, retentionCheckMs: this.retentionCheckMs, tickMs: this.tickMs}
+    const worker = new Worker(workerUrl(), {workerData: init, name: `samsa-worker-${slot.index}`})
+    slot.worker = worker
+    slot.alive = true
+    // events of a replaced worker are ignored: each handler checks it still is the slot's worker
+    worker.on('message', (msg: WorkerMessage) => {
+      if (slot.worker === worker) this.onMessage(slot, msg)
+    })
+    worker.on('error', (err) => {
+      if (slot.worker === worker) this.onDeath(slot, `crashed: ${err.stack ?? err.message}`)
+    })
+    worker.on('exit', (code) => {
+      if (slot.worker !== worker) return
+      this.onDeath(slot, `exited with code ${code}`)
+      this.maybeRestart(slot)
+    })
   }
 
   workerFor(topicSeq: number, partition: number): number {
@@ -89,6 +124,9 @@ export class WorkerPool {
   request<T>(index: number, msg: Outgoing, transfer?: ArrayBuffer[]): Promise<T> {
     const slot = this.slots[index]
     if (!slot || !slot.alive) {
+      if (slot && this.willRestart(slot)) {
+        return Promise.reject(new SamsaError('TIMEOUT', `worker ${index} is being replaced after it died; retry`))
+      }
       return Promise.reject(new SamsaError('PARTITION_OFFLINE', `worker ${index} is not running; its partitions are offline until restart`))
     }
     const id = this.nextId++
@@ -112,6 +150,7 @@ export class WorkerPool {
   // Asks every worker to flush and close its partitions, then ends the threads. A worker that does not
   // answer within timeoutMs is terminated anyway (its partitions then recover on the next start).
   async shutdown(timeoutMs = 60_000): Promise<void> {
+    this.stopping = true
     await Promise.all(
       this.slots.map(async (slot) => {
         if (slot.alive) {
@@ -150,12 +189,39 @@ export class WorkerPool {
     }
   }
 
+  // First of 'error' / 'exit': fail what is in flight (retriable: the worker is replaced), tell the daemon.
   private onDeath(slot: Slot, reason: string): void {
-    const wasAlive = slot.alive
+    if (!slot.alive) return
     slot.alive = false
-    const err = new SamsaError('PARTITION_OFFLINE', `worker ${slot.index} ${reason}`)
+    const restarting = this.willRestart(slot)
+    const err = restarting
+      ? new SamsaError('TIMEOUT', `worker ${slot.index} ${reason}; the request may or may not have been applied; retry`)
+      : new SamsaError('PARTITION_OFFLINE', `worker ${slot.index} ${reason}`)
     for (const p of slot.pending.values()) p.reject(err)
     slot.pending.clear()
-    if (wasAlive) this.events.onWorkerExit(slot.index, reason)
+    this.events.onWorkerExit(slot.index, reason, restarting)
+  }
+
+  private willRestart(slot: Slot): boolean {
+    if (this.stopping) return false
+    const now = Date.now()
+    return slot.restarts.filter((t) => now - t < RESTART_WINDOW_MS).length < MAX_RESTARTS
+  }
+
+  // On 'exit' only: the dead thread has stopped, so the replacement is the partitions' only writer.
+  private maybeRestart(slot: Slot): void {
+    if (!this.willRestart(slot)) return
+    const now = Date.now()
+    slot.restarts = slot.restarts.filter((t) => now - t < RESTART_WINDOW_MS)
+    slot.restarts.push(now)
+    slot.generation++
+    try {
+      this.startWorker(slot)
+    } catch (err) {
+      slot.alive = false
+      this.events.onLog(`worker ${slot.index}: could not start a replacement: ${(err as Error).message}`)
+      return
+    }
+    this.events.onWorkerRestarted(slot.index)
   }
 }

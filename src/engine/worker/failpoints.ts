@@ -3,7 +3,7 @@
 // For crash and fault tests only; a daemon without the variable uses the plain file I/O.
 import {createFaultyFileIo, type FaultAction, type FaultOp} from '../../storage/faulty-file-io.js'
 import {nodeFileIo, type FileIo} from '../../storage/file-io.js'
-import {log} from './state.js'
+import {init, log} from './state.js'
 
 export function failpointIo(): FileIo | undefined {
   const spec = process.env.SAMSA_FAILPOINTS
@@ -20,4 +20,40 @@ export function failpointIo(): FileIo | undefined {
     log(`ignoring SAMSA_FAILPOINTS: ${(err as Error).message}`)
     return undefined
   }
+}
+
+// Worker crash failpoint, for the pool's self-healing test only: SAMSA_WORKER_CRASH='{"topic":"boom",
+// "action":"throw"|"exit"}' makes the first worker of a slot (generation 0; its replacements are immune)
+// die on a produce to that topic, before appending: "throw" raises an uncaught exception on the next turn,
+// "exit" calls process.exit(70) at once. Either way that produce is left unanswered. Inert without it.
+interface CrashRule {
+  topic: string
+  action: 'throw' | 'exit'
+}
+
+function crashRule(): CrashRule | null {
+  const spec = process.env.SAMSA_WORKER_CRASH
+  if (!spec || init.generation !== 0) return null
+  try {
+    const r = JSON.parse(spec) as CrashRule
+    if (typeof r.topic !== 'string' || (r.action !== 'throw' && r.action !== 'exit')) throw new Error('needs topic and action throw|exit')
+    log(`crash failpoint armed: ${spec}`)
+    return r
+  } catch (err) {
+    log(`ignoring SAMSA_WORKER_CRASH: ${(err as Error).message}`)
+    return null
+  }
+}
+
+export const CRASH: CrashRule | null = crashRule()
+
+// True when this produce must go unanswered because the worker is dying.
+export function crashOnProduce(topic: string): boolean {
+  if (CRASH === null || CRASH.topic !== topic) return false
+  log(`crash failpoint: ${CRASH.action} on a produce to ${topic}`)
+  if (CRASH.action === 'exit') process.exit(70)
+  setImmediate(() => {
+    throw new Error(`crash failpoint: worker ${init.index} dies on a produce to ${topic}`)
+  })
+  return true
 }

@@ -8,6 +8,7 @@ import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../../format/record-batch.js'
 import {validateBatch} from '../../format/validate-batch.js'
 import type {ProduceResult, ProduceWorkerRequest} from '../worker-messages.js'
 import {markChanged} from './announce.js'
+import {CRASH, crashOnProduce} from './failpoints.js'
 import {online, reply, replyError, state, storageFailed, watched, type Owned} from './state.js'
 
 const pendingSync = new Map<Owned, {id: number; result: ProduceResult}[]>()
@@ -15,6 +16,7 @@ let syncScheduled = false
 
 export function produce(msg: ProduceWorkerRequest): void {
   const p = online(msg.partition)
+  if (CRASH !== null && crashOnProduce(p.spec.topic)) return // tests only: the worker dies here
   const buf = Buffer.from(msg.bytes)
   const config = p.spec.config
   const maxMessageBytes = config['max.message.bytes']
