@@ -172,13 +172,15 @@ export class Router {
     const body = asBody(frame.body, 'Produce')
     const acks = int(body, 'acks', {default: 1})
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new SamsaError('INVALID_REQUEST', `acks must be 0, 1 or -1 (all), got ${acks}`)
+    const timeoutMs = int(body, 'timeoutMs', {default: 0, min: 0, max: 0x7fffffff}) // Kafka's int32; 0: no deadline
     const ref = this.resolve(body)
     if (frame.raw.length === 0) throw new SamsaError('INVALID_REQUEST', 'produce request carries no record batch')
     // The raw bytes are a view into a socket chunk that may hold other frames: copy them once into a
     // buffer of their own, which is then transferred (not copied again) to the worker.
     const bytes = new ArrayBuffer(frame.raw.length)
     new Uint8Array(bytes).set(frame.raw)
-    const result = await this.deps.pool.request<ProduceResult>(ref.worker, {type: 'produce', partition: ref.id, acks, bytes}, [bytes])
+    const work = this.deps.pool.request<ProduceResult>(ref.worker, {type: 'produce', partition: ref.id, acks, bytes}, [bytes])
+    const result = acks === -1 && timeoutMs > 0 ? await syncDeadline(work, timeoutMs, `${ref.topic}-${ref.partition}`) : await work
     return acks === 0 ? null : {body: result}
   }
 
@@ -247,6 +249,21 @@ export class Router {
       }),
     }
   }
+}
+
+// Produce timeoutMs, for acks=all (as in Kafka, acks=0 and 1 ignore it): answer TIMEOUT when the worker's
+// reply — which comes only after the group commit's fdatasync — is not there in time. A TIMEOUT is not an
+// acknowledgement: the records may still be appended and synced (indeterminate, as Kafka's
+// REQUEST_TIMED_OUT), so no unsynced write is ever acknowledged. The late reply is dropped.
+function syncDeadline<T>(work: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new SamsaError('TIMEOUT', `acks=all produce to ${label}: not synced within timeoutMs=${ms}; the records may or may not be stored`))
+    }, ms)
+  })
+  work.catch(() => {}) // a failure after the deadline has nobody left to tell
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }
 
 function echo(item: Body): {topic: string; partition: number} {

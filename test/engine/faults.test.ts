@@ -71,4 +71,25 @@ describe('storage faults', () => {
     c.close()
     expect(await stopDaemon(d)).toBe(0)
   })
+
+  it('answers an acks=all produce whose fsync outlasts timeoutMs with TIMEOUT, never with an ack', async () => {
+    const d = await spawnDaemon(tempDir(), {workers: 2, env: {SAMSA_SLOW_SYNC: JSON.stringify({topic: 'slow', ms: 1500})}})
+    const c = await TestClient.connect(d.socket)
+    // slow lives on worker 0, quick on worker 1
+    for (const name of ['slow', 'quick']) await c.request(ApiKey.CreateTopic, {name, partitions: 1, configs: {}, ifNotExists: false})
+    const produce = (topic: string, acks: number, timeoutMs: number) =>
+      c.request(ApiKey.Produce, {topic, partition: 0, acks, timeoutMs}, lz4Batch(2))
+    const started = Date.now()
+    const late = await produce('slow', -1, 200)
+    expect(late.body.error).toMatchObject({code: 'TIMEOUT', retriable: true})
+    expect(late.body.error.message).toMatch(/slow-0: not synced within timeoutMs=200/)
+    expect(Date.now() - started).toBeLessThan(1400)
+    expect((await produce('quick', -1, 200)).body).toMatchObject({baseOffset: 0}) // another worker: in time
+    // with room for the sync it is acknowledged; the timed-out records were stored after all (indeterminate)
+    expect((await produce('slow', -1, 10_000)).body).toMatchObject({baseOffset: 2})
+    expect((await produce('slow', 1, 1)).body).toMatchObject({baseOffset: 4}) // acks=1 ignores timeoutMs
+    expect((await c.request(ApiKey.Produce, {topic: 'slow', partition: 0, acks: -1, timeoutMs: -5}, lz4Batch(1))).body.error.code).toBe('INVALID_REQUEST')
+    c.close()
+    expect(await stopDaemon(d)).toBe(0)
+  })
 })

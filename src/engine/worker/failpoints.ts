@@ -57,3 +57,27 @@ export function crashOnProduce(topic: string): boolean {
   })
   return true
 }
+
+// Slow-sync failpoint, for the acks=all timeoutMs test only: SAMSA_SLOW_SYNC='{"topic":"slow","ms":800}'
+// blocks the worker thread that long before each group-commit flush of that topic's partitions, as a slow
+// fdatasync would. Inert without it.
+function slowSyncRule(): {topic: string; ms: number} | null {
+  const spec = process.env.SAMSA_SLOW_SYNC
+  if (!spec) return null
+  try {
+    const r = JSON.parse(spec) as {topic: string; ms: number}
+    if (typeof r.topic !== 'string' || !Number.isInteger(r.ms) || r.ms < 0) throw new Error('needs topic and ms')
+    log(`slow-sync failpoint armed: ${spec}`)
+    return r
+  } catch (err) {
+    log(`ignoring SAMSA_SLOW_SYNC: ${(err as Error).message}`)
+    return null
+  }
+}
+
+export const SLOW_SYNC = slowSyncRule()
+
+export function slowSync(topic: string): void {
+  if (SLOW_SYNC === null || SLOW_SYNC.topic !== topic) return
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SLOW_SYNC.ms) // a blocking sleep
+}

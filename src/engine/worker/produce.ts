@@ -8,7 +8,7 @@ import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../../format/record-batch.js'
 import {validateBatch} from '../../format/validate-batch.js'
 import type {ProduceResult, ProduceWorkerRequest} from '../worker-messages.js'
 import {markChanged} from './announce.js'
-import {CRASH, crashOnProduce} from './failpoints.js'
+import {CRASH, SLOW_SYNC, crashOnProduce, slowSync} from './failpoints.js'
 import {online, reply, replyError, state, storageFailed, watched, type Owned} from './state.js'
 
 const pendingSync = new Map<Owned, {id: number; result: ProduceResult}[]>()
@@ -70,6 +70,7 @@ export function groupCommit(): void {
     let failure: SamsaError | null = null
     try {
       if (p.offline !== null || !p.log) throw new SamsaError('PARTITION_OFFLINE', `partition ${p.label} is offline: ${p.offline}`)
+      if (SLOW_SYNC !== null) slowSync(p.spec.topic) // tests only
       p.log.flush()
     } catch (err) {
       failure = storageFailed(p, err)
