@@ -184,6 +184,24 @@ export class Producer {
     partition = -1,
     tag?: unknown,
   ): number {
+    return this.appendRange(topic, value, 0, value === null ? 0 : value.length, key, headers, timestamp, partition, tag)
+  }
+
+  /**
+   * append() with the value given as src[start, end) (src null: a null value): the bytes are copied out
+   * of src at once, so a caller holding a chunk of lines needs no Buffer view per line.
+   */
+  appendRange(
+    topic: string,
+    src: Uint8Array | null,
+    start: number,
+    end: number,
+    key: Buffer | null = null,
+    headers?: RecordHeader[],
+    timestamp = -1,
+    partition = -1,
+    tag?: unknown,
+  ): number {
     if (this.failure) throw this.failure
     // one topic per command in practice: remember the last one instead of a Map lookup per record
     let t = this.lastTopic
@@ -204,7 +222,7 @@ export class Producer {
     } else if (partition >= n) {
       throw new SamsaError('UNKNOWN_PARTITION', `partition ${partition} does not exist: topic ${topic} has ${n} partition${n === 1 ? '' : 's'}`)
     }
-    let size = (value === null ? 0 : value.length) + (key === null ? 0 : key.length) + 24
+    let size = (src === null ? 0 : end - start) + (key === null ? 0 : key.length) + 24
     if (headers !== undefined) for (const h of headers) size += h.key.length * 3 + (h.value === null ? 0 : h.value.length) + 10
     if (size > t.info.maxMessageBytes - BATCH_OVERHEAD) {
       throw new SamsaError(
@@ -217,7 +235,7 @@ export class Producer {
     const b = p.builder
     if (b.count > 0 && b.estimatedSize + size > t.batchBytes) this.seal(p)
     const before = b.estimatedSize
-    b.append(value, key, timestamp < 0 ? Date.now() : timestamp, headers)
+    b.appendRange(src, start, end, key, timestamp < 0 ? Date.now() : timestamp, headers)
     const after = b.estimatedSize
     this.buffered += after - before
     if (p.tags !== null) p.tags.push(tag)

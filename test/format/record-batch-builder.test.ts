@@ -30,6 +30,52 @@ describe('RecordBatchBuilder', () => {
     }
   })
 
+  it('appendRange(src, start, end) builds exactly what append(src.subarray(start, end)) builds (property)', () => {
+    for (const compression of [Compression.None, Compression.Lz4]) {
+      const viaAppend = new RecordBatchBuilder({compression, maxBytes: 1024})
+      const viaRange = new RecordBatchBuilder({compression, maxBytes: 1024})
+      fc.assert(
+        fc.property(recordsArb, fc.nat(40), fc.nat(40), (records, before, after) => {
+          viaAppend.reset()
+          viaRange.reset()
+          // all values back to back in one chunk (as lines in an input chunk), with slack around them
+          const chunk = Buffer.concat([Buffer.alloc(before, 0x61), ...records.map((r) => r.value ?? Buffer.alloc(0)), Buffer.alloc(after, 0x62)])
+          let pos = before
+          for (const r of records) {
+            viaAppend.append(r.value, r.key, r.timestamp, r.headers)
+            const n = r.value === null ? 0 : r.value.length
+            viaRange.appendRange(r.value === null ? null : chunk, pos, pos + n, r.key, r.timestamp, r.headers)
+            pos += n
+          }
+          expect(viaRange.count).toBe(viaAppend.count)
+          expect(viaRange.estimatedSize).toBe(viaAppend.estimatedSize)
+          expect(viaRange.build().equals(viaAppend.build())).toBe(true)
+        }),
+        {numRuns: 100},
+      )
+    }
+  })
+
+  it('appendRange takes ranges of a Buffer from the shared pool and of a plain Uint8Array, and checks the range', () => {
+    const pooled = Buffer.from('xxhello\nworld\n') // small: a view into Buffer's shared pool, byteOffset > 0
+    const plain = new Uint8Array(Buffer.from('world'))
+    const b = new RecordBatchBuilder({compression: Compression.None})
+    b.appendRange(pooled, 2, 7, null, 1)
+    b.appendRange(plain, 0, 5, Buffer.from('k'), 2)
+    b.appendRange(pooled, 8, 13, null, 3) // the same source again, after another one
+    b.appendRange(pooled, 13, 13, null, 4) // empty value
+    expect(decodeRecordBatch(b.build()).records.map((r) => [r.key?.toString() ?? null, r.value?.toString()])).toEqual([
+      [null, 'hello'],
+      ['k', 'world'],
+      [null, 'world'],
+      [null, ''],
+    ])
+    expect(() => b.appendRange(pooled, 10, pooled.length + 1, null, 5)).toThrow(RangeError)
+    expect(() => b.appendRange(pooled, 5, 4, null, 5)).toThrow(RangeError)
+    expect(() => b.appendRange(pooled, -1, 4, null, 5)).toThrow(RangeError)
+    expect(b.count).toBe(4)
+  })
+
   it('copies appended bytes, so the caller may reuse its buffer', () => {
     const b = new RecordBatchBuilder({compression: Compression.Lz4})
     const line = Buffer.from('first')

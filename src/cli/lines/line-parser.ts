@@ -85,6 +85,17 @@ export class LineParser {
     return this.o.jsonl === true || this.keyPath !== undefined || this.tsPath !== undefined
   }
 
+  /**
+   * For plain lines (no --jsonl, --key-delimiter, --key-field, --timestamp-field or --null-marker) parse()
+   * always returns the line as value, this key, these headers, no timestamp and no partition: a caller
+   * may then skip parse(). null when lines need parsing.
+   */
+  get plain(): {key: Buffer | null; headers: EnvelopeHeader[] | undefined} | null {
+    const o = this.o
+    if (o.jsonl || o.keyDelimiter !== undefined || o.nullMarker !== undefined || this.needsJson) return null
+    return {key: o.key ?? null, headers: this.fixedHeaders}
+  }
+
   parse(line: Buffer, lineNumber: number): ParsedLine {
     const out = this.out
     out.headers = this.fixedHeaders

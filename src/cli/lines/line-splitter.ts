@@ -11,9 +11,11 @@
 //     discarded up to the next delimiter and its line number is still counted).
 // A line that lies wholly inside one chunk is handed out as a view into that chunk (no copy); only a line
 // spanning chunks is assembled, once, when its end arrives. The handler must copy what it keeps beyond
-// the call (RecordBatchBuilder.append copies).
+// the call (RecordBatchBuilder.append copies). With a LineRangeHandler instead, a line inside a chunk is
+// handed out as (chunk, start, end), without even a view; an assembled line as (line, 0, line.length).
 
 export type LineHandler = (line: Buffer, lineNumber: number) => void
+export type LineRangeHandler = (buf: Buffer, start: number, end: number, lineNumber: number) => void
 export type OverflowHandler = (lineNumber: number, bytesSoFar: number) => void
 
 export interface LineSplitterOptions {
@@ -30,6 +32,7 @@ export class LineSplitter {
   private readonly maxLineBytes: number
   private readonly stripCr: boolean
   private readonly onLine: LineHandler
+  private readonly onRange: LineRangeHandler | null
   private readonly onOverflow: OverflowHandler
   private pending: Buffer[] = [] // parts of the line that began in an earlier chunk
   private pendingBytes = 0
@@ -38,7 +41,8 @@ export class LineSplitter {
   private pushed = 0 // bytes pushed since construction (stream offsets count from here)
   private lineStart = 0 // stream offset of the first byte of the current line
 
-  constructor(options: LineSplitterOptions, onLine: LineHandler, onOverflow: OverflowHandler) {
+  /** onRange, when given, receives every line instead of onLine (see above). */
+  constructor(options: LineSplitterOptions, onLine: LineHandler, onOverflow: OverflowHandler, onRange?: LineRangeHandler) {
     const d = options.delimiter ?? '\n'
     this.delimiter = typeof d === 'string' ? Buffer.from(d, 'utf8') : d
     if (this.delimiter.length === 0) throw new RangeError('the delimiter must not be empty')
@@ -46,6 +50,7 @@ export class LineSplitter {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
     this.stripCr = options.stripCr ?? false
     this.onLine = onLine
+    this.onRange = onRange ?? null
     this.onOverflow = onOverflow
   }
 
@@ -137,7 +142,8 @@ export class LineSplitter {
         this.lines++
         return
       }
-      this.emit(buf.subarray(start, end))
+      if (this.onRange !== null) this.emitRange(buf, start, end)
+      else this.emit(buf.subarray(start, end))
       return
     }
     const total = this.pendingBytes + (end - start)
@@ -157,9 +163,20 @@ export class LineSplitter {
   }
 
   private emit(line: Buffer): void {
+    if (this.onRange !== null) {
+      this.emitRange(line, 0, line.length)
+      return
+    }
     this.lines++
     if (this.stripCr && line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1)
     this.onLine(line, this.lines)
+  }
+
+  // emit() without the view: the handler copies buf[start, end) itself
+  private emitRange(buf: Buffer, start: number, end: number): void {
+    this.lines++
+    if (this.stripCr && end > start && buf[end - 1] === 0x0d) end--
+    this.onRange!(buf, start, end, this.lines)
   }
 
   private hold(buf: Buffer, start: number, end: number): void {
