@@ -27,7 +27,7 @@ s consume access --format '%k p%p@%o %s\n' | grep -m 3 '^user010 '
 
 # 4. The application log of the same requests, timestamped from its own "ts" field, merged back across
 #    partitions into time order: the last 2 records of each partition.
-s topic create app --partitions 4 --if-not-exists
+s topic create app --partitions 4 --config retention.ms=-1 --if-not-exists # keep the sample's past timestamps
 s produce app --file data/app.jsonl --key-field user --timestamp-field ts
 echo "--- app log: the last 2 records of each partition, merged by time"
 s consume app --from -2 --merge-by-time --format '%T{iso} p%p %k\n'

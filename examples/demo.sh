@@ -11,8 +11,9 @@ samsa() { node bin/run.js "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 TOPIC=demo-logs
 
-step "samsa topic create $TOPIC --partitions 3"
-samsa topic create "$TOPIC" --partitions 3 --if-not-exists >/dev/null
+step "samsa topic create $TOPIC --partitions 3 --config retention.ms=-1"
+# retention.ms=-1: the sample lines carry their own (past) timestamps; keep them however old they get
+samsa topic create "$TOPIC" --partitions 3 --config retention.ms=-1 --if-not-exists >/dev/null
 samsa topic describe "$TOPIC" | head -8
 
 half=$(( $(wc -l < data/app.jsonl) / 2 ))

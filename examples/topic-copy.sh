@@ -10,8 +10,9 @@ s() { $SAMSA "$@" --data-dir "$DATA"; }
 cleanup() { s daemon stop >/dev/null 2>&1 || true; [ "$KEEP" = 1 ] || rm -rf "$DATA"; }
 trap cleanup EXIT
 
-s topic create events --partitions 3 --if-not-exists
-s topic create events-copy --partitions 3 --if-not-exists
+# retention.ms=-1: the sample lines carry their own (past) timestamps; keep them however old they get
+s topic create events --partitions 3 --config retention.ms=-1 --if-not-exists
+s topic create events-copy --partitions 3 --config retention.ms=-1 --if-not-exists
 
 # Source data: app log lines keyed by user, with their own timestamps, plus a tombstone and a binary value.
 s produce events --file data/app.jsonl --key-field user --timestamp-field ts

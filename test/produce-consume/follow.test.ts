@@ -8,7 +8,8 @@ import {cleanup, daemonPids, lines, samsa, sleep, start, tempDir, waitFor} from 
 let dir: string
 
 async function topic(name: string, partitions = 1): Promise<void> {
-  const r = await samsa(dir, ['topic', 'create', name, '--partitions', String(partitions)])
+  // retention.ms=-1: tests write fixed past timestamps, which the daemon's retention check would delete
+  const r = await samsa(dir, ['topic', 'create', name, '--partitions', String(partitions), '--config', 'retention.ms=-1'])
   expect(r.code, r.stderr).toBe(0)
 }
 
