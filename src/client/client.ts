@@ -5,7 +5,7 @@
 // requests in flight fail with DAEMON_UNAVAILABLE (nothing is resent: produce is not idempotent), and the
 // next request dials again — with backoff 50 ms → 1 s for a daemon that is restarting, and auto-start when
 // allowed, so a long-lived client survives a daemon's kill -9.
-import {SamsaError} from '../errors.js'
+import {isSamsaError, SamsaError} from '../errors.js'
 import {ApiKey, type HelloRequest, type HelloResponse} from '../protocol/control/messages.js'
 import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
 import {Admin} from './admin.js'
@@ -104,30 +104,42 @@ export class SamsaClient implements Client, Requester {
 
   private async doDial(again: boolean): Promise<Connection> {
     const autostart = this.options.autostart ?? true
-    let connection: Connection
-    if (again && !autostart) {
-      // The daemon may be restarting (systemd, `daemon stop && daemon start`): give it a moment.
+    if (again && !autostart) return this.redial()
+    const {connection} = await connectOrStart(this.paths, {
+      autostart,
+      socketOverride: this.options.socket,
+      startTimeoutMs: this.options.startTimeoutMs,
+      workers: this.options.workers,
+      entry: this.options.daemonEntry,
+      env: this.options.env,
+      onStarted: this.options.onDaemonStarted ?? announceStart,
+    })
+    return this.sayHello(connection)
+  }
+
+  // The daemon may be restarting (systemd, `daemon stop && daemon start`): give it a moment. A daemon
+  // still starting may also drop a fresh connection before its Hello: Hello is harmless to repeat, so
+  // that counts as one more failed attempt within the same budget.
+  private async redial(): Promise<Connection> {
+    const reconnect = {initialMs: 50, maxMs: 1000, totalMs: 5000, ...this.options.reconnect}
+    const deadline = Date.now() + reconnect.totalMs
+    for (let wait = reconnect.initialMs; ; wait = Math.min(wait * 2, reconnect.maxMs)) {
+      let connection: Connection
       try {
-        connection = await Connection.openWithBackoff(this.paths.socket, {
-          initialMs: 50,
-          maxMs: 1000,
-          totalMs: 5000,
-          ...this.options.reconnect,
-        })
+        connection = await Connection.openWithBackoff(this.paths.socket, {...reconnect, totalMs: Math.max(0, deadline - Date.now())})
       } catch (err) {
         throw isNoDaemonError(err) ? noDaemonError(this.paths.dataDir) : connectFailure(this.paths, err)
       }
-    } else {
-      ;({connection} = await connectOrStart(this.paths, {
-        autostart,
-        socketOverride: this.options.socket,
-        startTimeoutMs: this.options.startTimeoutMs,
-        workers: this.options.workers,
-        entry: this.options.daemonEntry,
-        env: this.options.env,
-        onStarted: this.options.onDaemonStarted ?? announceStart,
-      }))
+      try {
+        return await this.sayHello(connection)
+      } catch (err) {
+        if (!isSamsaError(err) || err.code !== 'DAEMON_UNAVAILABLE' || Date.now() + wait > deadline) throw err
+        await new Promise((resolve) => setTimeout(resolve, wait))
+      }
     }
+  }
+
+  private async sayHello(connection: Connection): Promise<Connection> {
     try {
       const body: HelloRequest = {client: this.options.clientName ?? CLIENT_NAME}
       this.hello = (await connection.request<HelloResponse>(ApiKey.Hello, body, undefined, {timeoutMs: 10_000})).body

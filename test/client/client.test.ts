@@ -112,6 +112,23 @@ describe('SamsaClient against a stand-in socket', () => {
     expect(daemon.received.filter((f) => f.apiKey === ApiKey.Hello).length).toBe(2)
   })
 
+  it('a restarting daemon that drops the fresh connection before answering Hello is dialled again', async () => {
+    let hellos = 0
+    const {client, daemon} = await fakeClient((f, socket) => {
+      // after the first Hello, the next one is dropped unanswered, as a daemon still starting might
+      if (f.apiKey === ApiKey.Hello && ++hellos === 2) {
+        socket.destroy()
+        return null
+      }
+      return defaultHandler(f, socket)
+    })
+    daemon.dropClients()
+    await new Promise((r) => setTimeout(r, 30)) // the client sees its connection close
+    const again = await client.request<{echo: unknown}>(ApiKey.Status, {n: 3})
+    expect(again.body.echo).toEqual({n: 3})
+    expect(hellos).toBe(3)
+  })
+
   it('without auto-start and no daemon: DAEMON_UNAVAILABLE naming the data directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'samsa-none-'))
     try {
