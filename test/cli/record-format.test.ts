@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {OutputBuffer} from '../../src/cli/lines/output-buffer.js'
 import {EnvelopeFormatter, formatSource, TemplateFormatter, ValueFormatter, compileFormat, type FormatRecord, type RecordFormatter} from '../../src/cli/lines/record-format.js'
@@ -50,6 +51,33 @@ describe('--format', () => {
     const line = fmt(new EnvelopeFormatter())
     expect(line.endsWith('\n')).toBe(true)
     expect(JSON.parse(line)).toMatchObject({topic: 'logs', partition: 3, offset: 42, key: 'k1', value: 'hello'})
+  })
+
+  it('range(src, start, end) writes what bytes(src.subarray(start, end)) writes, sources switching and reused (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(2), fc.nat(300), fc.nat(300), fc.boolean(), fc.boolean()), {maxLength: 40}),
+        (steps) => {
+          // small Buffers live in the shared pool (byteOffset > 0); a reused scratch changes its bytes
+          const sources = [Buffer.from('pooled source bytes ' + 'x'.repeat(40)), Buffer.alloc(300, 7), Buffer.from(new Uint8Array(200).map((_, i) => i))]
+          const viaRange = new OutputBuffer(4)
+          const viaBytes = new OutputBuffer(4)
+          const taken: [string, string][] = []
+          for (const [which, a, b, rewrite, take] of steps) {
+            const source = sources[which]
+            if (rewrite) source.fill(a & 0xff) // the same object, new contents (as the decompression scratch)
+            const start = Math.min(a, b) % (source.length + 1)
+            const end = Math.min(Math.max(a, b), source.length)
+            viaRange.range(source, start, Math.max(start, end))
+            viaBytes.bytes(source.subarray(start, Math.max(start, end)))
+            if (take) taken.push([viaRange.take()?.toString('hex') ?? '', viaBytes.take()?.toString('hex') ?? ''])
+          }
+          taken.push([viaRange.take()?.toString('hex') ?? '', viaBytes.take()?.toString('hex') ?? ''])
+          for (const [x, y] of taken) expect(x).toBe(y)
+        },
+      ),
+      {numRuns: 300},
+    )
   })
 
   it('the output buffer grows and hands out each batch once', () => {

@@ -7,6 +7,8 @@ export class OutputBuffer {
   private buf: Buffer
   private pos = 0
   private readonly initial: number
+  private viewOf: Buffer | null = null // range()'s last source and a plain view of it (dropped by take())
+  private view: Uint8Array = new Uint8Array(0)
 
   constructor(initialBytes = 64 * 1024) {
     this.initial = initialBytes
@@ -35,9 +37,15 @@ export class OutputBuffer {
   range(src: Buffer, start: number, end: number): void {
     const n = end - start
     if (this.pos + n > this.buf.length) this.ensure(n)
-    // A plain Uint8Array view + set() measured ~2x faster than Buffer#copy (which builds a view itself
-    // and checks its arguments in JS) or subarray() (a Buffer view) for ~100-byte values on Node 20.
-    this.buf.set(new Uint8Array(src.buffer, src.byteOffset + start, n), this.pos)
+    // One plain Uint8Array over src, made once per source (every value of a fetched batch shares it), and
+    // its subarray + set(): for ~100-byte values on Node 20 this measured ~45 ns against ~65 ns for a new
+    // Uint8Array(src.buffer, …) view per value (which was the top self-time entry of consume's profile)
+    // and ~75 ns for Buffer#copy or a Buffer subarray (argument checks, a FastBuffer per call).
+    if (src !== this.viewOf) {
+      this.viewOf = src
+      this.view = new Uint8Array(src.buffer, src.byteOffset, src.length)
+    }
+    this.buf.set(this.view.subarray(start, end), this.pos)
     this.pos += n
   }
 
@@ -63,6 +71,8 @@ export class OutputBuffer {
     const out = this.buf.subarray(0, this.pos)
     this.buf = Buffer.allocUnsafe(Math.max(this.initial, Math.min(this.buf.length, 4 * 1024 * 1024)))
     this.pos = 0
+    this.viewOf = null // do not pin a fetched response between batches
+    this.view = new Uint8Array(0)
     return out
   }
 }
