@@ -13,7 +13,10 @@
 // position), records at or past its end finish it. visit may return true to stop everything after
 // that record (--count). Positions then advance to the next offset to read.
 // Prefetch: without a subset, the next Fetch is sent as soon as a response arrives (its positions are
-// known from the batch headers), so the daemon's next read overlaps with this batch's output.
+// known from the batch headers), so the daemon's next read overlaps with this batch's output — when the
+// response left records behind on the daemon. Once every partition is caught up, the next fetch can only
+// long-poll, so it is sent by the next poll(), after the caller has written this batch out: a tailing
+// consumer's output is not held back behind a request write (end-to-end latency, issue 4).
 // Positions behind the log start (retention deleted them) jump to the log start; onWarning says so.
 import {SamsaError} from '../errors.js'
 import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, readInt64} from '../format/batch-header.js'
@@ -144,7 +147,7 @@ export class Consumer {
       if (!this.options.follow && c.position >= c.highWatermark) c.done = true
       work.push({cursor: c, data, start})
     }
-    if (only === undefined && !this.done) {
+    if (only === undefined && !this.done && this.active().some((c) => c.position < c.highWatermark)) {
       this.prefetchedFor = this.active()
       this.prefetched = this.records.fetch(this.request(this.prefetchedFor))
       this.prefetched.catch(() => {}) // if nobody awaits it (an error below, a stop), it must fail quietly

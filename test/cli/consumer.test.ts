@@ -90,6 +90,24 @@ describe('Consumer', () => {
     expect(c.assignments[0].position).toBe(5)
   })
 
+  it('prefetches the next fetch while records wait on the daemon, not once caught up (it would only long-poll)', async () => {
+    const f = fakeLog(1, 12)
+    const c = await Consumer.open(f.client, {topics: ['t'], follow: true})
+    const seen: string[] = []
+    const visit = (_c: unknown, r: {value: Buffer | null}): void => {
+      seen.push(r.value!.toString())
+    }
+    await c.poll(visit) // offsets 0..5 of 12: more waits, so the next fetch is already out
+    expect(f.fetches.map((r) => r.partitions[0].offset)).toEqual([0, 6])
+    await c.poll(visit) // 6..11: caught up, nothing more is asked until the next poll()
+    expect(f.fetches.map((r) => r.partitions[0].offset)).toEqual([0, 6])
+    expect(seen).toEqual(Array.from({length: 12}, (_, i) => `p0-${i}`))
+    const next = c.poll(visit)
+    expect(f.fetches.map((r) => r.partitions[0].offset)).toEqual([0, 6, 12])
+    c.stop()
+    await next
+  })
+
   it('a position deleted by retention jumps to the log start, with a warning', async () => {
     const f = fakeLog(1, 12, 6)
     const warnings: string[] = []
