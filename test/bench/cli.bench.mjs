@@ -4,7 +4,7 @@
 //   (c) one line from `produce` stdin to `consume --follow` stdout, at a low rate: p50 < 2 ms, p99 < 10 ms
 //   (d) CLI startup, `samsa --version`                                   — target < 200 ms
 // Wall times include process start (≈ the startup row), as a user sees them; the "excl. startup" rows
-// subtract the median startup to show the steady rate. Run after `npx tsc -p .`:
+// subtract the median startup to show the steady rate. Run after `npm run build` (tsc, then the oclif manifest):
 //   node test/bench/cli.bench.mjs      (BENCH_RECORDS=200000 for a quick run; BENCH_PARTITIONS, default 1)
 // Uses its own daemon in a temp data directory and stops it, whatever happens.
 import {spawn, spawnSync} from 'node:child_process'
