@@ -136,42 +136,11 @@ console.log(`  (close after the appends: flush + indexes + checkpoints + marker:
   report({name: 'baseline: same, into a fresh 1 MiB Buffer each', bytes: fresh.out, seconds: fresh.seconds, baseline: readBaseline})
   const log = PartitionLog.open({dir, config})
   gc()
-  const r = measure(() => {
-    let offset = 0
-    let bytes = 0
-    while (offset < log.logEndOffset) {
-      const {bytes: got} = log.read(offset, 1 << 20)
-      bytes += got.length
-      // the next offset: after the last batch returned (base offset + lastOffsetDelta + 1)
-      let p = 0
-      let last = 0
-      while (p < got.length) {
-        last = p
-        p += got.readInt32BE(p + 8) + 12
-      }
-      offset = got.readInt32BE(last + 4) + got.readInt32BE(last + 23) + 1
-    }
-    return bytes
-  })
+  const r = measure(() => readAll(log))
   report({name: 'PartitionLog.read (1 MiB fetches)', records: RECORDS, bytes: r.out, seconds: r.seconds, baseline: readBaseline})
   const scratch = Buffer.allocUnsafe(2 << 20)
   gc()
-  const rs = measure(() => {
-    let offset = 0
-    let bytes = 0
-    while (offset < log.logEndOffset) {
-      const {bytes: got} = log.read(offset, 1 << 20, scratch)
-      bytes += got.length
-      let p = 0
-      let last = 0
-      while (p < got.length) {
-        last = p
-        p += got.readInt32BE(p + 8) + 12
-      }
-      offset = got.readInt32BE(last + 4) + got.readInt32BE(last + 23) + 1
-    }
-    return bytes
-  })
+  const rs = measure(() => readAll(log, scratch))
   report({name: 'PartitionLog.read into a reused scratch', records: RECORDS, bytes: rs.out, seconds: rs.seconds, baseline: readBaseline})
   report({name: 'PartitionLog.read vs fresh-buffer baseline', bytes: r.out, seconds: r.seconds, baseline: {name: 'fresh-buffer read', seconds: fresh.seconds, bytes: fresh.out}})
   log.close()
@@ -221,4 +190,23 @@ console.log(`  (close after the appends: flush + indexes + checkpoints + marker:
     log = unclean.out
   }
   log.close()
+}
+
+// Reads the whole log in 1 MiB fetches, as a consumer would; returns the bytes read.
+function readAll(log, scratch) {
+  let offset = 0
+  let bytes = 0
+  while (offset < log.logEndOffset) {
+    const {bytes: got} = log.read(offset, 1 << 20, scratch)
+    bytes += got.length
+    // the next offset: after the last batch returned (base offset + lastOffsetDelta + 1)
+    let p = 0
+    let last = 0
+    while (p < got.length) {
+      last = p
+      p += got.readInt32BE(p + 8) + 12
+    }
+    offset = got.readInt32BE(last + 4) + got.readInt32BE(last + 23) + 1
+  }
+  return bytes
 }

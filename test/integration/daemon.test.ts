@@ -8,7 +8,6 @@ import {
   BIN,
   cleanupAll,
   daemonPids,
-  isAlive,
   lines,
   removeSandbox,
   run,
@@ -18,6 +17,7 @@ import {
   tempDataDir,
   waitFor,
 } from './helpers.js'
+import {isAlive} from '../../src/client/autostart.js'
 
 afterAll(async () => {
   await cleanupAll()

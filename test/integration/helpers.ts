@@ -72,19 +72,6 @@ export function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): {chil
   return {child, output: () => out, exited}
 }
 
-// A zombie (exited, waiting for init to reap it — slow in some containers) counts as gone.
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  } catch {
-    return false
-  }
-}
 
 // Every live process running the daemon entry on this data directory (read from /proc).
 export function daemonPids(dataDir: string): number[] {
