@@ -23,7 +23,7 @@ echo "produced $half lines"
 
 step "samsa consume $TOPIC --group demo-alerts | grep '\"level\":\"ERROR\"' | head -3"
 samsa consume "$TOPIC" --group demo-alerts > /tmp/samsa-demo.$$
-grep '"level":"ERROR"' /tmp/samsa-demo.$$ | head -3
+grep -m 3 '"level":"ERROR"' /tmp/samsa-demo.$$
 echo "the group read $(wc -l < /tmp/samsa-demo.$$) records, $(grep -c '"level":"ERROR"' /tmp/samsa-demo.$$) of them errors"
 
 step "tail -n +$((half + 1)) data/app.jsonl | samsa produce $TOPIC --key-field user --timestamp-field ts"
