@@ -17,7 +17,7 @@ import type {
 import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../protocol/control/topic-name.js'
 import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../storage/log-config.js'
 import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
-import {asBody, anyValue, bool, int, optional, stringList, stringMap} from './request-body.js'
+import {asBody, anyValue, bool, optional, stringList, stringMap} from './request-body.js'
 import {TopicCatalog, partitionDir, refuseSymlink, type TopicMeta} from './topic-catalog.js'
 import type {OpenResult, PartitionStats, StatsResult} from './worker-messages.js'
 import type {WorkerPool} from './worker-pool.js'

@@ -7,6 +7,7 @@ import {connect, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {afterAll, beforeAll} from 'vitest'
 import {FrameDecoder, encodeFrame, type Frame} from '../../src/protocol/control/frame.js'
 import {daemonPaths} from '../../src/protocol/control/paths.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
@@ -79,6 +80,28 @@ export async function spawnDaemon(
     await sleep(20)
   }
   throw new Error(`daemon did not become ready: ${out}`)
+}
+
+// One daemon (and one connection to it) for a whole test file: started in beforeAll, handed to `ready`,
+// stopped and cleaned up in afterAll. Call at the top level of a test file.
+export function sharedDaemon(
+  ready: (daemon: DaemonProcess, client: TestClient) => void | Promise<void>,
+  options: Parameters<typeof spawnDaemon>[1] = {},
+): void {
+  let daemon: DaemonProcess | undefined
+  let client: TestClient | undefined
+  beforeAll(async () => {
+    requireBuild()
+    daemon = await spawnDaemon(tempDir(), options)
+    client = await TestClient.connect(daemon.socket)
+    await ready(daemon, client)
+  })
+  afterAll(async () => {
+    client?.close()
+    if (daemon) await stopDaemon(daemon)
+    killAll()
+    cleanupDirs()
+  })
 }
 
 export async function stopDaemon(d: DaemonProcess): Promise<number | null> {

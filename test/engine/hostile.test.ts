@@ -4,30 +4,23 @@
 // memory stays flat.
 import {randomBytes} from 'node:crypto'
 import {connect} from 'node:net'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {Compression, writeBatchCrc} from '../../src/format/batch-header.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {encodeFrame} from '../../src/protocol/control/frame.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
 import {startDaemon} from '../../src/engine/daemon.js'
-import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, rssKb, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from './helpers.js'
+import {lz4Batch, rssKb, sharedDaemon, sleep, tempDir, TestClient, type DaemonProcess} from './helpers.js'
 
 let d: DaemonProcess
 let c: TestClient
 
-beforeAll(async () => {
-  requireBuild()
-  d = await spawnDaemon(tempDir())
-  c = await TestClient.connect(d.socket)
+sharedDaemon(async (daemon, client) => {
+  d = daemon
+  c = client
   for (const name of ['h', 'flood', 'slow']) {
     await c.request(ApiKey.CreateTopic, {name, partitions: 1, configs: {}, ifNotExists: false})
   }
-})
-afterAll(async () => {
-  c?.close()
-  if (d) await stopDaemon(d)
-  killAll()
-  cleanupDirs()
 })
 
 async function stillServing(): Promise<void> {

@@ -5,27 +5,21 @@
 // What did make `consume --from @TIME` read nothing: records stamped more than retention.ms (default 7
 // days) ago are deleted by the first retention check, which runs retentionCheckMs (30 s) after the daemon
 // starts — a slow test run with fixed past timestamps crossed it. The last test pins that down.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {Compression} from '../../src/format/batch-header.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {startDaemon} from '../../src/engine/daemon.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {TestClient, cleanupDirs, killAll, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from './helpers.js'
+import {sharedDaemon, sleep, tempDir, TestClient} from './helpers.js'
 
-let d: DaemonProcess
 let c: TestClient
 
-beforeAll(async () => {
-  requireBuild()
-  d = await spawnDaemon(tempDir(), {workers: 2})
-  c = await TestClient.connect(d.socket)
-})
-afterAll(async () => {
-  c?.close()
-  if (d) await stopDaemon(d)
-  killAll()
-  cleanupDirs()
-})
+sharedDaemon(
+  (_daemon, client) => {
+    c = client
+  },
+  {workers: 2},
+)
 
 function batch(n: number, firstTs: number, stepMs: number, compression: Compression): Buffer {
   const recs = Array.from({length: n}, (_, i) => ({

@@ -1,24 +1,17 @@
 // Produce, Fetch, ListOffsets and DeleteRecords against a real daemon process, with LZ4 batches built by
 // encodeRecordBatch: offsets, acks 0/1/all, long-poll wake-up and timeout, the first-batch-whole rule,
 // the response byte limit, per-partition errors.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {decodeRecordBatch} from '../../src/format/record-batch.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from './helpers.js'
+import {lz4Batch, sharedDaemon, TestClient, type DaemonProcess} from './helpers.js'
 
 let d: DaemonProcess
 let c: TestClient
 
-beforeAll(async () => {
-  requireBuild()
-  d = await spawnDaemon(tempDir())
-  c = await TestClient.connect(d.socket)
-})
-afterAll(async () => {
-  c?.close()
-  if (d) await stopDaemon(d)
-  killAll()
-  cleanupDirs()
+sharedDaemon((daemon, client) => {
+  d = daemon
+  c = client
 })
 
 let topicSeq = 0

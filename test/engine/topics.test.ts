@@ -3,25 +3,18 @@
 // restart, symbolic links left alone, topics surviving a restart.
 import {existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from './helpers.js'
+import {lz4Batch, sharedDaemon, spawnDaemon, stopDaemon, tempDir, TestClient, type DaemonProcess} from './helpers.js'
 
 let dataDir: string
 let d: DaemonProcess
 let c: TestClient
 
-beforeAll(async () => {
-  requireBuild()
-  dataDir = tempDir()
-  d = await spawnDaemon(dataDir)
-  c = await TestClient.connect(d.socket)
-})
-afterAll(async () => {
-  c?.close()
-  if (d) await stopDaemon(d)
-  killAll()
-  cleanupDirs()
+sharedDaemon((daemon, client) => {
+  d = daemon
+  dataDir = daemon.dataDir
+  c = client
 })
 
 function create(name: unknown, partitions?: unknown, configs: Record<string, string> = {}, ifNotExists = false) {
