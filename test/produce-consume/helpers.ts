@@ -36,25 +36,10 @@ export function tempDir(prefix = 'samsa-pc-'): string {
 
 /** Runs `samsa ARGS --data-dir DIR`, feeding input on stdin. */
 export function samsa(dir: string, args: string[], input?: Buffer | string, timeoutMs = 30_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dir], {env: env(), cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe']})
-    const out: Buffer[] = []
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`samsa ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`))
-    }, timeoutMs)
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const stdout = Buffer.concat(out)
-      resolve({code, signal, stdout, stderr, out: stdout.toString('utf8')})
-    })
-    child.stdin.on('error', () => {})
-    child.stdin.end(input ?? '')
-  })
+  const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dir], {env: env(), cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe']})
+  child.stdin.on('error', () => {})
+  child.stdin.end(input ?? '')
+  return collect(child, `samsa ${args.join(' ')}`, timeoutMs)
 }
 
 /** A shell pipeline (bash -c) with SAMSA set to the CLI and D to the data directory. */
@@ -64,16 +49,22 @@ export function shell(dir: string, script: string, timeoutMs = 30_000): Promise<
 
 /** Any program, from the repository root, with SAMSA set to the CLI. */
 export function run(cmd: string, args: string[], timeoutMs = 30_000, extra: NodeJS.ProcessEnv = {}): Promise<Result> {
+  const child = spawn(cmd, args, {env: env({SAMSA: `${process.execPath} ${BIN}`, ...extra}), cwd: ROOT})
+  return collect(child, `${cmd} ${args.join(' ')}`, timeoutMs)
+}
+
+// Everything a finished process wrote; killed (and rejected) if it runs past timeoutMs.
+function collect(child: ChildProcess, label: string, timeoutMs: number): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {env: env({SAMSA: `${process.execPath} ${BIN}`, ...extra}), cwd: ROOT})
     const out: Buffer[] = []
     let stderr = ''
-    child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d) => (stderr += d))
+    child.stdout!.on('data', (d: Buffer) => out.push(d))
+    child.stderr!.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`))
+      reject(new Error(`${label} did not finish in ${timeoutMs} ms; stderr: ${stderr}`))
     }, timeoutMs)
+    child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       const stdout = Buffer.concat(out)
