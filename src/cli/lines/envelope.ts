@@ -36,6 +36,12 @@ export function bytesToJson(bytes: Buffer | null): string {
   return `{"base64":"${bytes.toString('base64')}"}`
 }
 
+/** The same rule as a JSON value, for callers that build an object and stringify it whole. */
+export function bytesToJsonValue(bytes: Buffer | null): string | {base64: string} | null {
+  if (bytes === null) return null
+  return isUtf8(bytes) ? bytes.toString('utf8') : {base64: bytes.toString('base64')}
+}
+
 /**
  * One envelope line, without its trailing newline. topicJson is JSON.stringify(topic), computed once per
  * topic by the caller instead of once per record.

@@ -3,7 +3,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {existsSync} from 'node:fs'
 import {BaseCommand} from '../../cli/base-command.js'
-import {bytesToJson} from '../../cli/lines/envelope.js'
+import {bytesToJsonValue} from '../../cli/lines/envelope.js'
 import {SamsaError} from '../../errors.js'
 import {
   type BatchHeader,
@@ -129,9 +129,9 @@ function recordJson(r: DecodedRecord): unknown {
   return {
     offset: r.offset,
     timestamp: r.timestamp,
-    key: JSON.parse(bytesToJson(r.key)),
-    value: JSON.parse(bytesToJson(r.value)),
-    headers: r.headers.map((h) => ({key: h.key, value: JSON.parse(bytesToJson(h.value))})),
+    key: bytesToJsonValue(r.key),
+    value: bytesToJsonValue(r.value),
+    headers: r.headers.map((h) => ({key: h.key, value: bytesToJsonValue(h.value)})),
   }
 }
 
@@ -146,6 +146,6 @@ function recordText(r: DecodedRecord): string {
 
 // Text as-is when it is UTF-8 (with control characters escaped so one record stays one line), else base64.
 function textOf(bytes: Buffer): string {
-  const json = bytesToJson(bytes)
-  return json.startsWith('"') ? JSON.parse(json).replace(/[\n\r\t]/g, (c: string) => JSON.stringify(c).slice(1, -1)) : `base64:${bytes.toString('base64')}`
+  const v = bytesToJsonValue(bytes)
+  return typeof v === 'string' ? v.replace(/[\n\r\t]/g, (c) => JSON.stringify(c).slice(1, -1)) : `base64:${v!.base64}`
 }
