@@ -10,6 +10,14 @@
 //   *.cleaned / *.swap / *.deleted  reserved for the cleaner's crash-safe suffix protocol (Kafka's)
 //
 // A segment's name is its base offset: the offset of its first batch, 20 digits, zero-padded.
+//
+// The data directory `<data>/` holds one such directory per partition, named `<topic>-<partition>`
+// (Kafka's topic characters, so a topic `a-1-2` has the directory `a-1-2-3` for partition 3), beside the
+// daemon's own entries, named here too so offline tools can tell a data directory from any other (their
+// writers, engine/topic-catalog.ts and protocol/control/paths.ts, are layers storage does not import):
+//   catalog.json   topics, partition counts, config overrides
+//   daemon.log     a detached daemon's log
+//   run/           the control socket and pid file
 // Invariants: names are built only from numbers, never from user input. Owner: pure functions.
 
 import {join} from 'node:path'
@@ -25,6 +33,9 @@ export const DELETED_SUFFIX = '.deleted'
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point.checkpoint'
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset.checkpoint'
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown'
+
+/** The daemon's own entries of a data directory (see the header). */
+export const DATA_DIR_ENTRIES: ReadonlySet<string> = new Set(['catalog.json', 'daemon.log', 'run'])
 
 const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/
 /** `<topic>-<partition>`: Kafka's topic characters, then a partition number. */
@@ -54,6 +65,11 @@ export function parseSegmentFileName(name: string): {baseOffset: number; kind: '
   const baseOffset = Number(m[1])
   if (!Number.isSafeInteger(baseOffset)) return null
   return {baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex'}
+}
+
+/** True for a name only a partition directory holds: a segment file, a checkpoint, the clean-shutdown marker. */
+export function isPartitionFileName(name: string): boolean {
+  return parseSegmentFileName(name) !== null || name === RECOVERY_POINT_CHECKPOINT || name === LOG_START_OFFSET_CHECKPOINT || name === CLEAN_SHUTDOWN_MARKER
 }
 
 /** `{topic, partition}` for a partition directory name, or null (e.g. the daemon's `run/`). */

@@ -2,6 +2,8 @@
 // entries are loaded once, checked for order, then matched against the segment's batches in a single
 // merge-style pass as the verifier walks the log — memory is the index size, never per batch.
 // A trailing run of all-zero entries is ignored (Kafka preallocates index files of its active segment).
+// A missing index file (beside a .log that holds batches) is a Note, not a Problem: a segment copied from
+// elsewhere or written by another Kafka implementation may come without one, and a daemon rebuilds it.
 // Problem positions are byte positions in the index file. Read-only. Owner: the verifier (CLI process).
 
 import type {FileIo} from './file-io.js'
@@ -12,6 +14,21 @@ export interface Problem {
   position: number
   problem: string
 }
+
+/** Worth knowing, but not damage: a daemon repairs it by itself, so it does not fail `log verify`. */
+export interface Note {
+  file: string
+  position: number
+  note: string
+}
+
+/** Where the checkers put what they find. */
+export interface Findings {
+  problems: Problem[]
+  notes: Note[]
+}
+
+const MISSING = 'missing (a daemon would rebuild it)'
 
 const TWO_32 = 2 ** 32
 
@@ -24,7 +41,7 @@ interface Entry {
   at: number
 }
 
-function loadEntries(path: string, width: number, io: FileIo, problems: Problem[]): Buffer | null {
+function loadEntries(path: string, width: number, io: FileIo, {problems}: Findings): Buffer | null {
   let bytes: Buffer | null
   try {
     bytes = io.readFile(path)
@@ -45,15 +62,20 @@ function loadEntries(path: string, width: number, io: FileIo, problems: Problem[
 /** Checks a .index: order, and that each entry sits at a batch boundary whose batch holds its offset. */
 export class IndexChecker {
   private next = 0
+  private sawBatch = false
+  private readonly problems: Problem[]
   private constructor(
     private readonly path: string,
     private readonly entries: Entry[],
-    private readonly problems: Problem[],
+    private readonly findings: Findings,
     private readonly missing: boolean,
-  ) {}
+  ) {
+    this.problems = findings.problems
+  }
 
-  static load(path: string, baseOffset: number, io: FileIo, problems: Problem[]): IndexChecker {
-    const bytes = loadEntries(path, 8, io, problems)
+  static load(path: string, baseOffset: number, io: FileIo, findings: Findings): IndexChecker {
+    const {problems} = findings
+    const bytes = loadEntries(path, 8, io, findings)
     const entries: Entry[] = []
     if (bytes !== null) {
       for (let at = 0; at < bytes.length; at += 8) {
@@ -66,10 +88,8 @@ export class IndexChecker {
         entries.push(e)
       }
     }
-    return new IndexChecker(path, entries, problems, bytes === null)
+    return new IndexChecker(path, entries, findings, bytes === null)
   }
-
-  private sawBatch = false
 
   visitBatch(position: number, baseOffset: number, lastOffset: number): void {
     this.sawBatch = true
@@ -87,7 +107,7 @@ export class IndexChecker {
   }
 
   finish(logSize: number): void {
-    if (this.missing && this.sawBatch) this.problems.push({file: this.path, position: -1, problem: 'missing (a daemon would rebuild it)'})
+    if (this.missing && this.sawBatch) this.findings.notes.push({file: this.path, position: -1, note: MISSING})
     for (const e of this.entries.slice(this.next)) {
       const where = e.value >= logSize ? `past the end of the log (${logSize} bytes)` : 'at no batch boundary'
       this.problems.push({file: this.path, position: e.at, problem: `entry (offset ${e.offset}, byte ${e.value}) points ${where}`})
@@ -98,14 +118,20 @@ export class IndexChecker {
 /** Checks a .timeindex: timestamps increase, and each entry's batch has that maxTimestamp. */
 export class TimeIndexChecker {
   private next = 0
+  private sawBatch = false
+  private readonly problems: Problem[]
   private constructor(
     private readonly path: string,
     private readonly entries: Entry[],
-    private readonly problems: Problem[],
-  ) {}
+    private readonly findings: Findings,
+    private readonly missing: boolean,
+  ) {
+    this.problems = findings.problems
+  }
 
-  static load(path: string, baseOffset: number, io: FileIo, problems: Problem[]): TimeIndexChecker {
-    const bytes = loadEntries(path, 12, io, problems)
+  static load(path: string, baseOffset: number, io: FileIo, findings: Findings): TimeIndexChecker {
+    const {problems} = findings
+    const bytes = loadEntries(path, 12, io, findings)
     const entries: Entry[] = []
     if (bytes !== null) {
       for (let at = 0; at < bytes.length; at += 12) {
@@ -119,10 +145,11 @@ export class TimeIndexChecker {
         entries.push(e)
       }
     }
-    return new TimeIndexChecker(path, entries, problems)
+    return new TimeIndexChecker(path, entries, findings, bytes === null)
   }
 
   visitBatch(baseOffset: number, lastOffset: number, maxTimestamp: number): void {
+    this.sawBatch = true
     const entries = this.entries
     while (this.next < entries.length && entries[this.next]!.offset < baseOffset) {
       const e = entries[this.next++]!
@@ -137,6 +164,7 @@ export class TimeIndexChecker {
   }
 
   finish(): void {
+    if (this.missing && this.sawBatch) this.findings.notes.push({file: this.path, position: -1, note: MISSING})
     for (const e of this.entries.slice(this.next)) {
       this.problems.push({file: this.path, position: e.at, problem: `entry offset ${e.offset} is beyond the last batch`})
     }

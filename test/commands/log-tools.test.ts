@@ -1,9 +1,11 @@
-// `samsa log dump` and `samsa log verify`, driven as a user would: the built CLI on files on disk, no daemon.
+// `samsa log dump` and `samsa log verify`, driven as a user would: the built CLI on files on disk.
 // Segments come from three writers: our own storage engine, kafkajs's RecordBatch encoder (another Kafka
 // implementation, with Kafka-style compaction gaps, leader epochs and a preallocated index), and a records
-// section compressed by the `lz4` command-line tool (the frame options kafkajs-lz4 writes).
+// section compressed by the `lz4` command-line tool (the frame options kafkajs-lz4 writes). `log verify`
+// on a whole data directory is also run on one written by a real detached daemon (daemon.log, run/,
+// catalog.json beside the partitions), and on every kind of path a user may hand it.
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,10 +14,15 @@ import {ATTRIBUTES_POS, BATCH_HEADER_SIZE, BATCH_LENGTH_POS, Compression, writeB
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {resolveLogConfig} from '../../src/storage/log-config.js'
 import {PartitionLog} from '../../src/storage/partition-log.js'
+import {cleanupAll, removeSandbox, samsa as samsaIn, stopDaemon, tempDataDir} from '../integration/helpers.js'
 
 const BIN = join(import.meta.dirname, '../../bin/run.js')
 const root = mkdtempSync(join(tmpdir(), 'samsa-logtools-'))
-afterAll(() => rmSync(root, {recursive: true, force: true}))
+afterAll(async () => {
+  rmSync(root, {recursive: true, force: true})
+  await cleanupAll()
+  removeSandbox()
+})
 
 function samsa(...args: string[]): {code: number; stdout: string; stderr: string} {
   const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SAMSA_DATA_DIR: join(root, 'unused')}})
@@ -145,10 +152,12 @@ describe('samsa log verify', () => {
     for (const dir of dirs) {
       const r = samsa('log', 'verify', dir)
       expect(r.stdout).toBe('')
-      expect(r.stderr).toBe(`samsa: ${dir}: no problems found\n`)
+      expect(r.stderr).toMatch(new RegExp(`^samsa: ${dir}: checked 1 partition, 1 segment, \\d+ batch(es)?: no problems found`, 'm'))
       expect(r.code).toBe(0)
     }
-    expect(samsa('log', 'verify', join(root, 'clean')).code).toBe(0) // a whole data directory
+    const all = samsa('log', 'verify', join(root, 'clean')) // a whole data directory
+    expect(all.stderr).toBe(`samsa: ${join(root, 'clean')}: checked 1 partition, 1 segment, 3 batches: no problems found\n`)
+    expect(all.code).toBe(0)
   })
 
   it('names file, byte position and problem for a flipped byte, a torn tail and a bad index entry; exit 7', () => {
@@ -169,7 +178,7 @@ describe('samsa log verify', () => {
     expect(lines.some((l) => l.startsWith(`${logPath}:${second}: CRC mismatch`))).toBe(true)
     expect(lines.some((l) => l.startsWith(`${logPath}:${bytes.length}: torn tail`))).toBe(true)
     expect(lines.some((l) => l.startsWith(join(dir, '00000000000000000000.index')) && /17/.test(l))).toBe(true)
-    expect(r.stderr).toMatch(/^samsa: \d+ problems in 2 files\n$/)
+    expect(r.stderr).toMatch(new RegExp(`^samsa: ${dir}: checked 1 partition, 1 segment, 3 batches: \\d+ problems in 2 files\n$`))
 
     const json = samsa('log', 'verify', logPath, '--json')
     expect(json.code).toBe(7)
@@ -191,5 +200,152 @@ describe('samsa log verify', () => {
     const r = samsa('log', 'verify', join(root, 'missing'))
     expect(r.code).toBe(4)
     expect(r.stderr).toBe(`samsa: no such file or directory: ${join(root, 'missing')}\n`)
+  })
+})
+
+// What a path is comes from Kafka's layout, never from a file suffix: a data directory holds the daemon's
+// files (catalog.json, daemon.log, run/) and `<topic>-<n>` partition directories; a partition directory is
+// named `<topic>-<n>` and holds 20-digit segment files; a segment is `<20 digits>.log`.
+describe('samsa log verify: every kind of path', () => {
+  const flip = (file: string, at: number): void => {
+    const bytes = readFileSync(file)
+    bytes[at] ^= 0x01
+    writeFileSync(file, bytes)
+  }
+
+  it('a data directory of a real detached daemon (daemon.log beside the partitions): clean, then a flipped byte is found', async () => {
+    const dir = tempDataDir()
+    try {
+      expect((await samsaIn(dir, ['daemon', 'start'])).code).toBe(0)
+      // a topic name with dashes and digits: partition 3 of `a-1-2` is the directory `a-1-2-3`
+      expect((await samsaIn(dir, ['topic', 'create', 'a-1-2', '--partitions', '4'])).code).toBe(0)
+      const input = join(dir, 'input.txt')
+      writeFileSync(input, Array.from({length: 300}, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n') + '\n')
+      for (const p of ['3', '0']) {
+        const r = await samsaIn(dir, ['produce', 'a-1-2', '--file', input, '--partition', p, '--batch-size', '2k'])
+        expect(r.code, r.stderr).toBe(0)
+      }
+    } finally {
+      await stopDaemon(dir)
+    }
+    expect(existsSync(join(dir, 'daemon.log'))).toBe(true)
+    expect(existsSync(join(dir, 'catalog.json'))).toBe(true)
+
+    const clean = await samsaIn(null, ['log', 'verify', dir])
+    expect(clean.stdout).toBe('')
+    const m = new RegExp(`^samsa: ${dir}: checked 4 partitions, 4 segments, (\\d+) batches: no problems found\\n$`).exec(clean.stderr)
+    expect(m, clean.stderr).not.toBeNull()
+    const batches = Number(m![1])
+    expect(batches).toBeGreaterThan(2) // 300 lines twice, in 2 KiB batches
+    expect(clean.code).toBe(0)
+
+    const segment = join(dir, 'a-1-2-3', SEGMENT)
+    flip(segment, 70) // inside the first batch's CRC range (attributes to end)
+    for (const path of [dir, join(dir, 'a-1-2-3'), segment]) {
+      const r = await samsaIn(null, ['log', 'verify', path])
+      expect(r.stdout).toMatch(new RegExp(`^${segment}:0: CRC mismatch`))
+      expect(r.stderr).toMatch(/: 1 problem in 1 file\n$/)
+      expect(r.code).toBe(7)
+    }
+    const json = await samsaIn(null, ['log', 'verify', dir, '--json'])
+    expect(json.code).toBe(7)
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      path: dir,
+      scope: 'data-dir',
+      ok: false,
+      problems: [{file: segment, position: 0}],
+      notes: [],
+      checked: {partitions: 4, segments: 4, batches},
+    })
+    // the default path is the data directory (--data-dir)
+    expect((await samsaIn(dir, ['log', 'verify'])).code).toBe(7)
+  })
+
+  it('a data directory with no partitions (fresh, or empty) says it checked 0 partitions, exit 0', async () => {
+    const fresh = tempDataDir()
+    expect((await samsaIn(fresh, ['daemon', 'start'])).code).toBe(0)
+    await stopDaemon(fresh)
+    expect(existsSync(join(fresh, 'daemon.log'))).toBe(true)
+    const empty = mkdtempSync(join(root, 'empty-'))
+    for (const dir of [fresh, empty]) {
+      const r = samsa('log', 'verify', dir)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(`samsa: ${dir}: checked 0 partitions: the data directory holds no partition directories\n`)
+      expect(r.code).toBe(0)
+      expect(JSON.parse(samsa('log', 'verify', dir, '--json').stdout)).toMatchObject({
+        scope: 'data-dir',
+        ok: true,
+        checked: {partitions: 0, segments: 0, batches: 0},
+      })
+    }
+  })
+
+  it('a data directory whose own name looks like a partition (samsa-2) is still checked as a data directory', () => {
+    const data = join(root, 'samsa-2')
+    mkdirSync(data)
+    const src = ourPartition('named')
+    mkdirSync(join(data, 'logs-0'))
+    copyFileSync(join(src, SEGMENT), join(data, 'logs-0', SEGMENT))
+    writeFileSync(join(data, 'daemon.log'), 'samsa daemon started\n')
+    flip(join(data, 'logs-0', SEGMENT), 70)
+    const r = samsa('log', 'verify', data, '--json')
+    expect(JSON.parse(r.stdout)).toMatchObject({scope: 'data-dir', ok: false, checked: {partitions: 1, segments: 1, batches: 3}})
+    expect(r.code).toBe(7)
+  })
+
+  it('a segment without its .index and .timeindex (copied, or from another Kafka): notes, not problems; exit 0', () => {
+    const dir = join(root, 'copied', 'logs-0')
+    mkdirSync(dir, {recursive: true})
+    copyFileSync(join(ourPartition('copy-src'), SEGMENT), join(dir, SEGMENT))
+    const base = join(dir, '00000000000000000000')
+    for (const path of [join(dir, SEGMENT), dir]) {
+      const r = samsa('log', 'verify', path)
+      expect(r.stdout).toBe('') // stdout is for problems only
+      expect(r.stderr.split('\n')).toEqual(
+        expect.arrayContaining([
+          `samsa: note: ${base}.index: missing (a daemon would rebuild it)`,
+          `samsa: note: ${base}.timeindex: missing (a daemon would rebuild it)`,
+          expect.stringMatching(/: checked (1 partition, )?1 segment, 3 batches: no problems found \(2 notes\)$/),
+        ]),
+      )
+      expect(r.code).toBe(0)
+    }
+    const json = JSON.parse(samsa('log', 'verify', join(dir, SEGMENT), '--json').stdout)
+    expect(json).toMatchObject({scope: 'segment', ok: true, problems: [], checked: {partitions: 0, segments: 1, batches: 3}})
+    expect(json.notes).toEqual([
+      {file: `${base}.index`, position: -1, note: 'missing (a daemon would rebuild it)'},
+      {file: `${base}.timeindex`, position: -1, note: 'missing (a daemon would rebuild it)'},
+    ])
+    // a note never hides a problem: the same segment damaged still exits 7
+    flip(join(dir, SEGMENT), 70)
+    expect(samsa('log', 'verify', join(dir, SEGMENT)).code).toBe(7)
+  })
+
+  it('a path that is none of these is one line naming it, exit 6 (it exists, so not 4)', () => {
+    const home = mkdtempSync(join(root, 'home-'))
+    writeFileSync(join(home, '.bashrc'), 'export PS1=$\n')
+    mkdirSync(join(home, 'Documents'))
+    mkdirSync(join(home, 'tmux-0')) // named like a partition, but holds no segment
+    const backup = join(root, 'backup')
+    mkdirSync(backup)
+    copyFileSync(join(ourPartition('backup-src'), SEGMENT), join(backup, SEGMENT)) // segments, but not <topic>-<n>
+    const daemonLog = join(root, 'daemon.log')
+    writeFileSync(daemonLog, 'not a segment\n')
+    const cases: Array<[string, RegExp]> = [
+      [home, /is not a samsa data directory or partition directory/],
+      [backup, /holds segment files but is not named <topic>-<partition>/],
+      [daemonLog, /is not a segment file/],
+      [join(ourPartition('index-only'), '00000000000000000000.index'), /is not a segment file/],
+    ]
+    for (const [path, why] of cases) {
+      const r = samsa('log', 'verify', path)
+      expect(r.stdout).toBe('')
+      expect(r.stderr.split('\n')).toHaveLength(2) // one line, then the final newline
+      expect(r.stderr.startsWith(`samsa: ${path} `)).toBe(true)
+      expect(r.stderr).toMatch(why)
+      expect(r.code).toBe(6)
+    }
+    const json = samsa('log', 'verify', home, '--json')
+    expect(JSON.parse(json.stdout).error.code).toBe('INVALID_INPUT')
   })
 })

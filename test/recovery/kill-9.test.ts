@@ -107,7 +107,7 @@ describe('kill -9', () => {
         }
       }
       log.close()
-      expect(verifyPartitionDir(dir)).toEqual([])
+      expect(verifyPartitionDir(dir).problems).toEqual([])
     }
   }, 60_000)
 })

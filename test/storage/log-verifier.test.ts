@@ -1,11 +1,14 @@
 // `samsa log verify` and `log dump` internals: a healthy data directory has no problems; each kind of
-// damage is reported once with its file and byte position; nothing is ever modified; Kafka-style segments
-// (compaction gaps, preallocated zero index tails, librdkafka header defaults) verify clean.
+// damage is reported once with its file and byte position; what a daemon repairs by itself is a note, not a
+// problem; every report counts what it checked; a path's kind comes from Kafka's layout, not from a suffix;
+// nothing is ever modified; Kafka-style segments (compaction gaps, preallocated zero index tails,
+// librdkafka header defaults) verify clean.
 import * as fs from 'node:fs'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {Compression} from '../../src/format/batch-header.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
-import {formatProblem, iterateBatches, verifyDataDir, verifyPartitionDir, verifySegmentFile} from '../../src/storage/log-verifier.js'
+import {parsePartitionDirName} from '../../src/storage/file-names.js'
+import {formatProblem, iterateBatches, scopeOf, verifyDataDir, verifyPartitionDir, verifyPath, verifySegmentFile} from '../../src/storage/log-verifier.js'
 import {batch, batchPositions, config, open, removeDir, segmentFiles, tempDir} from './helpers.js'
 
 let data: string
@@ -32,12 +35,75 @@ function snapshot(root: string): Record<string, string> {
 }
 
 describe('verify', () => {
-  it('a healthy data directory has no problems; other entries are skipped', () => {
+  it('a healthy data directory has no problems, and says how much it checked; other entries are skipped', () => {
     build()
     build(`${data}/other.topic-12`, 10)
     fs.mkdirSync(`${data}/run`)
     fs.writeFileSync(`${data}/daemon.log`, 'hello')
-    expect(verifyDataDir(data)).toEqual([])
+    fs.writeFileSync(`${data}/catalog.json`, '{}')
+    const segments = segmentFiles(dir).length + segmentFiles(`${data}/other.topic-12`).length
+    expect(segments).toBeGreaterThan(2)
+    expect(verifyDataDir(data)).toEqual({problems: [], notes: [], checked: {partitions: 2, segments, batches: 50}})
+    expect(verifyPath(data)).toMatchObject({scope: 'data-dir', problems: [], checked: {partitions: 2, segments, batches: 50}})
+  })
+
+  it('decides what a path is from the layout, never from a suffix: daemon.log does not make a partition', () => {
+    build(`${data}/a-1-2-3`, 4) // topic a-1-2, partition 3
+    fs.writeFileSync(`${data}/daemon.log`, 'started\n')
+    fs.mkdirSync(`${data}/run`)
+    expect(parsePartitionDirName('a-1-2-3')).toEqual({topic: 'a-1-2', partition: 3})
+    expect(scopeOf(data)).toBe('data-dir')
+    expect(scopeOf(`${data}/a-1-2-3`)).toBe('partition')
+    expect(scopeOf(segmentFiles(`${data}/a-1-2-3`)[0]!)).toBe('segment')
+
+    const named = `${data}/samsa-2` // a data directory named like a partition: it holds partitions, not segments
+    build(`${named}/logs-0`, 2)
+    expect(scopeOf(named)).toBe('data-dir')
+    const empty = `${data}/empty`
+    fs.mkdirSync(empty)
+    expect(verifyPath(empty)).toEqual({scope: 'data-dir', problems: [], notes: [], checked: {partitions: 0, segments: 0, batches: 0}})
+    const fresh = `${data}/fresh` // a daemon started once, no topic yet
+    fs.mkdirSync(`${fresh}/run`, {recursive: true})
+    expect(scopeOf(fresh)).toBe('data-dir')
+
+    const other = `${data}/home`
+    fs.mkdirSync(`${other}/tmux-0`, {recursive: true}) // named like a partition, holds no segment
+    fs.writeFileSync(`${other}/notes.log`, 'x')
+    const copy = `${data}/backup`
+    fs.mkdirSync(copy)
+    fs.copyFileSync(segmentFiles(`${data}/a-1-2-3`)[0]!, `${copy}/00000000000000000000.log`)
+    for (const [path, message] of [
+      [other, /is not a samsa data directory or partition directory/],
+      [`${other}/notes.log`, /is not a segment file/],
+      [`${data}/daemon.log`, /is not a segment file/],
+      [copy, /holds segment files but is not named <topic>-<partition>/],
+    ] as const) {
+      expect(() => scopeOf(path)).toThrow(expect.objectContaining({code: 'INVALID_INPUT', message: expect.stringMatching(message)}))
+    }
+    expect(() => scopeOf(`${data}/missing`)).toThrow(expect.objectContaining({code: 'NOT_FOUND'}))
+  })
+
+  it('a missing .index or .timeindex is a note (a daemon rebuilds it), not a problem', () => {
+    build(dir, 6)
+    const [index] = segmentFiles(dir, '.index')
+    const [timeindex] = segmentFiles(dir, '.timeindex')
+    fs.rmSync(index!)
+    fs.rmSync(timeindex!)
+    const report = verifyPartitionDir(dir)
+    expect(report.problems).toEqual([])
+    expect(report.notes).toEqual([
+      {file: index, position: -1, note: 'missing (a daemon would rebuild it)'},
+      {file: timeindex, position: -1, note: 'missing (a daemon would rebuild it)'},
+    ])
+  })
+
+  it('an entry of a data directory named like a partition but not a directory is a note, not silently skipped', () => {
+    build()
+    fs.symlinkSync(dir, `${data}/linked-0`)
+    const report = verifyDataDir(data)
+    expect(report.problems).toEqual([])
+    expect(report.checked.partitions).toBe(1)
+    expect(report.notes).toEqual([expect.objectContaining({file: `${data}/linked-0`, note: expect.stringMatching(/not a directory .*not checked/)})])
   })
 
   it('reports a flipped byte with file and position, and keeps going', () => {
@@ -48,7 +114,7 @@ describe('verify', () => {
     bytes[positions[1]! + 40] ^= 0xff
     bytes[positions[3]! + 62] ^= 0xff
     fs.writeFileSync(file!, bytes)
-    const problems = verifyPartitionDir(dir)
+    const {problems} = verifyPartitionDir(dir)
     expect(problems.map((p) => [p.file, p.position])).toEqual([
       [file, positions[1]],
       [file, positions[3]],
@@ -62,7 +128,7 @@ describe('verify', () => {
     const files = segmentFiles(dir)
     const last = files[files.length - 1]!
     fs.appendFileSync(last, Buffer.alloc(30, 7))
-    const torn = verifySegmentFile(last)
+    const torn = verifySegmentFile(last).problems
     expect(torn).toHaveLength(1)
     expect(torn[0]!.problem).toMatch(/^torn tail: 30 bytes at the end/)
 
@@ -72,7 +138,7 @@ describe('verify', () => {
     bytes.fill(0xee, positions[1]! + 8, positions[1]! + 12) // batch 1's length field: cannot walk past it
     bytes.writeUInt32BE(0, positions[3]! + 4) // batch 3 claims base offset 0: backwards
     fs.writeFileSync(first, bytes)
-    const problems = verifySegmentFile(first)
+    const problems = verifySegmentFile(first).problems
     expect(problems.map((p) => p.position)).toEqual(expect.arrayContaining([positions[1], positions[3]]))
     expect(problems.find((p) => p.position === positions[1])!.problem).toMatch(/skipped \d+ bytes to the next intact batch/)
     expect(problems.find((p) => p.position === positions[3] && /backwards/.test(p.problem))).toBeTruthy()
@@ -90,7 +156,7 @@ describe('verify', () => {
     const tb = fs.readFileSync(timeindex!)
     tb.writeUInt32BE(tb.readUInt32BE(4) - 1, 4) // entry 0: a timestamp no batch has
     fs.writeFileSync(timeindex!, tb)
-    const problems = verifyPartitionDir(dir)
+    const {problems} = verifyPartitionDir(dir)
     expect(problems.map((p) => `${p.file.slice(-10)}@${p.position}`)).toEqual(
       expect.arrayContaining([`0000.index@0`, `0000.index@16`, `.timeindex@0`]),
     )
@@ -98,12 +164,13 @@ describe('verify', () => {
     expect(problems.find((p) => p.file === timeindex)!.problem).toMatch(/has maxTimestamp/)
   })
 
-  it('reports unreadable checkpoints and orphan indexes', () => {
+  it('reports unreadable checkpoints; an orphan index (a crash while retention deleted its segment) is a note', () => {
     build()
     fs.writeFileSync(`${dir}/recovery-point.checkpoint`, 'junk')
     fs.writeFileSync(`${dir}/00000000000000099999.index`, Buffer.alloc(8))
-    const problems = verifyPartitionDir(dir).map((p) => p.problem)
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/unreadable checkpoint/), expect.stringMatching(/orphan/)]))
+    const report = verifyPartitionDir(dir)
+    expect(report.problems.map((p) => p.problem)).toEqual([expect.stringMatching(/unreadable checkpoint/)])
+    expect(report.notes).toEqual([{file: `${dir}/00000000000000099999.index`, position: -1, note: expect.stringMatching(/orphan/)}])
   })
 
   it('never modifies anything, even a damaged directory', () => {
@@ -136,7 +203,7 @@ describe('verify', () => {
     time.writeUInt32BE(5_004, 4)
     time.writeUInt32BE(111 - base, 8)
     fs.writeFileSync(`${dir}/00000000000000000100.timeindex`, time)
-    expect(verifyPartitionDir(dir)).toEqual([])
+    expect(verifyPartitionDir(dir)).toMatchObject({problems: [], notes: [], checked: {partitions: 1, segments: 1, batches: 3}})
     expect([...iterateBatches(`${dir}/00000000000000000100.log`)].map((b) => [b.position, b.header.baseOffset, b.header.recordsCount])).toEqual([
       [0, 103, 3],
       [batches[0]!.length, 110, 2],
