@@ -135,11 +135,6 @@ async function takeSpawnLock(paths: DaemonPaths, name: string): Promise<SocketLo
   }
 }
 
-function notReady(paths: DaemonPaths, options: StartOptions): SamsaError {
-  const seconds = (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) / 1000
-  return new SamsaError('DAEMON_UNAVAILABLE', `the samsa daemon for ${paths.dataDir} did not become ready within ${seconds} s (see ${paths.logFile})`)
-}
-
 function prepareDirs(paths: DaemonPaths): void {
   try {
     mkdirSync(paths.dataDir, {recursive: true})
