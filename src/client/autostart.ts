@@ -4,22 +4,30 @@
 // allowed, it spawns `node dist/engine/main.js --data-dir D [--socket S]` detached, output appended to
 // <data>/daemon.log, and polls the socket until the daemon answers (bounded).
 //
-// Two first commands at once must not leave two daemons. Two layers see to it:
-//   1. an exclusive spawn-lock file <data>/run/spawn.lock (open O_EXCL, holding our pid) serialises the
-//      spawning itself: a process that finds it taken just waits for the socket;
-//   2. the daemon's own kernel lock is the truth: a second daemon exits 3 ("in use by daemon pid N"),
-//      which we treat as "someone else won" and keep connecting.
-// A spawn lock left by a process that died is stale: its pid is gone (or it is older than STALE_LOCK_MS).
+// Two first commands at once must not leave two daemons, and nothing a dead or stuck starter left behind
+// may hold up the next one:
+//   1. the daemon's data-dir lock is the truth: a second daemon exits 3 ("in use by daemon pid N"), which
+//      we treat as "someone else won" and keep connecting. Whether the daemon that answers is the one we
+//      spawned (so whether to announce it) is asked of that lock too: its holder names its pid.
+//   2. the spawn lock only serialises starters, so that ten first commands spawn one daemon rather than
+//      ten that then lose the lock. It is a SocketLock like the data-dir lock (paths.ts lockNames): the
+//      kernel frees it when its holder dies, so it is never stale and a recycled pid never holds it. A
+//      starter that finds it taken watches the socket (the holder's daemon usually answers first) for at
+//      most SPAWN_LOCK_WAIT_MS, then spawns anyway: a holder that is stopped or stuck must not block
+//      anyone, and the data-dir lock still lets only one daemon run.
+// (Versions before this one used a file, <data>/run/spawn.lock, holding a pid: it is no longer read. A pid
+// in a file is not a lock — the file outlived a killed starter, and a reused pid made it look held.)
 import {spawn, type ChildProcess, type StdioOptions} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync, constants as fsConstants} from 'node:fs'
-import {join} from 'node:path'
+import {closeSync, mkdirSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {SamsaError} from '../errors.js'
-import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
+import {daemonPaths, lockNames, type DaemonPaths} from '../protocol/control/paths.js'
+import {SocketLock} from '../protocol/control/socket-lock.js'
 import {Connection, isNoDaemonError, sleep} from './connection.js'
 
 export const DEFAULT_START_TIMEOUT_MS = 10_000
-const STALE_LOCK_MS = 30_000
+export const SPAWN_LOCK_WAIT_MS = 3000
 
 export interface DaemonStartInfo {
   pid: number
@@ -51,9 +59,11 @@ export function daemonEntryPath(): string {
   return fileURLToPath(new URL('../engine/main.js', import.meta.url))
 }
 
+// The daemon runs in /, so a socket named relative to where the command was typed is passed absolute.
 export function daemonArgs(paths: DaemonPaths, options: StartOptions = {}): string[] {
   const args = [options.entry ?? daemonEntryPath(), '--data-dir', paths.dataDir]
-  if (options.socketOverride) args.push('--socket', options.socketOverride)
+  const socket = options.socketOverride || (options.env ?? process.env).SAMSA_SOCKET
+  if (socket) args.push('--socket', resolve(socket))
   if (options.workers !== undefined) args.push('--workers', String(options.workers))
   return args
 }
@@ -90,35 +100,39 @@ export async function connectOrStart(paths: DaemonPaths, options: ConnectOrStart
 export async function startAndConnect(paths: DaemonPaths, options: ConnectOrStartOptions): Promise<ConnectOrStartResult> {
   const deadline = Date.now() + (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS)
   prepareDirs(paths)
-  const lockPath = join(paths.runDir, 'spawn.lock')
-  let wait = 20
-  for (;;) {
-    const lock = tryLock(lockPath)
-    if (lock) {
-      try {
-        // Whoever held the lock before us may have started one while we waited.
-        const existing = await connectOnce(paths)
-        if (existing) return {connection: existing, startedPid: null}
-        const child = spawnDetached(paths, options)
-        const result = await waitReady(paths, child, deadline)
-        if (result.startedPid !== null) options.onStarted?.({pid: result.startedPid, dataDir: paths.dataDir, socket: paths.socket, logFile: paths.logFile})
-        return result
-      } finally {
-        lock.release()
-      }
-    }
-    const existing = await connectOnce(paths)
-    if (existing) return {connection: existing, startedPid: null}
-    if (Date.now() > deadline) throw notReady(paths, options)
-    removeIfStale(lockPath)
-    await sleep(wait)
-    wait = Math.min(wait * 2, 200)
+  const locks = lockNames(paths.dataDir)
+  const spawnLock = await takeSpawnLock(paths, locks.spawn)
+  if (spawnLock instanceof Connection) return {connection: spawnLock, startedPid: null}
+  try {
+    const child = spawnDetached(paths, options)
+    const result = await waitReady(paths, child, deadline, locks.daemon)
+    if (result.startedPid !== null) options.onStarted?.({pid: result.startedPid, dataDir: paths.dataDir, socket: paths.socket, logFile: paths.logFile})
+    return result
+  } finally {
+    await spawnLock?.release()
   }
 }
 
-function notReady(paths: DaemonPaths, options: StartOptions): SamsaError {
-  const seconds = (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) / 1000
-  return new SamsaError('DAEMON_UNAVAILABLE', `the samsa daemon for ${paths.dataDir} did not become ready within ${seconds} s (see ${paths.logFile})`)
+// The spawn lock (null: waited SPAWN_LOCK_WAIT_MS for it in vain, spawn anyway), or a connection to the
+// daemon that whoever held the lock started meanwhile.
+async function takeSpawnLock(paths: DaemonPaths, name: string): Promise<SocketLock | Connection | null> {
+  const until = Date.now() + SPAWN_LOCK_WAIT_MS
+  for (let wait = 20; ; wait = Math.min(wait * 2, 200)) {
+    const lock = await SocketLock.tryAcquire(name).catch((err: Error) => {
+      throw new SamsaError('DAEMON_UNAVAILABLE', `cannot take the spawn lock of ${paths.dataDir}: ${err.message}`, {cause: err})
+    })
+    // checked with the lock held too: whoever held it before us may have started one while we waited
+    const existing = await connectOnce(paths).catch(async (err: unknown) => {
+      await lock?.release()
+      throw err
+    })
+    if (existing) {
+      await lock?.release()
+      return existing
+    }
+    if (lock || Date.now() >= until) return lock
+    await sleep(wait)
+  }
 }
 
 function prepareDirs(paths: DaemonPaths): void {
@@ -156,7 +170,7 @@ function spawnDetached(paths: DaemonPaths, options: StartOptions): ChildProcess 
   }
 }
 
-async function waitReady(paths: DaemonPaths, child: ChildProcess, deadline: number): Promise<ConnectOrStartResult> {
+async function waitReady(paths: DaemonPaths, child: ChildProcess, deadline: number, daemonLock: string): Promise<ConnectOrStartResult> {
   let exit: {code: number | null; signal: string | null} | null = null
   let spawnError: Error | null = null
   child.once('exit', (code, signal) => {
@@ -172,7 +186,10 @@ async function waitReady(paths: DaemonPaths, child: ChildProcess, deadline: numb
     }
     const connection = await connectOnce(paths)
     if (connection) {
-      const ours = exit === null && child.pid !== undefined
+      // Ours only if our child holds the data-dir lock: a child still starting, or about to exit 3, is not
+      // the daemon that answered. A holder too busy to say (null) that is still running is taken as ours.
+      const holder = exit === null && child.pid !== undefined ? (await SocketLock.holder(daemonLock)).pid : -1
+      const ours = holder === child.pid || (holder === null && exit === null)
       return {connection, startedPid: ours ? child.pid! : null}
     }
     const ended = exit as {code: number | null; signal: string | null} | null
@@ -252,48 +269,6 @@ export function lastLogLine(logFile: string): string | null {
   const useful = lines.filter((l) => !/^\s+at /.test(l) && !/^Node\.js v/.test(l) && !/^\s*\^+\s*$/.test(l))
   const pick = [...useful].reverse().find((l) => /^samsa: |Error\b/.test(l)) ?? useful.at(-1) ?? lines.at(-1)
   return pick ? pick.replace(/^samsa: /, '') : null
-}
-
-interface Lock {
-  release(): void
-}
-
-function tryLock(lockPath: string): Lock | null {
-  let fd: number
-  try {
-    fd = openSync(lockPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null
-    throw new SamsaError('STORAGE_ERROR', `cannot create ${lockPath}: ${(err as Error).message}`, {cause: err})
-  }
-  try {
-    writeSync(fd, `${process.pid}\n`)
-  } finally {
-    closeSync(fd)
-  }
-  let released = false
-  return {
-    release() {
-      if (released) return
-      released = true
-      try {
-        unlinkSync(lockPath)
-      } catch {
-        // already removed as stale by someone else: nothing to do
-      }
-    },
-  }
-}
-
-function removeIfStale(lockPath: string): void {
-  try {
-    const text = readFileSync(lockPath, 'utf8').trim()
-    const pid = Number(text)
-    const old = Date.now() - statSync(lockPath).mtimeMs > STALE_LOCK_MS
-    if ((Number.isInteger(pid) && pid > 0 && !isAlive(pid)) || old) unlinkSync(lockPath)
-  } catch {
-    // gone already, or unreadable for a moment: look again next round
-  }
 }
 
 // Whether a process runs. A zombie (exited, not yet reaped by its parent — for a detached daemon that is

@@ -1,12 +1,16 @@
-// The control socket's server (main thread): prepares the private socket directory, replaces a stale
-// socket file (only ever called while holding the data-dir lock, so the file cannot be a live daemon's),
-// listens, and hands each connection to a ControlConnection.
+// The control socket's server (main thread): prepares the private socket directory, listens — replacing a
+// stale socket file, never a live one — and hands each connection to a ControlConnection.
+//
+// Stale means nobody answers on it (connect refused: its daemon died without removing it). Holding the
+// data-dir lock is not proof enough: --socket / $SAMSA_SOCKET may name another data directory's socket,
+// and a daemon whose socket was unlinked under it would lose its clients for good. So a socket someone
+// answers on is refused (exit 3), whoever it belongs to.
 //
 // Permissions: the directory holding the socket is 0700 (created so, and chmod-ed back if it was not) and
 // the socket itself 0600: only the owner can connect (DESIGN.md). For a --socket path chosen by the user,
 // only the socket's own mode is set; the directory is the user's choice.
 import {chmodSync, lstatSync, mkdirSync, unlinkSync} from 'node:fs'
-import {createServer, type Server} from 'node:net'
+import {connect, createServer, type Server} from 'node:net'
 import {dirname} from 'node:path'
 import {SamsaError} from '../errors.js'
 import {ControlConnection, type ConnectionLimits} from './control-connection.js'
@@ -23,16 +27,52 @@ export interface ListenOptions {
   log: (line: string) => void
 }
 
-function removeStaleSocket(path: string, log: (line: string) => void): void {
-  let st
+function listenOn(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({path, exclusive: true}, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+// Whether a daemon answers on the socket file at path: 'stale' when connect is refused, 'gone' when the
+// file vanished meanwhile; anything else (a connection, EAGAIN from a full backlog) means it is in use.
+function probe(path: string): Promise<'live' | 'stale' | 'gone'> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({path})
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve('live')
+    })
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') resolve('stale')
+      else if (err.code === 'ENOENT') resolve('gone')
+      else if (err.code === 'EAGAIN') resolve('live')
+      else reject(new SamsaError('STORAGE_ERROR', `cannot check control socket ${path}: ${err.message}`, {cause: err}))
+    })
+  })
+}
+
+// Listens on path; EADDRINUSE means a file is there: replace it only when it is a socket nobody answers on.
+async function bindControlSocket(server: Server, path: string, log: (line: string) => void): Promise<void> {
   try {
-    st = lstatSync(path)
-  } catch {
-    return
+    return await listenOn(server, path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
   }
-  if (!st.isSocket()) throw new SamsaError('STORAGE_ERROR', `${path} exists and is not a socket; refusing to replace it`)
-  unlinkSync(path)
-  log(`removed stale control socket ${path} (left by a daemon that did not stop cleanly)`)
+  const st = lstatSync(path, {throwIfNoEntry: false})
+  if (st && !st.isSocket()) {
+    throw new SamsaError('STORAGE_ERROR', `${path} exists and is not a socket; refusing to replace it`)
+  }
+  const state = await probe(path)
+  if (state === 'live') throw new SamsaError('DAEMON_RUNNING', `control socket ${path} is in use by a running daemon; refusing to replace it`)
+  if (state === 'stale') {
+    unlinkSync(path)
+    log(`removed stale control socket ${path} (left by a daemon that did not stop cleanly)`)
+  }
+  await listenOn(server, path)
 }
 
 export class ControlListener {
@@ -47,7 +87,6 @@ export class ControlListener {
     const {socketPath, log} = options
     if (options.privateDir) preparePrivateDir(options.privateDir)
     else mkdirSync(dirname(socketPath), {recursive: true, mode: 0o700})
-    removeStaleSocket(socketPath, log)
     const server = createServer({allowHalfOpen: true, pauseOnConnect: false})
     server.maxConnections = MAX_CONNECTIONS
     const listener = new ControlListener(server, socketPath)
@@ -56,14 +95,8 @@ export class ControlListener {
       listener.connections.add(conn)
       socket.on('close', () => listener.connections.delete(conn))
     })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen({path: socketPath, exclusive: true}, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    }).catch((err: NodeJS.ErrnoException) => {
-      throw new SamsaError('STORAGE_ERROR', `cannot listen on ${socketPath}: ${err.message}`, {cause: err})
+    await bindControlSocket(server, socketPath, log).catch((err: Error) => {
+      throw err instanceof SamsaError ? err : new SamsaError('STORAGE_ERROR', `cannot listen on ${socketPath}: ${err.message}`, {cause: err})
     })
     server.on('error', (err) => log(`control socket error: ${err.message}`))
     chmodSync(socketPath, 0o600)

@@ -1,12 +1,16 @@
 // The daemon's lifecycle, on the main thread: start (lock → workers → catalog and recovery → control
 // socket) and a graceful stop (stop accepting → finish in-flight requests → workers flush and close every
 // partition log, writing clean-shutdown markers → remove the socket and pid file → release the lock).
-// main.ts runs it as a process; `samsa daemon start --foreground` may run it in-process.
+// daemon-process.ts runs it as a process (the engine's entry main.ts, and `samsa daemon start --foreground`).
 //
-// Startup after kill -9 needs no manual step: the kernel released the lock, the stale socket file is
-// replaced once the lock is held, and each PartitionLog recovers inside open() (logged per partition).
+// The daemon works in the data directory's real path (paths.ts canonicalDataDir), resolved once at start:
+// what it reports, logs and writes names the directory itself, however it was reached, and a symlink
+// re-pointed while it runs cannot move its writes elsewhere.
+//
+// Startup after kill -9 needs no manual step: the kernel released the lock, the stale socket file (one
+// nobody answers on) is replaced, and each PartitionLog recovers inside open() (logged per partition).
 import {mkdirSync, readFileSync, statSync} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
+import {resolve} from 'node:path'
 import {SamsaError, isSamsaError} from '../errors.js'
 import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
 import {ControlListener} from './control-listener.js'
@@ -61,9 +65,9 @@ function prepareDataDir(dataDir: string): void {
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
-  const dataDir = resolve(options.dataDir)
-  const paths = daemonPaths(dataDir, options.socket)
-  prepareDataDir(dataDir)
+  prepareDataDir(resolve(options.dataDir))
+  const paths = daemonPaths(resolve(options.dataDir), options.socket) // resolved, now that it exists
+  const dataDir = paths.dataDir
   const lock = await DataDirLock.acquire(paths)
 
   const table = new PartitionTable()
@@ -174,7 +178,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     // after a kill -9 can take longer than a client's connect timeout.
     listener = await ControlListener.listen({
       socketPath: paths.socket,
-      privateDir: socketDir(paths, options.socket),
+      privateDir: paths.socketDir,
       router,
       limits: {...DEFAULT_CONNECTION_LIMITS, ...options.limits},
       log,
@@ -190,12 +194,4 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   log(`samsa daemon pid ${process.pid} ready: data dir ${dataDir}, socket ${paths.socket}, ${pool.size} worker(s)`)
   return {pid: process.pid, paths, workers: pool.size, stop, closed}
-}
-
-// The directory to keep private (0700) for the socket: run/ for the default path, the fallback directory
-// when daemonPaths shortened an over-long path; none for a path the user chose with --socket.
-function socketDir(paths: DaemonPaths, requested: string | undefined): string | null {
-  const asked = requested || process.env.SAMSA_SOCKET || join(paths.runDir, 'samsa.sock')
-  if (paths.socket === asked && (requested || process.env.SAMSA_SOCKET)) return null
-  return dirname(paths.socket)
 }

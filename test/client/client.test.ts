@@ -1,14 +1,16 @@
-import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
 import {SamsaClient, connect} from '../../src/client/client.js'
-import {isAlive} from '../../src/client/autostart.js'
+import {SPAWN_LOCK_WAIT_MS, daemonArgs, isAlive} from '../../src/client/autostart.js'
 import {slicePartitions} from '../../src/client/raw-api.js'
 import {SamsaError} from '../../src/errors.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
+import {daemonPaths, lockNames} from '../../src/protocol/control/paths.js'
+import {SocketLock} from '../../src/protocol/control/socket-lock.js'
 import {FakeDaemon, defaultHandler} from './fake-daemon.js'
 
 const standIn = fileURLToPath(new URL('./fixtures/stand-in-daemon.mjs', import.meta.url))
@@ -142,6 +144,15 @@ describe('SamsaClient against a stand-in socket', () => {
   })
 })
 
+describe('the daemon command line', () => {
+  it('names a relative --socket or $SAMSA_SOCKET absolutely: the daemon runs in /, not where the command was typed', () => {
+    const paths = daemonPaths('/d', 'x.sock', {})
+    expect(daemonArgs(paths, {socketOverride: 'x.sock', entry: 'main.js', env: {}})).toEqual(['main.js', '--data-dir', '/d', '--socket', resolve('x.sock')])
+    expect(daemonArgs(paths, {entry: 'main.js', env: {SAMSA_SOCKET: 'y.sock'}})).toEqual(['main.js', '--data-dir', '/d', '--socket', resolve('y.sock')])
+    expect(daemonArgs(daemonPaths('/d', undefined, {}), {entry: 'main.js', env: {}})).toEqual(['main.js', '--data-dir', '/d'])
+  })
+})
+
 describe('auto-start (with a stand-in daemon entry)', () => {
   const dirs: string[] = []
   afterAll(() => {
@@ -175,17 +186,35 @@ describe('auto-start (with a stand-in daemon entry)', () => {
     expect(isAlive([...pids][0]!)).toBe(true)
   })
 
-  it('a spawn lock left by a dead process does not block auto-start', async () => {
+  it('a spawn.lock file holding a live pid that starts nothing (an older samsa, a reused pid) is not waited for', async () => {
     const dataDir = tempDir()
     mkdirSync(join(dataDir, 'run'), {recursive: true, mode: 0o700})
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid! // exited and reaped: its pid is free
-    writeFileSync(join(dataDir, 'run', 'spawn.lock'), `${dead}\n`)
-    const started = Date.now()
-    const client = await connect({dataDir, daemonEntry: standIn, onDaemonStarted: () => {}})
-    clients.push(client)
-    expect(isAlive(client.daemon.pid)).toBe(true)
-    expect(Date.now() - started).toBeLessThan(5000)
-    expect(existsSync(join(dataDir, 'run', 'spawn.lock'))).toBe(false)
+    const sleeper = spawn('sleep', ['60'], {stdio: 'ignore'})
+    try {
+      writeFileSync(join(dataDir, 'run', 'spawn.lock'), `${sleeper.pid}\n`)
+      const started: number[] = []
+      const client = await connect({dataDir, daemonEntry: standIn, onDaemonStarted: (i) => started.push(i.pid)})
+      clients.push(client)
+      expect(started).toEqual([client.daemon.pid])
+      expect(isAlive(client.daemon.pid)).toBe(true)
+    } finally {
+      sleeper.kill('SIGKILL')
+    }
+  })
+
+  it('a starter that holds the spawn lock and never finishes holds the others up only briefly', async () => {
+    const dataDir = tempDir()
+    const held = await SocketLock.tryAcquire(lockNames(dataDir).spawn) // this process: alive, answering, never spawning
+    try {
+      expect(held).not.toBeNull()
+      const started: number[] = []
+      // well within the start timeout, so that only a wait bounded by the spawn lock's own passes
+      const client = await connect({dataDir, daemonEntry: standIn, startTimeoutMs: SPAWN_LOCK_WAIT_MS * 3, onDaemonStarted: (i) => started.push(i.pid)})
+      clients.push(client)
+      expect(started).toEqual([client.daemon.pid])
+    } finally {
+      await held?.release()
+    }
   })
 
   it('fails with the last line of daemon.log when the daemon cannot start', async () => {

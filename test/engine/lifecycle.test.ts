@@ -1,12 +1,14 @@
 // Daemon lifecycle through real processes: start/stop, clean-shutdown markers, the data-directory lock
-// (a second daemon and 20 racing starts), kill -9 then restart, socket permissions and path fallback.
-import {existsSync, mkdirSync, statSync} from 'node:fs'
+// (a second daemon, 20 racing starts, 20 rounds of racing through a symlink), kill -9 then restart, a live
+// control socket is never taken over, socket permissions and path fallback.
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, statSync, symlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {decodeRecordBatch} from '../../src/format/record-batch.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
 import {daemonPaths} from '../../src/protocol/control/paths.js'
-import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from './helpers.js'
+import {ROOT, TestClient, cleanEnv, cleanupDirs, killAll, lz4Batch, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from './helpers.js'
 
 beforeAll(requireBuild)
 afterAll(() => {
@@ -115,6 +117,57 @@ describe('daemon lifecycle', () => {
     const winner = winners[0]!
     for (const d of all) if (d !== winner) expect(d.output()).toContain(`in use by daemon pid ${winner.pid}`)
     expect(await stopDaemon(winner)).toBe(0)
+  })
+
+  it('lets one of two daemons win each of 20 rounds racing through a symlink and the real path', async () => {
+    const root = tempDir()
+    const real = join(root, 'real')
+    const link = join(root, 'link')
+    mkdirSync(real)
+    symlinkSync(real, link)
+    const acked: string[] = []
+    for (let round = 0; round < 20; round++) {
+      const pair = [await spawnDaemon(real, {waitReady: false, workers: 1}), await spawnDaemon(link, {waitReady: false, workers: 1})]
+      const codes: (number | null | undefined)[] = [undefined, undefined]
+      pair.forEach((d, i) => void d.exited.then((code) => (codes[i] = code)))
+      const ready = (): DaemonProcess[] => pair.filter((d) => / ready: /.test(d.output()))
+      const deadline = Date.now() + 30_000
+      while (Date.now() < deadline && !(ready().length === 2 || codes.every((c) => c !== undefined) || (ready().length === 1 && codes.some((c) => c !== undefined)))) {
+        await sleep(20)
+      }
+      expect(ready(), `round ${round}: ${pair.map((d) => d.output()).join(' / ')}`).toHaveLength(1)
+      const winner = ready()[0]!
+      const loser = pair.find((d) => d !== winner)!
+      expect(await loser.exited, `round ${round}: ${loser.output()}`).toBe(3)
+      expect(loser.output()).toContain(`samsa: data directory ${real} is in use by daemon pid ${winner.pid}`)
+      // the loser left the winner's socket alone: it still answers, through either path
+      const c = await TestClient.connect(join(link, 'run', 'samsa.sock'))
+      expect((await c.request(ApiKey.Hello, {client: 't'})).body).toMatchObject({pid: winner.pid, dataDir: real})
+      if (round === 0) await createTopic(c, 'race')
+      const r = await c.request(ApiKey.Produce, {topic: 'race', partition: 0, acks: 1, timeoutMs: 5000}, lz4Batch(5, `r${round}-`))
+      expect(r.body.error).toBeUndefined()
+      for (let j = 0; j < 5; j++) acked.push(`r${round}-${j}`)
+      c.close()
+      expect(await stopDaemon(winner)).toBe(0)
+    }
+    const last = await spawnDaemon(link)
+    const c = await TestClient.connect(last.socket)
+    expect(await readAll(c, 'race')).toEqual(acked)
+    c.close()
+    expect(await stopDaemon(last)).toBe(0)
+    const verify = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'log', 'verify', '--data-dir', real], {env: cleanEnv(), encoding: 'utf8'})
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0)
+  })
+
+  it('never replaces a control socket another daemon answers on', async () => {
+    const first = await spawnDaemon(tempDir())
+    const second = await spawnDaemon(tempDir(), {socket: first.socket, waitReady: false})
+    expect(await Promise.race([second.exited, sleep(20_000).then(() => 'still running')]), second.output()).toBe(3)
+    expect(second.output()).toContain(`samsa: control socket ${first.socket} is in use by a running daemon`)
+    const c = await TestClient.connect(first.socket)
+    expect((await c.request(ApiKey.Hello, {client: 't'})).body.pid).toBe(first.pid)
+    c.close()
+    expect(await stopDaemon(first)).toBe(0)
   })
 
   it('restarts after kill -9 with no manual step and every acknowledged record present', async () => {

@@ -1,5 +1,6 @@
 // `samsa daemon start|stop|status`, auto-start and the one-daemon-per-directory rule, through the built CLI.
-import {existsSync, statSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -183,6 +184,87 @@ describe('samsa daemon', () => {
       await waitFor(() => daemonPids(dir).length === 0, 10_000, 'the daemon to exit')
     } finally {
       if (fg.child.exitCode === null) fg.child.kill('SIGKILL')
+      await stopDaemon(dir)
+    }
+  })
+
+  it('daemon start --foreground is the daemon: status shows its pid, and kill -9 of it leaves nothing running', async () => {
+    const dir = tempDataDir()
+    const fg = startProcess([BIN, 'daemon', 'start', '--foreground', '--data-dir', dir, '--workers', '1'])
+    try {
+      await waitFor(async () => (await samsa(dir, ['daemon', 'status'])).code === 0, 15_000, 'the foreground daemon')
+      const status = JSON.parse((await samsa(dir, ['daemon', 'status', '--json'])).stdout)
+      expect(status.pid).toBe(fg.child.pid)
+      expect(fg.output()).toContain(`samsa daemon pid ${fg.child.pid} ready`)
+
+      fg.child.kill('SIGKILL')
+      await fg.exited
+      const start = await samsa(dir, ['daemon', 'start'])
+      expect(start.code, start.stderr).toBe(0)
+      const m = /^daemon started \(pid (\d+)\)/.exec(start.stdout)
+      expect(m, start.stdout).not.toBeNull()
+      expect(Number(m![1])).not.toBe(fg.child.pid)
+      expect(daemonPids(dir)).toEqual([Number(m![1])])
+    } finally {
+      if (fg.child.exitCode === null) fg.child.kill('SIGKILL')
+      await stopDaemon(dir)
+    }
+  })
+
+  it('daemon start --foreground: a second SIGINT during a graceful stop exits at once with 130 or the stop finishes with 0', async () => {
+    const dir = tempDataDir()
+    const fg = startProcess([BIN, 'daemon', 'start', '--foreground', '--data-dir', dir, '--workers', '1'])
+    try {
+      await waitFor(() => / ready: /.test(fg.output()), 15_000, 'the foreground daemon')
+      fg.child.kill('SIGINT')
+      fg.child.kill('SIGINT')
+      expect([0, 130]).toContain(await fg.exited)
+      expect(fg.output()).toContain('received SIGINT')
+      await waitFor(() => daemonPids(dir).length === 0, 10_000, 'no daemon left')
+    } finally {
+      if (fg.child.exitCode === null) fg.child.kill('SIGKILL')
+      await stopDaemon(dir)
+    }
+  })
+
+  it('two `daemon start` at once, through a symlink and through the real path, leave one daemon', async () => {
+    const root = tempDataDir()
+    const real = join(root, 'real')
+    const link = join(root, 'link')
+    mkdirSync(real)
+    symlinkSync(real, link)
+    try {
+      const [a, b] = await Promise.all([
+        samsa(null, ['daemon', 'start', '--json'], {env: {SAMSA_DATA_DIR: real}}),
+        samsa(null, ['daemon', 'start', '--json'], {env: {SAMSA_DATA_DIR: link}}),
+      ])
+      expect(a.code, a.stderr).toBe(0)
+      expect(b.code, b.stderr).toBe(0)
+      const [ra, rb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)]
+      expect(ra.pid).toBe(rb.pid)
+      expect([ra.started, rb.started].sort()).toEqual([false, true])
+      expect(rb).toMatchObject({dataDir: real, socket: join(real, 'run', 'samsa.sock')})
+      await new Promise((r) => setTimeout(r, 300)) // let a losing daemon finish exiting
+      expect(daemonPids(real)).toEqual([ra.pid])
+      const status = JSON.parse((await samsa(link, ['daemon', 'status', '--json'])).stdout)
+      expect(status).toMatchObject({pid: ra.pid, dataDir: real})
+    } finally {
+      await stopDaemon(real)
+    }
+  })
+
+  it('a spawn.lock holding a live process that is not starting a daemon does not hold up auto-start', async () => {
+    const dir = tempDataDir()
+    const sleeper = spawn('sleep', ['120'], {stdio: 'ignore'})
+    try {
+      mkdirSync(join(dir, 'run'), {mode: 0o700})
+      writeFileSync(join(dir, 'run', 'spawn.lock'), `${sleeper.pid}\n`)
+      const r = await samsa(dir, ['topic', 'list'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(lines(r.stderr)[0]).toMatch(/^samsa: started daemon for .* \(pid \d+\)$/)
+      expect(daemonPids(dir)).toHaveLength(1)
+    } finally {
+      sleeper.kill('SIGKILL')
       await stopDaemon(dir)
     }
   })

@@ -73,7 +73,9 @@ export function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): {chil
 }
 
 
-// Every live process running the daemon entry on this data directory (read from /proc).
+// Every live daemon process on this data directory, read from /proc: the daemon entry (dist/engine/main.js,
+// spawned detached by auto-start and `daemon start`) and `samsa daemon start --foreground`, which is the
+// daemon itself.
 export function daemonPids(dataDir: string): number[] {
   const pids: number[] = []
   for (const entry of readdirSync('/proc')) {
@@ -85,7 +87,9 @@ export function daemonPids(dataDir: string): number[] {
       continue
     }
     const i = argv.indexOf('--data-dir')
-    if (argv.some((a) => a.endsWith(join('engine', 'main.js'))) && i >= 0 && argv[i + 1] === dataDir) {
+    const engine = argv.some((a) => a.endsWith(join('engine', 'main.js')))
+    const foreground = argv.some((a) => a.endsWith(join('bin', 'run.js'))) && argv.includes('--foreground')
+    if ((engine || foreground) && i >= 0 && argv[i + 1] === dataDir) {
       // a zombie (exited, not yet reaped) is not alive
       try {
         if (/^State:\s+Z/m.test(readFileSync(`/proc/${entry}/status`, 'utf8'))) continue

@@ -1,9 +1,7 @@
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
-import {runForeground} from '../../cli/foreground.js'
-import {daemonArgs, type DaemonStartInfo} from '../../client/index.js'
-import {SamsaError} from '../../errors.js'
+import type {DaemonStartInfo} from '../../client/index.js'
 import {daemonPaths} from '../../protocol/control/paths.js'
 
 export interface DaemonStartResult {
@@ -18,9 +16,10 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
   static override summary = 'Start the daemon for a data directory'
   static override description =
     'Detaches by default (output goes to <data-dir>/daemon.log) and returns once the daemon answers. ' +
-    'With --foreground it stays attached and logs to stderr, for systemd (see examples/samsa.service); ' +
-    'SIGTERM or SIGINT stops it gracefully, a second signal at once. Other commands start the daemon on ' +
-    'first use anyway, unless --no-autostart.'
+    'With --foreground this process is the daemon (the pid `daemon status` shows), logging to stderr, for ' +
+    'systemd (see examples/samsa.service) and other supervisors; SIGTERM or SIGINT stops it gracefully, a ' +
+    'second signal at once. Exit 3: another daemon holds the data directory. Other commands start the ' +
+    'daemon on first use anyway, unless --no-autostart.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -29,21 +28,18 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
   ]
 
   static override flags = {
-    foreground: Flags.boolean({description: 'stay attached and log to stderr (for systemd)'}),
-    workers: Flags.integer({description: 'worker threads owning partitions (default: number of cores)', min: 1}),
+    foreground: Flags.boolean({description: 'be the daemon: stay attached and log to stderr (for systemd and other supervisors)'}),
+    workers: Flags.integer({description: 'worker threads owning partitions (default: number of cores)', min: 1, max: 256}),
   }
 
   public async run(): Promise<DaemonStartResult | undefined> {
-    const paths = daemonPaths(this.dataDir, this.flags.socket)
     if (this.flags.foreground) {
-      const running = await this.runningPid()
-      if (running !== null) {
-        throw new SamsaError('DAEMON_RUNNING', `data directory ${paths.dataDir} is in use by daemon pid ${running}`)
-      }
-      const code = await runForeground(daemonArgs(paths, {socketOverride: this.flags.socket, workers: this.flags.workers}))
-      if (code !== 0) this.exit(code)
-      return undefined
+      // The engine in this process: the data-dir lock decides (exit 3 naming the holder), as for every start.
+      // Loaded only here, so that the other commands and --help never load engine code.
+      const {runDaemonProcess} = await import('../../engine/daemon-process.js')
+      this.exit(await runDaemonProcess({dataDir: this.dataDir, workers: this.flags.workers, socket: this.flags.socket}))
     }
+    const paths = daemonPaths(this.dataDir, this.flags.socket)
     let started: DaemonStartInfo | null = null
     const client = await this.client({
       autostart: true,
@@ -56,14 +52,5 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
     const result: DaemonStartResult = {started: started !== null, pid, dataDir: paths.dataDir, socket: paths.socket, logFile: paths.logFile}
     this.log(result.started ? `daemon started (pid ${pid}) on ${paths.socket}` : `daemon already running (pid ${pid}) on ${paths.socket}`)
     return result
-  }
-
-  private async runningPid(): Promise<number | null> {
-    try {
-      return (await this.client({autostart: false})).daemon.pid
-    } catch (err) {
-      if (err instanceof SamsaError && err.code === 'DAEMON_UNAVAILABLE') return null
-      throw err
-    }
   }
 }
