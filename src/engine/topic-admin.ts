@@ -3,6 +3,8 @@
 // (partition-table.ts) and the workers (worker-pool.ts) together in the order that keeps a crash harmless
 // (partition directories before the catalog entry on create; the entry before the directories on delete).
 // Mutations run one at a time through a promise queue, so two clients creating the same topic cannot race.
+// Internal topics (internal-topics.ts) are created by the daemon on first use and keep the daemon's
+// configs: clients cannot create, alter or delete them, and a stored override is undone at startup.
 import {rmSync} from 'node:fs'
 import {SamsaError} from '../errors.js'
 import type {
@@ -17,6 +19,7 @@ import type {
 import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../protocol/control/topic-name.js'
 import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../storage/log-config.js'
 import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
+import {INTERNAL_TOPICS, refuseInternalWrite} from './internal-topics.js'
 import {asBody, anyValue, bool, optional, stringList, stringMap} from './request-body.js'
 import {TopicCatalog, partitionDir, refuseSymlink, type TopicMeta} from './topic-catalog.js'
 import type {OpenResult, PartitionStats, StatsResult} from './worker-messages.js'
@@ -53,8 +56,9 @@ export class TopicAdmin {
     const topics = catalog.load(log)
     catalog.cleanupLeftovers(log)
     const refs: PartitionRef[] = []
-    for (const meta of topics.sort((a, b) => a.seq - b.seq)) {
+    for (let meta of topics.sort((a, b) => a.seq - b.seq)) {
       this.nextSeq = Math.max(this.nextSeq, meta.seq + 1)
+      meta = this.restoreInternal(meta)
       let config: LogConfig
       try {
         config = resolveLogConfig(meta.configs)
@@ -81,16 +85,43 @@ export class TopicAdmin {
     })
   }
 
-  // The daemon's own topics ("__"-prefixed, e.g. __consumer_offsets): created on first use, whole or
-  // not at all like any other topic, and never by a client.
-  ensureInternal(name: string, partitions: number, overrides: Record<string, string>): Promise<TopicEntry> {
-    validateTopicName(name)
-    if (!isInternalTopicName(name)) throw new SamsaError('INTERNAL', `${name} is not an internal topic name`)
-    const config = resolveLogConfig(overrides)
+  // An internal topic's stored configs are the daemon's; an earlier version let clients alter them (and
+  // retention.ms=1 with cleanup.policy=delete wiped every commit), so a difference is undone before its
+  // partitions open. Extra partitions a client added are kept (nothing is deleted) but never written.
+  private restoreInternal(meta: TopicMeta): TopicMeta {
+    const spec = INTERNAL_TOPICS.get(meta.name)
+    if (!spec) return meta
+    const {log} = this.ctx
+    if (meta.partitions !== spec.partitions) {
+      log(`catalog: internal topic ${meta.name} has ${meta.partitions} partition(s), grown by a client of an earlier version; the daemon uses only the first ${spec.partitions}`)
+    }
+    const pairs = (configs: Readonly<Record<string, string>>): string =>
+      Object.entries(configs)
+        .sort()
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    if (pairs(meta.configs) === pairs(spec.configs)) return meta
+    const restored: TopicMeta = {...meta, configs: nullProto(Object.entries(spec.configs))}
+    log(`catalog: internal topic ${meta.name} had configs set by a client (${pairs(meta.configs)}); restored the daemon's own (${pairs(spec.configs)})`)
+    try {
+      this.ctx.catalog.write(restored)
+    } catch (err) {
+      log(`catalog: could not store the restored configs of ${meta.name} (${(err as Error).message}); using them anyway`)
+    }
+    return restored
+  }
+
+  // The daemon's own topics ("__"-prefixed, e.g. __consumer_offsets): created on first use with their
+  // spec from internal-topics.ts, whole or not at all like any other topic, and never by a client.
+  ensureInternal(name: string): Promise<TopicEntry> {
+    const spec = INTERNAL_TOPICS.get(name)
+    if (!spec) throw new SamsaError('INTERNAL', `${name} is not an internal topic`)
+    const config = resolveLogConfig(spec.configs)
     return this.serial(async () => {
       const existing = this.ctx.table.topics.get(name)
       if (existing) return existing
-      const meta: TopicMeta = {name, partitions, configs: nullProto(Object.entries(overrides)), seq: this.nextSeq++, createdAt: Date.now()}
+      const {partitions} = spec
+      const meta: TopicMeta = {name, partitions, configs: nullProto(Object.entries(spec.configs)), seq: this.nextSeq++, createdAt: Date.now()}
       const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, partitions)}
       await this.openNew(entry.partitions, config)
       try {
@@ -147,6 +178,7 @@ export class TopicAdmin {
     const body = asBody(raw, 'AlterTopic')
     const name = anyValue(body, 'name')
     validateTopicName(name)
+    refuseInternalWrite(name, 'alter')
     const set = stringMap(body, 'set')
     const remove = stringList(body, 'delete', LOG_CONFIG_NAMES.length * 4)
     for (const n of remove) {
@@ -190,6 +222,7 @@ export class TopicAdmin {
     const body = asBody(raw, 'DeleteTopic')
     const name = anyValue(body, 'name')
     validateTopicName(name)
+    refuseInternalWrite(name, 'delete')
     const ifExists = bool(body, 'ifExists', false)
     return this.serial(async () => {
       const entry = this.ctx.table.topics.get(name)
@@ -197,7 +230,6 @@ export class TopicAdmin {
         if (ifExists) return {deleted: false}
         throw new SamsaError('UNKNOWN_TOPIC', `topic ${name} does not exist`)
       }
-      if (isInternalTopicName(name)) throw new SamsaError('INVALID_TOPIC', `topic ${name} is internal and cannot be deleted`)
       this.ctx.catalog.remove(name) // the commit point: from here the topic is gone, even after a crash
       this.ctx.table.remove(name)
       this.ctx.onPartitionsRemoved(entry.partitions)
