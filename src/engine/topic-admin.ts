@@ -1,11 +1,11 @@
 // Topic administration on the main thread: create, alter, delete, describe and list, plus opening every
 // catalogued partition at startup. Ties the durable catalog (topic-catalog.ts), the routing table
 // (partition-table.ts) and the workers (worker-pool.ts) together in the order that keeps a crash harmless
-// (partition directories before the catalog entry on create; the entry before the directories on delete).
+// (partition directories before the catalog entry on create; the entry before the directories on delete);
+// opening and deleting partitions on the workers is partition-opener.ts.
 // Mutations run one at a time through a promise queue, so two clients creating the same topic cannot race.
 // Internal topics (internal-topics.ts) are created by the daemon on first use and keep the daemon's
 // configs: clients cannot create, alter or delete them, and a stored override is undone at startup.
-import {rmSync} from 'node:fs'
 import {SamsaError} from '../errors.js'
 import type {
   ConfigEntry,
@@ -21,8 +21,9 @@ import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfig
 import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
 import {INTERNAL_TOPICS, refuseInternalWrite} from './internal-topics.js'
 import {asBody, anyValue, bool, optional, stringList, stringMap} from './request-body.js'
-import {TopicCatalog, partitionDir, refuseSymlink, type TopicMeta} from './topic-catalog.js'
-import type {OpenResult, PartitionStats, StatsResult} from './worker-messages.js'
+import {PartitionOpener, forEachWorker} from './partition-opener.js'
+import {TopicCatalog, partitionDir, type TopicMeta} from './topic-catalog.js'
+import type {PartitionStats, StatsResult} from './worker-messages.js'
 import type {WorkerPool} from './worker-pool.js'
 
 export const MAX_PARTITIONS_PER_TOPIC = 10_000
@@ -46,8 +47,11 @@ function nullProto(entries: Iterable<[string, string]>): Record<string, string> 
 export class TopicAdmin {
   private queue: Promise<unknown> = Promise.resolve()
   private nextSeq = 0
+  private readonly opener: PartitionOpener
 
-  constructor(private readonly ctx: TopicAdminContext) {}
+  constructor(private readonly ctx: TopicAdminContext) {
+    this.opener = new PartitionOpener(ctx.table, ctx.pool, ctx.log)
+  }
 
   // Startup: load the catalog, delete what a crash left half-done, open every partition (recovery runs
   // inside PartitionLog.open on the workers) and log what recovery found.
@@ -70,7 +74,7 @@ export class TopicAdmin {
       this.ctx.table.add(entry)
       refs.push(...entry.partitions)
     }
-    const summary = await this.open(refs, true)
+    const summary = await this.opener.open(refs, true)
     log(`opened ${refs.length} partition(s) of ${topics.length} topic(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
   }
 
@@ -80,7 +84,7 @@ export class TopicAdmin {
   reopenWorker(index: number): Promise<void> {
     const refs = [...this.ctx.table.allPartitions()].filter((r) => r.worker === index)
     for (const r of refs) r.offline = null
-    return this.open(refs, true).then((summary) => {
+    return this.opener.open(refs, true).then((summary) => {
       this.ctx.log(`worker ${index}: reopened ${refs.length} partition(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
     })
   }
@@ -123,11 +127,11 @@ export class TopicAdmin {
       const {partitions} = spec
       const meta: TopicMeta = {name, partitions, configs: nullProto(Object.entries(spec.configs)), seq: this.nextSeq++, createdAt: Date.now()}
       const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, partitions)}
-      await this.openNew(entry.partitions, config)
+      await this.opener.openNew(entry.partitions, config, `create internal topic ${name}`)
       try {
         this.ctx.catalog.write(meta)
       } catch (err) {
-        await this.destroy(entry.partitions)
+        await this.opener.abandon(entry.partitions)
         throw err
       }
       this.ctx.table.add(entry)
@@ -161,11 +165,11 @@ export class TopicAdmin {
       }
       const meta: TopicMeta = {name, partitions, configs: nullProto(overrides), seq: this.nextSeq++, createdAt: Date.now()}
       const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, partitions)}
-      await this.openNew(entry.partitions, config)
+      await this.opener.openNew(entry.partitions, config, `create topic ${name}`)
       try {
         this.ctx.catalog.write(meta) // the commit point
       } catch (err) {
-        await this.destroy(entry.partitions)
+        await this.opener.abandon(entry.partitions)
         throw err
       }
       this.ctx.table.add(entry)
@@ -197,18 +201,18 @@ export class TopicAdmin {
       }
       const meta: TopicMeta = {...entry.meta, partitions: wanted ?? current, configs: nullProto(overrides)}
       const added = this.newRefs(meta, current, meta.partitions)
-      await this.openNew(added, config)
+      await this.opener.openNew(added, config, `grow topic ${name} to ${meta.partitions} partitions`)
       try {
         this.ctx.catalog.write(meta) // the commit point
       } catch (err) {
-        await this.destroy(added)
+        await this.opener.abandon(added)
         throw err
       }
       entry.meta = meta
       entry.config = config
       this.ctx.table.addPartitions(entry, added)
       // committed: the live logs follow (a worker that cannot is offline, and reads the catalog at restart)
-      await this.forEachWorker(entry.partitions.slice(0, current), (worker, ids) =>
+      await forEachWorker(entry.partitions.slice(0, current), (worker, ids) =>
         this.ctx.pool.request(worker, {type: 'updateConfig', partitions: ids, config}).catch((err: Error) => {
           this.ctx.log(`altering ${name} on worker ${worker}: ${err.message}`)
         }),
@@ -233,7 +237,7 @@ export class TopicAdmin {
       this.ctx.catalog.remove(name) // the commit point: from here the topic is gone, even after a crash
       this.ctx.table.remove(name)
       this.ctx.onPartitionsRemoved(entry.partitions)
-      await this.destroy(entry.partitions)
+      await this.opener.destroy(entry.partitions)
       await this.ctx.onTopicDeleted?.(name) // its committed offsets go before the delete is answered
       this.ctx.log(`deleted topic ${name}`)
       return {deleted: true}
@@ -274,7 +278,7 @@ export class TopicAdmin {
   // Per-partition stats from the owning workers; a partition whose worker is gone is simply absent.
   async stats(refs: PartitionRef[]): Promise<Map<number, PartitionStats>> {
     const out = new Map<number, PartitionStats>()
-    await this.forEachWorker(refs, async (worker, ids) => {
+    await forEachWorker(refs, async (worker, ids) => {
       const r = await this.ctx.pool.request<StatsResult>(worker, {type: 'stats', partitions: ids}).catch(() => null)
       for (const s of r?.partitions ?? []) out.set(s.id, s)
     })
@@ -321,92 +325,6 @@ export class TopicAdmin {
       })
     }
     return refs
-  }
-
-  // Opens partitions of a topic being created or grown. Their directories have no catalog entry yet, so
-  // anything already there is a leftover (a failed delete) and is removed first. All or nothing.
-  private async openNew(refs: PartitionRef[], config?: LogConfig): Promise<void> {
-    for (const ref of refs) {
-      refuseSymlink(ref.dir)
-      rmSync(ref.dir, {recursive: true, force: true})
-    }
-    await this.open(refs, false, config)
-    const failed = refs.find((r) => r.offline !== null)
-    if (failed) {
-      await this.destroy(refs)
-      throw new SamsaError('STORAGE_ERROR', `cannot create partition ${failed.topic}-${failed.partition}: ${failed.offline}`)
-    }
-  }
-
-  private async open(refs: PartitionRef[], startup: boolean, config?: LogConfig): Promise<{clean: number; recovered: number; offline: number}> {
-    const summary = {clean: 0, recovered: 0, offline: 0}
-    const {table, log} = this.ctx
-    const byId = new Map(refs.map((r) => [r.id, r]))
-    await this.forEachWorker(refs, async (worker, ids) => {
-      const specs = ids.map((id) => {
-        const ref = byId.get(id)!
-        try {
-          refuseSymlink(ref.dir)
-        } catch (err) {
-          ref.offline = (err as Error).message
-        }
-        return {id, topic: ref.topic, partition: ref.partition, dir: ref.dir, config: config ?? table.topic(ref.topic).config}
-      })
-      const usable = specs.filter((s) => byId.get(s.id)!.offline === null)
-      for (const s of specs) {
-        const ref = byId.get(s.id)!
-        if (ref.offline === null) continue
-        summary.offline++
-        log(`partition ${ref.topic}-${ref.partition} is offline: ${ref.offline}`)
-      }
-      const result = await this.ctx.pool.request<OpenResult>(worker, {type: 'open', partitions: usable}).catch((err: Error) => ({
-        partitions: usable.map((s) => ({id: s.id, stats: null, recovery: null, error: {code: 'PARTITION_OFFLINE', message: err.message}})),
-      }))
-      for (const r of result.partitions) {
-        const ref = byId.get(r.id)!
-        const label = `${ref.topic}-${ref.partition}`
-        if (r.error || !r.stats) {
-          ref.offline = r.error?.message ?? 'did not open'
-          log(`partition ${label} is offline: ${ref.offline}`)
-          continue
-        }
-        ref.highWatermark = r.stats.highWatermark
-        ref.logStartOffset = r.stats.logStartOffset
-        if (!r.stats.online) ref.offline = r.recovery?.quarantined?.problem ?? 'offline after recovery'
-        const rec = r.recovery
-        if (rec && startup) {
-          for (const m of rec.messages) log(`recovery ${label}: ${m}`)
-          if (rec.clean) summary.clean++
-          else {
-            summary.recovered++
-            log(`recovery ${label}: unclean shutdown; re-read from offset ${rec.recoveredFrom ?? 0}, truncated ${rec.truncatedBytes} byte(s); log end offset ${r.stats.logEndOffset}`)
-          }
-        }
-        if (ref.offline !== null) {
-          summary.offline++
-          log(`partition ${label} is offline: ${ref.offline}`)
-        }
-      }
-    })
-    return summary
-  }
-
-  private async destroy(refs: PartitionRef[]): Promise<void> {
-    await this.forEachWorker(refs, (worker, ids) =>
-      this.ctx.pool.request(worker, {type: 'close', partitions: ids, destroy: true}).catch((err: Error) => {
-        this.ctx.log(`deleting partitions on worker ${worker}: ${err.message} (leftovers are removed at the next start)`)
-      }),
-    )
-  }
-
-  private async forEachWorker(refs: PartitionRef[], fn: (worker: number, ids: number[]) => Promise<unknown>): Promise<void> {
-    const byWorker = new Map<number, number[]>()
-    for (const r of refs) {
-      let ids = byWorker.get(r.worker)
-      if (!ids) byWorker.set(r.worker, (ids = []))
-      ids.push(r.id)
-    }
-    await Promise.all([...byWorker].map(([worker, ids]) => fn(worker, ids)))
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
