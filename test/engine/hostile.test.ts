@@ -333,8 +333,9 @@ describe('frames that trickle in', () => {
       const deadline = Date.now() + 30_000
       while (attackers.some((a) => !a.closed) && Date.now() < deadline) await sleep(50)
       expect(attackers.filter((a) => !a.closed).length, 'trickling connections still open').toBe(0)
-      // four frames fit the budget; one more may be seen while a closed one's client has not noticed yet
-      expect(mostReadAtOnce, 'half-received frames the daemon was reading at once').toBeLessThanOrEqual(5)
+      // Four frames fit the budget (unbounded, all 16 are read at once); a few more may be counted while
+      // the clients of closed ones have not noticed yet.
+      expect(mostReadAtOnce, 'half-received frames the daemon was reading at once').toBeLessThanOrEqual(8)
       expect(daemon.output()).toMatch(/a frame was not complete 1500 ms after the daemon began reading it \(\d+ of \d+ bytes\)/)
       expect((await other.request(ApiKey.Hello, {client: 'after'})).body.pid).toBe(daemon.pid)
       other.close()
