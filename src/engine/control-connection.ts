@@ -14,14 +14,23 @@
 // stops reading therefore holds at most about outputBudgetBytes of the daemon's memory.
 // Bad input: an oversized or undersized length prefix closes the connection (the stream cannot be
 // resynchronised); a frame that cannot be decoded but whose header is readable gets an error response.
-// A frame stalled half-way for partialFrameTimeoutMs closes the connection. A failed acks=0 produce closes
-// it too (abort), the only way its producer can learn of the failure.
+// A failed acks=0 produce closes it too (abort), the only way its producer can learn of the failure.
+//
+// Slow frames: a frame must be complete within partialFrameTimeoutMs of the moment the daemon began
+// reading it (took its first bytes, or was granted memory for it), however steadily its bytes trickle
+// in; otherwise the connection is closed. The clock does not run while the connection is not reading
+// because of its own limits (in flight, output backed up) before the frame began; once begun, it runs
+// on. Half-received frames larger than 64 KiB hold a reservation in the daemon-wide PendingFrameBudget
+// (maxPendingFrameBytes) while they are assembled; a frame that does not fit waits for one to finish.
+// Together: no client can pin more than a frame's buffer for longer than the deadline, and all of them
+// together no more than the budget (plus 64 KiB per connection for small frames and socket chunks).
 import type {Socket} from 'node:net'
 import {SamsaError} from '../errors.js'
 import {FRAME_HEADER_BYTES, FRAME_PREFIX_BYTES, decodeFramePayload, type Frame} from '../protocol/control/frame.js'
 import {ApiKey} from '../protocol/control/messages.js'
 import {fetchReserve} from './fetch-handler.js'
 import {FrameReader} from './frame-reader.js'
+import type {BudgetTicket, PendingFrameBudget} from './pending-frame-budget.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {BARRIER_APIS, toWireError, type Router} from './router.js'
 
@@ -30,15 +39,21 @@ export interface ConnectionLimits {
   maxJsonBytes: number
   maxInFlight: number
   outputBudgetBytes: number
-  partialFrameTimeoutMs: number
+  partialFrameTimeoutMs: number // a frame's whole receive time, from the moment the daemon begins reading it
+  maxPendingFrameBytes: number // daemon-wide: what all half-received frames may pin together
 }
 
+// Why these bounds: a client builds a frame in memory and writes it at once, so even a 64 MiB frame
+// crosses a Unix socket in well under a second on a busy machine; 10 s leaves a wide margin for a loaded
+// daemon while capping how long one connection can hold a frame buffer. 256 MiB is four maximum-size
+// frames: honest clients have few big frames half-received at any moment, and each only briefly.
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxFrameBytes: 64 * 1024 * 1024,
   maxJsonBytes: 4 * 1024 * 1024,
   maxInFlight: 64,
   outputBudgetBytes: 16 * 1024 * 1024,
   partialFrameTimeoutMs: 10_000,
+  maxPendingFrameBytes: 256 * 1024 * 1024,
 }
 
 // frame.ts's layout, written without copying the raw part: the fetch path hands its batch views to the
@@ -68,7 +83,9 @@ export class ControlConnection implements RequestContext {
   private aborted = false // abort(): start nothing new, close as soon as what was written is flushed
   private starved = false // the last pump found no complete frame in the reader
   private paused = false
-  private idleTimer: NodeJS.Timeout | null = null
+  private frameTimer: NodeJS.Timeout | null = null // the deadline of the frame being received
+  private timedFrame = -1 // reader.framesRead when frameTimer was armed: which frame it times
+  private ticket: BudgetTicket | null = null // this connection's claim on the frame budget (one frame at a time)
   private readonly closeHooks = new Set<() => void>()
   private idleResolvers: (() => void)[] = []
   closed = false
@@ -78,8 +95,9 @@ export class ControlConnection implements RequestContext {
     private readonly router: Router,
     private readonly limits: ConnectionLimits,
     private readonly log: (line: string) => void,
+    private readonly budget: PendingFrameBudget,
   ) {
-    this.reader = new FrameReader(limits.maxFrameBytes)
+    this.reader = new FrameReader(limits.maxFrameBytes, {claim: (bytes) => this.claimFrameMemory(bytes), release: () => this.releaseFrameMemory()})
     socket.on('data', (chunk: Buffer) => {
       this.reader.push(chunk)
       this.pump()
@@ -116,7 +134,7 @@ export class ControlConnection implements RequestContext {
   stopReading(): void {
     this.stopping = true
     this.socket.pause()
-    this.clearIdleTimer()
+    this.clearFrameTimer()
     this.maybeEnd()
   }
 
@@ -147,12 +165,13 @@ export class ControlConnection implements RequestContext {
     this.aborted = true
     this.log(`closing a control connection: ${reason}`)
     this.socket.pause()
-    this.clearIdleTimer()
+    this.clearFrameTimer()
     void this.finish(ABORT_FLUSH_MS)
   }
 
   private canTake(): boolean {
     if (this.closed || this.barrier || this.stopping || this.aborted) return false
+    if (this.ticket !== null && !this.ticket.granted) return false // the next frame waits for budget
     if (this.inFlight >= this.limits.maxInFlight) return false
     if (this.socket.writableNeedDrain) return false
     return this.inFlight === 0 || this.reserved + this.socket.writableLength < this.limits.outputBudgetBytes
@@ -178,7 +197,12 @@ export class ControlConnection implements RequestContext {
     this.starved = starved
     if (this.closed) return
     if (this.peerEnded) {
-      this.clearIdleTimer()
+      // a partial frame left at the client's end can never complete: let go of it now
+      if (starved && this.reader.partial) {
+        this.reader.dropPartial()
+        this.releaseFrameMemory()
+      }
+      this.clearFrameTimer()
       this.maybeEnd()
       return
     }
@@ -191,8 +215,16 @@ export class ControlConnection implements RequestContext {
       this.paused = false
       this.socket.resume()
     }
-    if (!blocked && this.reader.partial) this.armIdleTimer()
-    else this.clearIdleTimer()
+    this.watchFrame(starved)
+  }
+
+  // The frame deadline (see the header): armed when a frame is found incomplete while the connection
+  // reads, kept while that same frame stays incomplete (whatever arrives, whether or not we are blocked),
+  // dropped once it is complete. A frame waiting for budget has not begun: its wait is not its fault.
+  private watchFrame(starved: boolean): void {
+    if (this.frameTimer && this.timedFrame !== this.reader.framesRead) this.clearFrameTimer()
+    const waitingForMemory = this.ticket !== null && !this.ticket.granted
+    if (starved && this.reader.partial && !waitingForMemory && !this.frameTimer) this.armFrameTimer()
   }
 
   private dispatch(payload: Buffer): void {
@@ -248,7 +280,6 @@ export class ControlConnection implements RequestContext {
   }
 
   // A client that half-closed its side still gets the answers to everything it sent; then we close ours.
-  // (A partial frame left at its end can never complete, so it is dropped.)
   private maybeEnd(): void {
     const done = this.stopping || (this.peerEnded && this.starved)
     if (done && this.inFlight === 0 && !this.closed && !this.socket.writableEnded) {
@@ -256,24 +287,42 @@ export class ControlConnection implements RequestContext {
     }
   }
 
-  private armIdleTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    this.idleTimer = setTimeout(() => {
-      this.log(`closing a control connection: a partial frame stalled for ${this.limits.partialFrameTimeoutMs} ms`)
+  private armFrameTimer(): void {
+    const ms = this.limits.partialFrameTimeoutMs
+    this.timedFrame = this.reader.framesRead
+    this.frameTimer = setTimeout(() => {
+      this.log(`closing a control connection: a frame was not complete ${ms} ms after the daemon began reading it (${this.reader.progress})`)
       this.destroy()
-    }, this.limits.partialFrameTimeoutMs)
-    this.idleTimer.unref()
+    }, ms)
+    this.frameTimer.unref()
   }
 
-  private clearIdleTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    this.idleTimer = null
+  private clearFrameTimer(): void {
+    if (this.frameTimer) clearTimeout(this.frameTimer)
+    this.frameTimer = null
+  }
+
+  // FrameMemory for the reader: one ticket at a time, held from the claim until the frame is complete.
+  private claimFrameMemory(bytes: number): boolean {
+    this.ticket ??= this.budget.request(bytes, () => {
+      // granted while waiting: the frame now pins memory, so its clock starts; read on
+      if (this.closed) return
+      if (!this.frameTimer) this.armFrameTimer()
+      setImmediate(() => this.pump())
+    })
+    return this.ticket.granted
+  }
+
+  private releaseFrameMemory(): void {
+    if (this.ticket) this.budget.cancel(this.ticket)
+    this.ticket = null
   }
 
   private closeNow(): void {
     if (this.closed) return
     this.closed = true
-    this.clearIdleTimer()
+    this.clearFrameTimer()
+    this.releaseFrameMemory()
     for (const fn of [...this.closeHooks]) fn()
     this.closeHooks.clear()
     for (const resolve of this.idleResolvers.splice(0)) resolve()

@@ -14,6 +14,7 @@ import {connect, createServer, type Server} from 'node:net'
 import {dirname} from 'node:path'
 import {SamsaError} from '../errors.js'
 import {ControlConnection, type ConnectionLimits} from './control-connection.js'
+import {PendingFrameBudget} from './pending-frame-budget.js'
 import {preparePrivateDir} from './private-dir.js'
 import type {Router} from './router.js'
 
@@ -90,8 +91,9 @@ export class ControlListener {
     const server = createServer({allowHalfOpen: true, pauseOnConnect: false})
     server.maxConnections = MAX_CONNECTIONS
     const listener = new ControlListener(server, socketPath)
+    const frameBudget = new PendingFrameBudget(options.limits.maxPendingFrameBytes) // shared by every connection
     server.on('connection', (socket) => {
-      const conn = new ControlConnection(socket, options.router, options.limits, log)
+      const conn = new ControlConnection(socket, options.router, options.limits, log, frameBudget)
       listener.connections.add(conn)
       socket.on('close', () => listener.connections.delete(conn))
     })

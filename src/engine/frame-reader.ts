@@ -6,9 +6,22 @@
 // in-flight limit with the remainder still buffered (then pause the socket), and answer a bad payload with
 // an error while keeping the stream in step. Bounds: the length is checked against maxFrameBytes before
 // anything is allocated; what is buffered is at most the chunks received before the socket was paused,
-// plus one frame being assembled (allocated at its exact, checked size).
+// plus one frame being assembled (allocated at its exact, checked size). A frame larger than
+// UNCOUNTED_FRAME_BYTES that must be assembled is first claimed from the FrameMemory (the daemon-wide
+// budget, pending-frame-budget.ts); until the claim succeeds its prefix stays unread and next() says null.
+// framesRead counts the payloads handed out, so the connection can tell one frame's clock from the next.
 import {SamsaError} from '../errors.js'
 import {FRAME_HEADER_BYTES, FRAME_PREFIX_BYTES} from '../protocol/control/frame.js'
+
+// Frames up to this size are assembled without a claim: at most MAX_CONNECTIONS × 64 KiB = 64 MiB, and
+// small requests (Hello, fetch, commit, small produces) never wait behind big half-received ones.
+export const UNCOUNTED_FRAME_BYTES = 64 * 1024
+
+// Where a frame's assembly buffer is reserved. claim() false: not now; the owner calls next() again later.
+export interface FrameMemory {
+  claim(bytes: number): boolean
+  release(bytes: number): void
+}
 
 export class FrameReader {
   private readonly chunks: Buffer[] = []
@@ -16,8 +29,12 @@ export class FrameReader {
   private buffered = 0 // unread bytes across chunks
   private pending: Buffer | null = null // a frame being assembled across chunks
   private pendingFilled = 0
+  framesRead = 0 // payloads handed out by next()
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly memory: FrameMemory | null = null,
+  ) {}
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return
@@ -25,9 +42,25 @@ export class FrameReader {
     this.buffered += chunk.length
   }
 
-  // True while bytes of an incomplete frame are held (the partial-frame timeout watches this).
+  // True while bytes of an incomplete frame are held (the frame deadline watches this).
   get partial(): boolean {
     return this.pending !== null || this.buffered > 0
+  }
+
+  // For log lines: how far the frame being assembled has come.
+  get progress(): string {
+    if (this.pending) return `${this.pendingFilled} of ${this.pending.length} bytes`
+    return `${this.buffered} bytes, its length not yet read`
+  }
+
+  // Forgets the incomplete frame and whatever is buffered (its sender half-closed: it cannot complete).
+  // The caller gives back the frame's memory claim.
+  dropPartial(): void {
+    this.chunks.length = 0
+    this.head = 0
+    this.buffered = 0
+    this.pending = null
+    this.pendingFilled = 0
   }
 
   // The next complete payload (without its prefix), or null until more bytes arrive. Throws
@@ -42,14 +75,17 @@ export class FrameReader {
     if (length < FRAME_HEADER_BYTES) {
       throw new SamsaError('INVALID_REQUEST', `frame of ${length} bytes is shorter than its ${FRAME_HEADER_BYTES}-byte header`)
     }
-    this.skip(FRAME_PREFIX_BYTES)
-    const first = this.chunks[0]
+    const first = this.chunks[0]!
     // Common case: the whole frame is inside the current chunk: hand out a view, copy nothing.
-    if (first && first.length - this.head >= length) {
+    if (first.length - this.head >= FRAME_PREFIX_BYTES + length) {
+      this.skip(FRAME_PREFIX_BYTES)
       const view = first.subarray(this.head, this.head + length)
       this.skip(length)
+      this.framesRead++
       return view
     }
+    if (length > UNCOUNTED_FRAME_BYTES && this.memory && !this.memory.claim(length)) return null
+    this.skip(FRAME_PREFIX_BYTES)
     this.pending = Buffer.allocUnsafe(length)
     this.pendingFilled = 0
     return this.fill()
@@ -66,6 +102,8 @@ export class FrameReader {
     }
     if (this.pendingFilled < pending.length) return null
     this.pending = null
+    this.framesRead++
+    if (pending.length > UNCOUNTED_FRAME_BYTES) this.memory?.release(pending.length)
     return pending
   }
 

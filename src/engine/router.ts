@@ -2,13 +2,15 @@
 // the handler by API key, resolves topic/partition to the owning worker, and turns every error into the
 // wire form {error: {code, message, retriable}} — a handler's exception never escapes to the connection.
 // Produce, ListOffsets and DeleteRecords live here (they are one worker round trip each); Fetch, topic
-// administration and lifecycle have their own modules.
+// administration and lifecycle have their own modules. Produce and DeleteRecords refuse internal topics
+// (internal-topics.ts): those are written by the daemon only.
 import {SamsaError, isSamsaError} from '../errors.js'
 import type {Frame} from '../protocol/control/frame.js'
 import {API_VERSION, ApiKey, type HelloResponse, type StatusResponse, type WireError} from '../protocol/control/messages.js'
 import {topicNameProblem} from '../protocol/control/topic-name.js'
 import type {FetchHandler} from './fetch-handler.js'
 import type {OffsetStore} from './groups/offset-store.js'
+import {refuseInternalWrite} from './internal-topics.js'
 import type {PartitionRef, PartitionTable} from './partition-table.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {asBody, anyValue, int, list, type Body} from './request-body.js'
@@ -159,10 +161,12 @@ export class Router {
     }
   }
 
-  private resolve(item: Body): PartitionRef {
+  // `write` names the change asked for, when the request changes the partition: internal topics refuse it.
+  private resolve(item: Body, write?: string): PartitionRef {
     const topic = anyValue(item, 'topic')
     const problem = topicNameProblem(topic)
     if (problem) throw new SamsaError('INVALID_TOPIC', problem)
+    if (write) refuseInternalWrite(topic, write)
     const ref = this.deps.table.partition(topic, anyValue(item, 'partition'))
     if (ref.offline !== null) throw new SamsaError('PARTITION_OFFLINE', `partition ${ref.topic}-${ref.partition} is offline: ${ref.offline}`)
     return ref
@@ -173,7 +177,7 @@ export class Router {
     const acks = int(body, 'acks', {default: 1})
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new SamsaError('INVALID_REQUEST', `acks must be 0, 1 or -1 (all), got ${acks}`)
     const timeoutMs = int(body, 'timeoutMs', {default: 0, min: 0, max: 0x7fffffff}) // Kafka's int32; 0: no deadline
-    const ref = this.resolve(body)
+    const ref = this.resolve(body, 'produce')
     if (frame.raw.length === 0) throw new SamsaError('INVALID_REQUEST', 'produce request carries no record batch')
     // The raw bytes are a view into a socket chunk that may hold other frames: copy them once into a
     // buffer of their own, which is then transferred (not copied again) to the worker.
@@ -188,12 +192,13 @@ export class Router {
   private async perPartition<R extends {partition: number; error?: WireErrorLike}>(
     items: Body[],
     ask: (worker: number, entries: {item: Body; ref: PartitionRef}[]) => Promise<{partitions: R[]}>,
+    write?: string,
   ): Promise<(R | WireError)[]> {
     const out: (R | WireError)[] = new Array(items.length)
     const byWorker = new Map<number, {index: number; item: Body; ref: PartitionRef}[]>()
     items.forEach((item, index) => {
       try {
-        const ref = this.resolve(item)
+        const ref = this.resolve(item, write)
         let share = byWorker.get(ref.worker)
         if (!share) byWorker.set(ref.worker, (share = []))
         share.push({index, item, ref})
@@ -235,11 +240,14 @@ export class Router {
   private async deleteRecords(raw: unknown): Promise<unknown> {
     const items = list(asBody(raw, 'DeleteRecords'), 'partitions', MAX_LIST_PARTITIONS)
     for (const item of items) int(item, 'offset', {min: -1})
-    const answers = await this.perPartition(items, (worker, share) =>
-      this.deps.pool.request<DeleteRecordsResult>(worker, {
-        type: 'deleteRecords',
-        partitions: share.map((s) => ({partition: s.ref.id, offset: int(s.item, 'offset')})),
-      }),
+    const answers = await this.perPartition(
+      items,
+      (worker, share) =>
+        this.deps.pool.request<DeleteRecordsResult>(worker, {
+          type: 'deleteRecords',
+          partitions: share.map((s) => ({partition: s.ref.id, offset: int(s.item, 'offset')})),
+        }),
+      'DeleteRecords',
     )
     return {
       partitions: answers.map((a, i) => {

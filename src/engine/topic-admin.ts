@@ -1,9 +1,11 @@
 // Topic administration on the main thread: create, alter, delete, describe and list, plus opening every
 // catalogued partition at startup. Ties the durable catalog (topic-catalog.ts), the routing table
 // (partition-table.ts) and the workers (worker-pool.ts) together in the order that keeps a crash harmless
-// (partition directories before the catalog entry on create; the entry before the directories on delete).
+// (partition directories before the catalog entry on create; the entry before the directories on delete);
+// opening and deleting partitions on the workers is partition-opener.ts.
 // Mutations run one at a time through a promise queue, so two clients creating the same topic cannot race.
-import {rmSync} from 'node:fs'
+// Internal topics (internal-topics.ts) are created by the daemon on first use and keep the daemon's
+// configs: clients cannot create, alter or delete them, and a stored override is undone at startup.
 import {SamsaError} from '../errors.js'
 import type {
   ConfigEntry,
@@ -17,9 +19,11 @@ import type {
 import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../protocol/control/topic-name.js'
 import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../storage/log-config.js'
 import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
+import {INTERNAL_TOPICS, refuseInternalWrite} from './internal-topics.js'
 import {asBody, anyValue, bool, optional, stringList, stringMap} from './request-body.js'
-import {TopicCatalog, partitionDir, refuseSymlink, type TopicMeta} from './topic-catalog.js'
-import type {OpenResult, PartitionStats, StatsResult} from './worker-messages.js'
+import {PartitionOpener, forEachWorker} from './partition-opener.js'
+import {TopicCatalog, partitionDir, type TopicMeta} from './topic-catalog.js'
+import type {PartitionStats, StatsResult} from './worker-messages.js'
 import type {WorkerPool} from './worker-pool.js'
 
 export const MAX_PARTITIONS_PER_TOPIC = 10_000
@@ -43,8 +47,11 @@ function nullProto(entries: Iterable<[string, string]>): Record<string, string> 
 export class TopicAdmin {
   private queue: Promise<unknown> = Promise.resolve()
   private nextSeq = 0
+  private readonly opener: PartitionOpener
 
-  constructor(private readonly ctx: TopicAdminContext) {}
+  constructor(private readonly ctx: TopicAdminContext) {
+    this.opener = new PartitionOpener(ctx.table, ctx.pool, ctx.log)
+  }
 
   // Startup: load the catalog, delete what a crash left half-done, open every partition (recovery runs
   // inside PartitionLog.open on the workers) and log what recovery found.
@@ -53,8 +60,9 @@ export class TopicAdmin {
     const topics = catalog.load(log)
     catalog.cleanupLeftovers(log)
     const refs: PartitionRef[] = []
-    for (const meta of topics.sort((a, b) => a.seq - b.seq)) {
+    for (let meta of topics.sort((a, b) => a.seq - b.seq)) {
       this.nextSeq = Math.max(this.nextSeq, meta.seq + 1)
+      meta = this.restoreInternal(meta)
       let config: LogConfig
       try {
         config = resolveLogConfig(meta.configs)
@@ -66,7 +74,7 @@ export class TopicAdmin {
       this.ctx.table.add(entry)
       refs.push(...entry.partitions)
     }
-    const summary = await this.open(refs, true)
+    const summary = await this.opener.open(refs, true)
     log(`opened ${refs.length} partition(s) of ${topics.length} topic(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
   }
 
@@ -76,27 +84,54 @@ export class TopicAdmin {
   reopenWorker(index: number): Promise<void> {
     const refs = [...this.ctx.table.allPartitions()].filter((r) => r.worker === index)
     for (const r of refs) r.offline = null
-    return this.open(refs, true).then((summary) => {
+    return this.opener.open(refs, true).then((summary) => {
       this.ctx.log(`worker ${index}: reopened ${refs.length} partition(s): ${summary.clean} clean, ${summary.recovered} recovered, ${summary.offline} offline`)
     })
   }
 
-  // The daemon's own topics ("__"-prefixed, e.g. __consumer_offsets): created on first use, whole or
-  // not at all like any other topic, and never by a client.
-  ensureInternal(name: string, partitions: number, overrides: Record<string, string>): Promise<TopicEntry> {
-    validateTopicName(name)
-    if (!isInternalTopicName(name)) throw new SamsaError('INTERNAL', `${name} is not an internal topic name`)
-    const config = resolveLogConfig(overrides)
+  // An internal topic's stored configs are the daemon's; an earlier version let clients alter them (and
+  // retention.ms=1 with cleanup.policy=delete wiped every commit), so a difference is undone before its
+  // partitions open. Extra partitions a client added are kept (nothing is deleted) but never written.
+  private restoreInternal(meta: TopicMeta): TopicMeta {
+    const spec = INTERNAL_TOPICS.get(meta.name)
+    if (!spec) return meta
+    const {log} = this.ctx
+    if (meta.partitions !== spec.partitions) {
+      log(`catalog: internal topic ${meta.name} has ${meta.partitions} partition(s), grown by a client of an earlier version; the daemon uses only the first ${spec.partitions}`)
+    }
+    const pairs = (configs: Readonly<Record<string, string>>): string =>
+      Object.entries(configs)
+        .sort()
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    if (pairs(meta.configs) === pairs(spec.configs)) return meta
+    const restored: TopicMeta = {...meta, configs: nullProto(Object.entries(spec.configs))}
+    log(`catalog: internal topic ${meta.name} had configs set by a client (${pairs(meta.configs)}); restored the daemon's own (${pairs(spec.configs)})`)
+    try {
+      this.ctx.catalog.write(restored)
+    } catch (err) {
+      log(`catalog: could not store the restored configs of ${meta.name} (${(err as Error).message}); using them anyway`)
+    }
+    return restored
+  }
+
+  // The daemon's own topics ("__"-prefixed, e.g. __consumer_offsets): created on first use with their
+  // spec from internal-topics.ts, whole or not at all like any other topic, and never by a client.
+  ensureInternal(name: string): Promise<TopicEntry> {
+    const spec = INTERNAL_TOPICS.get(name)
+    if (!spec) throw new SamsaError('INTERNAL', `${name} is not an internal topic`)
+    const config = resolveLogConfig(spec.configs)
     return this.serial(async () => {
       const existing = this.ctx.table.topics.get(name)
       if (existing) return existing
-      const meta: TopicMeta = {name, partitions, configs: nullProto(Object.entries(overrides)), seq: this.nextSeq++, createdAt: Date.now()}
+      const {partitions} = spec
+      const meta: TopicMeta = {name, partitions, configs: nullProto(Object.entries(spec.configs)), seq: this.nextSeq++, createdAt: Date.now()}
       const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, partitions)}
-      await this.openNew(entry.partitions, config)
+      await this.opener.openNew(entry.partitions, config, `create internal topic ${name}`)
       try {
         this.ctx.catalog.write(meta)
       } catch (err) {
-        await this.destroy(entry.partitions)
+        await this.opener.abandon(entry.partitions)
         throw err
       }
       this.ctx.table.add(entry)
@@ -130,11 +165,11 @@ export class TopicAdmin {
       }
       const meta: TopicMeta = {name, partitions, configs: nullProto(overrides), seq: this.nextSeq++, createdAt: Date.now()}
       const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, partitions)}
-      await this.openNew(entry.partitions, config)
+      await this.opener.openNew(entry.partitions, config, `create topic ${name}`)
       try {
         this.ctx.catalog.write(meta) // the commit point
       } catch (err) {
-        await this.destroy(entry.partitions)
+        await this.opener.abandon(entry.partitions)
         throw err
       }
       this.ctx.table.add(entry)
@@ -147,6 +182,7 @@ export class TopicAdmin {
     const body = asBody(raw, 'AlterTopic')
     const name = anyValue(body, 'name')
     validateTopicName(name)
+    refuseInternalWrite(name, 'alter')
     const set = stringMap(body, 'set')
     const remove = stringList(body, 'delete', LOG_CONFIG_NAMES.length * 4)
     for (const n of remove) {
@@ -165,18 +201,18 @@ export class TopicAdmin {
       }
       const meta: TopicMeta = {...entry.meta, partitions: wanted ?? current, configs: nullProto(overrides)}
       const added = this.newRefs(meta, current, meta.partitions)
-      await this.openNew(added, config)
+      await this.opener.openNew(added, config, `grow topic ${name} to ${meta.partitions} partitions`)
       try {
         this.ctx.catalog.write(meta) // the commit point
       } catch (err) {
-        await this.destroy(added)
+        await this.opener.abandon(added)
         throw err
       }
       entry.meta = meta
       entry.config = config
       this.ctx.table.addPartitions(entry, added)
       // committed: the live logs follow (a worker that cannot is offline, and reads the catalog at restart)
-      await this.forEachWorker(entry.partitions.slice(0, current), (worker, ids) =>
+      await forEachWorker(entry.partitions.slice(0, current), (worker, ids) =>
         this.ctx.pool.request(worker, {type: 'updateConfig', partitions: ids, config}).catch((err: Error) => {
           this.ctx.log(`altering ${name} on worker ${worker}: ${err.message}`)
         }),
@@ -190,6 +226,7 @@ export class TopicAdmin {
     const body = asBody(raw, 'DeleteTopic')
     const name = anyValue(body, 'name')
     validateTopicName(name)
+    refuseInternalWrite(name, 'delete')
     const ifExists = bool(body, 'ifExists', false)
     return this.serial(async () => {
       const entry = this.ctx.table.topics.get(name)
@@ -197,11 +234,10 @@ export class TopicAdmin {
         if (ifExists) return {deleted: false}
         throw new SamsaError('UNKNOWN_TOPIC', `topic ${name} does not exist`)
       }
-      if (isInternalTopicName(name)) throw new SamsaError('INVALID_TOPIC', `topic ${name} is internal and cannot be deleted`)
       this.ctx.catalog.remove(name) // the commit point: from here the topic is gone, even after a crash
       this.ctx.table.remove(name)
       this.ctx.onPartitionsRemoved(entry.partitions)
-      await this.destroy(entry.partitions)
+      await this.opener.destroy(entry.partitions)
       await this.ctx.onTopicDeleted?.(name) // its committed offsets go before the delete is answered
       this.ctx.log(`deleted topic ${name}`)
       return {deleted: true}
@@ -242,7 +278,7 @@ export class TopicAdmin {
   // Per-partition stats from the owning workers; a partition whose worker is gone is simply absent.
   async stats(refs: PartitionRef[]): Promise<Map<number, PartitionStats>> {
     const out = new Map<number, PartitionStats>()
-    await this.forEachWorker(refs, async (worker, ids) => {
+    await forEachWorker(refs, async (worker, ids) => {
       const r = await this.ctx.pool.request<StatsResult>(worker, {type: 'stats', partitions: ids}).catch(() => null)
       for (const s of r?.partitions ?? []) out.set(s.id, s)
     })
@@ -289,92 +325,6 @@ export class TopicAdmin {
       })
     }
     return refs
-  }
-
-  // Opens partitions of a topic being created or grown. Their directories have no catalog entry yet, so
-  // anything already there is a leftover (a failed delete) and is removed first. All or nothing.
-  private async openNew(refs: PartitionRef[], config?: LogConfig): Promise<void> {
-    for (const ref of refs) {
-      refuseSymlink(ref.dir)
-      rmSync(ref.dir, {recursive: true, force: true})
-    }
-    await this.open(refs, false, config)
-    const failed = refs.find((r) => r.offline !== null)
-    if (failed) {
-      await this.destroy(refs)
-      throw new SamsaError('STORAGE_ERROR', `cannot create partition ${failed.topic}-${failed.partition}: ${failed.offline}`)
-    }
-  }
-
-  private async open(refs: PartitionRef[], startup: boolean, config?: LogConfig): Promise<{clean: number; recovered: number; offline: number}> {
-    const summary = {clean: 0, recovered: 0, offline: 0}
-    const {table, log} = this.ctx
-    const byId = new Map(refs.map((r) => [r.id, r]))
-    await this.forEachWorker(refs, async (worker, ids) => {
-      const specs = ids.map((id) => {
-        const ref = byId.get(id)!
-        try {
-          refuseSymlink(ref.dir)
-        } catch (err) {
-          ref.offline = (err as Error).message
-        }
-        return {id, topic: ref.topic, partition: ref.partition, dir: ref.dir, config: config ?? table.topic(ref.topic).config}
-      })
-      const usable = specs.filter((s) => byId.get(s.id)!.offline === null)
-      for (const s of specs) {
-        const ref = byId.get(s.id)!
-        if (ref.offline === null) continue
-        summary.offline++
-        log(`partition ${ref.topic}-${ref.partition} is offline: ${ref.offline}`)
-      }
-      const result = await this.ctx.pool.request<OpenResult>(worker, {type: 'open', partitions: usable}).catch((err: Error) => ({
-        partitions: usable.map((s) => ({id: s.id, stats: null, recovery: null, error: {code: 'PARTITION_OFFLINE', message: err.message}})),
-      }))
-      for (const r of result.partitions) {
-        const ref = byId.get(r.id)!
-        const label = `${ref.topic}-${ref.partition}`
-        if (r.error || !r.stats) {
-          ref.offline = r.error?.message ?? 'did not open'
-          log(`partition ${label} is offline: ${ref.offline}`)
-          continue
-        }
-        ref.highWatermark = r.stats.highWatermark
-        ref.logStartOffset = r.stats.logStartOffset
-        if (!r.stats.online) ref.offline = r.recovery?.quarantined?.problem ?? 'offline after recovery'
-        const rec = r.recovery
-        if (rec && startup) {
-          for (const m of rec.messages) log(`recovery ${label}: ${m}`)
-          if (rec.clean) summary.clean++
-          else {
-            summary.recovered++
-            log(`recovery ${label}: unclean shutdown; re-read from offset ${rec.recoveredFrom ?? 0}, truncated ${rec.truncatedBytes} byte(s); log end offset ${r.stats.logEndOffset}`)
-          }
-        }
-        if (ref.offline !== null) {
-          summary.offline++
-          log(`partition ${label} is offline: ${ref.offline}`)
-        }
-      }
-    })
-    return summary
-  }
-
-  private async destroy(refs: PartitionRef[]): Promise<void> {
-    await this.forEachWorker(refs, (worker, ids) =>
-      this.ctx.pool.request(worker, {type: 'close', partitions: ids, destroy: true}).catch((err: Error) => {
-        this.ctx.log(`deleting partitions on worker ${worker}: ${err.message} (leftovers are removed at the next start)`)
-      }),
-    )
-  }
-
-  private async forEachWorker(refs: PartitionRef[], fn: (worker: number, ids: number[]) => Promise<unknown>): Promise<void> {
-    const byWorker = new Map<number, number[]>()
-    for (const r of refs) {
-      let ids = byWorker.get(r.worker)
-      if (!ids) byWorker.set(r.worker, (ids = []))
-      ids.push(r.id)
-    }
-    await Promise.all([...byWorker].map(([worker, ids]) => fn(worker, ids)))
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

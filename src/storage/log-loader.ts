@@ -67,14 +67,34 @@ export interface LoadedLog {
 }
 
 export function loadLog(o: LoadOptions): LoadedLog {
+  const opened: LogSegment[] = []
+  try {
+    return load(o, opened)
+  } catch (err) {
+    // a failed open (EMFILE, EIO, …) keeps no file open: the caller may delete the directory at once
+    for (const s of opened) {
+      try {
+        s.close()
+      } catch {
+        // the error that stopped the open is the one to report
+      }
+    }
+    throw err
+  }
+}
+
+function load(o: LoadOptions, opened: LogSegment[]): LoadedLog {
   const {dir, io} = o
   const report: RecoveryReport = {clean: false, recoveredFrom: 0, truncatedBytes: 0, messages: [], quarantined: null}
   const say = (line: string): void => {
     report.messages.push(line)
     o.log(line)
   }
-  const newSegment = (baseOffset: number): LogSegment =>
-    new LogSegment({dir, baseOffset, io, indexIntervalBytes: o.indexIntervalBytes, log: say})
+  const newSegment = (baseOffset: number): LogSegment => {
+    const segment = new LogSegment({dir, baseOffset, io, indexIntervalBytes: o.indexIntervalBytes, log: say})
+    opened.push(segment)
+    return segment
+  }
 
   // Pass 1: the directory exists (a new partition starts empty).
   io.mkdir(dir)

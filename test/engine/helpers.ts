@@ -54,11 +54,14 @@ export interface DaemonProcess {
 // Spawns a daemon; resolves when its socket accepts a connection, or rejects with its output when it exits.
 export async function spawnDaemon(
   dataDir: string,
-  options: {workers?: number; socket?: string; env?: NodeJS.ProcessEnv; waitReady?: boolean} = {},
+  options: {workers?: number; socket?: string; env?: NodeJS.ProcessEnv; waitReady?: boolean; main?: string; fdLimit?: number} = {},
 ): Promise<DaemonProcess> {
-  const args = [MAIN, '--data-dir', dataDir, '--workers', String(options.workers ?? 2)]
+  // main: another entry script taking the same flags (test fixtures); fdLimit: `ulimit -n` for the daemon
+  const args = [options.main ?? MAIN, '--data-dir', dataDir, '--workers', String(options.workers ?? 2)]
   if (options.socket) args.push('--socket', options.socket)
-  const child = spawn(process.execPath, args, {env: cleanEnv(options.env), stdio: ['ignore', 'ignore', 'pipe']})
+  const [command, argv] =
+    options.fdLimit === undefined ? [process.execPath, args] : ['bash', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]]
+  const child = spawn(command, argv, {env: cleanEnv(options.env), stdio: ['ignore', 'ignore', 'pipe']})
   started.add(child)
   let out = ''
   child.stderr!.on('data', (d) => (out += d))

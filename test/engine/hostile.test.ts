@@ -3,14 +3,15 @@
 // Each gets a clear error or a closed connection; the daemon stays up, serves other clients, and its
 // memory stays flat.
 import {randomBytes} from 'node:crypto'
-import {connect} from 'node:net'
+import {connect, type Socket} from 'node:net'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {Compression, writeBatchCrc} from '../../src/format/batch-header.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {encodeFrame} from '../../src/protocol/control/frame.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
 import {startDaemon} from '../../src/engine/daemon.js'
-import {lz4Batch, rssKb, sharedDaemon, sleep, tempDir, TestClient, type DaemonProcess} from './helpers.js'
+import {ROOT, lz4Batch, rssKb, sharedDaemon, sleep, spawnDaemon, stopDaemon, tempDir, TestClient, type DaemonProcess} from './helpers.js'
 
 let d: DaemonProcess
 let c: TestClient
@@ -250,7 +251,7 @@ describe('partial frames', () => {
       const ms = await closed
       expect(ms).toBeGreaterThanOrEqual(250)
       expect(ms).toBeLessThan(5000)
-      expect(lines.join('\n')).toMatch(/partial frame stalled/)
+      expect(lines.join('\n')).toMatch(/a frame was not complete 300 ms after the daemon began reading it/)
       // a whole frame sent slowly, byte by byte, is fine
       const ok = await TestClient.connect(daemon.paths.socket)
       const whole = encodeFrame(ApiKey.Hello, 0, 1, {client: 'slow-but-alive'})
@@ -263,6 +264,86 @@ describe('partial frames', () => {
       ok.close()
     } finally {
       await daemon.stop()
+    }
+  })
+})
+
+describe('frames that trickle in', () => {
+  // 16 clients each claim a 6 MiB frame, send all of it but 4 KiB at once, then one byte every 500 ms:
+  // a gap that never trips a timeout measured between chunks. The daemon (a real process, its limits
+  // shortened for the test) must close every one of them, take in no more half-received frame bytes at
+  // once than its budget (24 MiB: four such frames), and go on serving other clients, big frames too.
+  it('closes trickling connections at their frame deadline, bounds what they pin together, and keeps serving', async () => {
+    const FRAME_BYTES = 6 * 1024 * 1024
+    const BUDGET_BYTES = 4 * FRAME_BYTES + 1024 * 1024
+    const limits = {partialFrameTimeoutMs: 1500, maxPendingFrameBytes: BUDGET_BYTES}
+    const daemon = await spawnDaemon(tempDir(), {
+      main: join(ROOT, 'test', 'engine', 'fixtures', 'limited-daemon.mjs'),
+      workers: 1,
+      env: {SAMSA_TEST_LIMITS: JSON.stringify(limits)},
+    })
+    const client = await TestClient.connect(daemon.socket)
+    await client.request(ApiKey.CreateTopic, {name: 'honest', partitions: 1, configs: {'max.message.bytes': String(8 << 20)}, ifNotExists: false})
+
+    interface Attacker {
+      socket: Socket
+      flushed: boolean // every byte but the trickle was taken by the kernel, i.e. the daemon is reading it
+      closed: boolean
+      timer: NodeJS.Timeout | null
+    }
+    const frame = encodeFrame(ApiKey.Produce, 0, 1, {topic: 'honest', partition: 0, acks: 1, timeoutMs: 0}, Buffer.alloc(FRAME_BYTES - 128))
+    const attackers: Attacker[] = await Promise.all(
+      Array.from({length: 16}, () => new Promise<Attacker>((resolve) => {
+        const socket = connect({path: daemon.socket})
+        const a: Attacker = {socket, flushed: false, closed: false, timer: null}
+        socket.on('error', () => {})
+        socket.on('close', () => {
+          a.closed = true
+          if (a.timer) clearInterval(a.timer)
+        })
+        socket.once('connect', () => {
+          socket.write(frame.subarray(0, frame.length - 4096), () => (a.flushed = true))
+          let next = frame.length - 4096
+          a.timer = setInterval(() => {
+            if (next < frame.length - 1) socket.write(frame.subarray(next, ++next)) // never the last byte
+          }, 500)
+          resolve(a)
+        })
+      })),
+    )
+    let mostReadAtOnce = 0
+    const sampler = setInterval(() => {
+      mostReadAtOnce = Math.max(mostReadAtOnce, attackers.filter((a) => a.flushed && !a.closed).length)
+    }, 20)
+    try {
+      // while they hold the budget: small requests are answered, a 3 MiB produce waits its turn and lands
+      await sleep(300)
+      const other = await TestClient.connect(daemon.socket)
+      expect((await other.request(ApiKey.Hello, {client: 'bystander'})).body.pid).toBe(daemon.pid)
+      const small = await other.request(ApiKey.Produce, {topic: 'honest', partition: 0, acks: 1, timeoutMs: 0}, lz4Batch(5))
+      expect(small.body.error).toBeUndefined()
+      const bigBatch = encodeRecordBatch(
+        Array.from({length: 48}, () => ({key: null, value: randomBytes(64 * 1024), timestamp: Date.now(), headers: []})),
+        {compression: Compression.None},
+      )
+      const big = await other.request(ApiKey.Produce, {topic: 'honest', partition: 0, acks: 1, timeoutMs: 0}, bigBatch, 60_000)
+      expect(big.body.error, JSON.stringify(big.body)).toBeUndefined()
+      expect(big.body.lastOffset).toBe(5 + 48 - 1)
+
+      const deadline = Date.now() + 30_000
+      while (attackers.some((a) => !a.closed) && Date.now() < deadline) await sleep(50)
+      expect(attackers.filter((a) => !a.closed).length, 'trickling connections still open').toBe(0)
+      // Four frames fit the budget (unbounded, all 16 are read at once); a few more may be counted while
+      // the clients of closed ones have not noticed yet.
+      expect(mostReadAtOnce, 'half-received frames the daemon was reading at once').toBeLessThanOrEqual(8)
+      expect(daemon.output()).toMatch(/a frame was not complete 1500 ms after the daemon began reading it \(\d+ of \d+ bytes\)/)
+      expect((await other.request(ApiKey.Hello, {client: 'after'})).body.pid).toBe(daemon.pid)
+      other.close()
+    } finally {
+      clearInterval(sampler)
+      for (const a of attackers) a.socket.destroy()
+      client.close()
+      await stopDaemon(daemon)
     }
   })
 })

@@ -1,7 +1,8 @@
 // Topic administration through a real daemon: create/describe/alter/delete with configs and partitions,
 // every bad name (nothing created on disk), reserved and colliding names, crash leftovers cleaned at
-// restart, symbolic links left alone, topics surviving a restart.
-import {existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync} from 'node:fs'
+// restart, symbolic links left alone, topics surviving a restart, a create that runs out of file
+// descriptors leaving nothing behind.
+import {existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ApiKey} from '../../src/protocol/control/messages.js'
@@ -191,6 +192,43 @@ describe('topics', () => {
     expect(await second.exited).toBe(7)
     expect(second.output()).toMatch(/samsa: cannot read the topic catalog/)
     expect(existsSync(join(dir, 'safe-0'))).toBe(true)
+  })
+
+  it('leaves nothing behind when a create runs out of file descriptors, and creates once they are free', async () => {
+    const dir = tempDir()
+    const daemon = await spawnDaemon(dir, {workers: 1, fdLimit: 64})
+    const client = await TestClient.connect(daemon.socket)
+    const openIn = (prefix: string): string[] =>
+      readdirSync(`/proc/${daemon.pid}/fd`)
+        .map((fd) => {
+          try {
+            return readlinkSync(`/proc/${daemon.pid}/fd/${fd}`)
+          } catch {
+            return '' // closed meanwhile
+          }
+        })
+        .filter((target) => target.startsWith(join(dir, prefix)))
+    const extra: TestClient[] = []
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // Three files per partition: 40 partitions need more than 64 descriptors. Which open fails (the
+      // partition's first file, or its second or third, with the others open) depends on how many are
+      // free; one more connection per attempt (one descriptor in the daemon) tries each case.
+      extra.push(await TestClient.connect(daemon.socket))
+      const r = await client.request(ApiKey.CreateTopic, {name: 'wide', partitions: 40, configs: {}, ifNotExists: false})
+      expect(r.body.error?.code, JSON.stringify(r.body)).toBe('STORAGE_ERROR')
+      expect(r.body.error.message).toMatch(/cannot create topic wide: .*too many open files/)
+      expect(readdirSync(dir).filter((n) => n.startsWith('wide-'))).toEqual([])
+      const catalog = join(dir, 'catalog.json')
+      expect(existsSync(catalog) && readFileSync(catalog, 'utf8').includes('"wide"'), 'catalog entry').toBe(false)
+      expect(openIn('wide-'), 'descriptors left open').toEqual([])
+      expect((await client.request(ApiKey.DescribeTopics, {topics: ['wide']})).body.error.code).toBe('UNKNOWN_TOPIC')
+    }
+    const ok = await client.request(ApiKey.CreateTopic, {name: 'narrow', partitions: 4, configs: {}, ifNotExists: false})
+    expect(ok.body.error, JSON.stringify(ok.body)).toBeUndefined()
+    const produced = await client.request(ApiKey.Produce, {topic: 'narrow', partition: 3, acks: 1, timeoutMs: 0}, lz4Batch(2))
+    expect(produced.body.lastOffset).toBe(1)
+    for (const c of [client, ...extra]) c.close()
+    expect(await stopDaemon(daemon)).toBe(0)
   })
 
   it('answers a malformed admin body with INVALID_REQUEST', async () => {

@@ -1,27 +1,38 @@
 // Committed consumer-group offsets (OffsetCommit / OffsetFetch), kept as DESIGN.md says: records in the
 // internal compacted topic __consumer_offsets, read back into memory at startup. Main thread.
 //
-// Record layout (one record per group/topic/partition commit, LZ4 batches, one batch per OffsetCommit):
+// Record layout (one record per group/topic/partition commit, LZ4 batches, one batch per OffsetCommit,
+// all in partition 0, every batch marked producerId = DAEMON_PRODUCER_ID — internal-topics.ts):
 //   key   = JSON ["<group>", "<topic>", <partition>]
 //   value = JSON {"offset": N, "metadata": "…", "commitTimestamp": ms}   — null (a tombstone) forgets it
 // The latest record per key wins, which is exactly what compaction keeps. Commits are appended with
 // acks=all (RELIABILITY.md: committed offsets are always written durably) before the in-memory view
 // changes, so an answered commit survives kill -9 and power loss. Group ids are user text: they live in
 // Maps and inside record keys, never in paths. The topic is created on the first commit.
+//
+// Replay reads partition 0 only (the daemon never wrote another) and applies only what the daemon wrote:
+//   - marked batches;
+//   - unmarked batches BEFORE the first marked one: the commits of an earlier version, which did not mark
+//     its batches (and let clients produce here, so a forgery from that time cannot be told apart);
+//   - unmarked batches after a marked one are ignored (and counted in the log): nothing but an older
+//     daemon or a client could have written them.
+// So the boundary stays put, the first start that finds such earlier commits appends a marked "seal"
+// record at once (key ["samsa","seal"], never superseded, so compaction keeps it): from there on, every
+// commit is marked. Keys of another shape are ignored.
 import {SamsaError} from '../../errors.js'
+import {lastOffsetOf} from '../../format/batch-header.js'
 import {encodeRecordBatch, decodeRecordBatch, type Record as BatchRecord} from '../../format/record-batch.js'
 import type {OffsetCommitResponse, OffsetFetchResponse, WireError} from '../../protocol/control/messages.js'
+import {DAEMON_PRODUCER_ID, OFFSETS_TOPIC} from '../internal-topics.js'
 import type {PartitionRef, PartitionTable} from '../partition-table.js'
 import {anyValue, asBody, list, str, type Body} from '../request-body.js'
 import type {TopicAdmin} from '../topic-admin.js'
 import type {FetchResult, ProduceResult} from '../worker-messages.js'
 import type {WorkerPool} from '../worker-pool.js'
 
-export const OFFSETS_TOPIC = '__consumer_offsets'
 export const MAX_GROUP_ID_LENGTH = 1024
 export const MAX_METADATA_LENGTH = 4096 // Kafka's offset.metadata.max.bytes
 const MAX_COMMIT_PARTITIONS = 10_000
-const OFFSETS_TOPIC_CONFIG = {'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024), 'segment.bytes': String(100 * 1024 * 1024)}
 
 interface Committed {
   offset: number
@@ -46,37 +57,61 @@ export class OffsetStore {
     private readonly log: (line: string) => void,
   ) {}
 
-  // Startup: replays __consumer_offsets (if it exists) into memory, oldest record first.
+  // Startup: replays what the daemon wrote into __consumer_offsets-0 (see the header), oldest first.
   async load(): Promise<void> {
     const entry = this.table.topics.get(OFFSETS_TOPIC)
     if (!entry) return
-    let records = 0
-    for (const ref of entry.partitions) {
-      let offset = ref.logStartOffset
-      while (offset < ref.highWatermark) {
-        const r = await this.pool.request<FetchResult>(ref.worker, {
-          type: 'fetch',
-          partitions: [{partition: ref.id, offset, maxBytes: 8 << 20}],
-          maxBytes: 8 << 20,
-        })
-        const part = r.partitions[0]!
-        if (part.error) throw new SamsaError('STORAGE_ERROR', `cannot read ${OFFSETS_TOPIC}: ${part.error.message}`)
-        if (!r.data || part.bytes === 0) break
-        const data = Buffer.from(r.data)
-        for (let pos = 0; pos < data.length; ) {
-          const size = data.readInt32BE(pos + 8) + 12
-          for (const rec of decodeRecordBatch(data.subarray(pos, pos + size)).records) {
-            if (rec.offset >= offset) {
-              this.apply(rec.key, rec.value)
-              records++
-            }
-            offset = Math.max(offset, rec.offset + 1)
+    const ref = entry.partitions[0]!
+    const counts = {daemon: 0, earlier: 0, ignored: 0}
+    let marked = false // a batch the daemon marked has been seen: unmarked ones no longer count
+    let offset = ref.logStartOffset
+    while (offset < ref.highWatermark) {
+      const r = await this.pool.request<FetchResult>(ref.worker, {
+        type: 'fetch',
+        partitions: [{partition: ref.id, offset, maxBytes: 8 << 20}],
+        maxBytes: 8 << 20,
+      })
+      const part = r.partitions[0]!
+      if (part.error) throw new SamsaError('STORAGE_ERROR', `cannot read ${OFFSETS_TOPIC}: ${part.error.message}`)
+      if (!r.data || part.bytes === 0) break
+      const data = Buffer.from(r.data)
+      for (let pos = 0; pos < data.length; ) {
+        const size = data.readInt32BE(pos + 8) + 12
+        const {header, records} = decodeRecordBatch(data.subarray(pos, pos + size))
+        const ours = header.producerId === DAEMON_PRODUCER_ID
+        marked ||= ours
+        for (const rec of records) {
+          if (rec.offset < offset) continue // the fetch starts at the batch holding `offset`
+          if (ours) counts.daemon++
+          else if (!marked) counts.earlier++
+          else {
+            counts.ignored++
+            continue
           }
-          pos += size
+          this.apply(rec.key, rec.value)
         }
+        offset = Math.max(offset, lastOffsetOf(header) + 1)
+        pos += size
       }
     }
-    this.log(`committed offsets: ${this.groups.size} group(s) from ${records} record(s) of ${OFFSETS_TOPIC}`)
+    const extra = entry.partitions.length > 1 ? `; its other ${entry.partitions.length - 1} partition(s) hold no commit of the daemon's and are not read` : ''
+    this.log(
+      `committed offsets: ${this.groups.size} group(s) from ${counts.daemon + counts.earlier} record(s) of ${OFFSETS_TOPIC}` +
+        (counts.earlier > 0 ? ` (${counts.earlier} written by an earlier samsa version)` : '') +
+        (counts.ignored > 0 ? `; ignored ${counts.ignored} record(s) the daemon did not write` : '') +
+        extra,
+    )
+    if (counts.earlier > 0 && !marked) await this.seal()
+  }
+
+  // Marks where an earlier version's unmarked commits end (see the header).
+  private async seal(): Promise<void> {
+    const now = Date.now()
+    try {
+      await this.append([record(['samsa', 'seal'], {note: 'unmarked records before this one were written by an earlier samsa version'}, now)])
+    } catch (err) {
+      this.log(`could not mark the end of the earlier version's commits in ${OFFSETS_TOPIC}: ${(err as Error).message} (the next commit marks it)`)
+    }
   }
 
   async commit(raw: unknown): Promise<OffsetCommitResponse> {
@@ -159,10 +194,10 @@ export class OffsetStore {
 
   private async append(records: BatchRecord[]): Promise<void> {
     // (ensureInternal queues behind topic changes; forgetTopic runs inside one, when the topic exists)
-    const entry = this.table.topics.get(OFFSETS_TOPIC) ?? (await this.admin.ensureInternal(OFFSETS_TOPIC, 1, OFFSETS_TOPIC_CONFIG))
+    const entry = this.table.topics.get(OFFSETS_TOPIC) ?? (await this.admin.ensureInternal(OFFSETS_TOPIC))
     const ref: PartitionRef = entry.partitions[0]!
     if (ref.offline !== null) throw new SamsaError('PARTITION_OFFLINE', `${OFFSETS_TOPIC} is offline: ${ref.offline}`)
-    const batch = encodeRecordBatch(records)
+    const batch = encodeRecordBatch(records, {producerId: DAEMON_PRODUCER_ID})
     const bytes = new ArrayBuffer(batch.length) // a buffer of its own, to transfer
     new Uint8Array(bytes).set(batch)
     await this.pool.request<ProduceResult>(ref.worker, {type: 'produce', partition: ref.id, acks: -1, bytes}, [bytes])

@@ -3,7 +3,8 @@
 //   - 1–249 characters from [a-zA-Z0-9._-], and not "." or ".." (Kafka's Topic.validate);
 //   - "." and "_" are interchangeable in Kafka's metric names, so two topics whose names differ only there
 //     collide (Kafka refuses the second one); collisionKey() gives the name both map to;
-//   - names starting with "__" are internal (e.g. __consumer_offsets): clients may not create them.
+//   - names starting with "__" are internal (e.g. __consumer_offsets): clients may read them but not
+//     create, alter, delete or write them (the daemon enforces it: src/engine/internal-topics.ts).
 // Pure: no I/O, so both sides import it.
 import {SamsaError} from '../../errors.js'
 
