@@ -14,6 +14,10 @@
 // - offline (I/O failure) or quarantined (corruption found on open): appends, flush, roll, retention,
 //   deleteRecordsBefore throw PARTITION_OFFLINE; reads below logEndOffset still work; close() writes
 //   nothing (no marker), so the next open recovers. truncateTo may clear a quarantine (operator's call).
+// - reads serve only batches that pass their frame and CRC checks. A read stops before a bad batch; a read
+//   of the bad batch (or of the damage a quarantine found) throws CorruptBatchError with the next offset
+//   that reads, so a reader can skip it on purpose. A quarantined log's end is the end of the valid data
+//   after the damage (log-loader.ts), its damage never served.
 // Owner: exactly one partition worker thread; no threads, sockets or timers here (the worker's timers
 // call flush/roll/applyRetention).
 
@@ -26,6 +30,7 @@ import {describeIoError, type FileIo, nodeFileIo, storageError} from './file-io.
 import {CLEAN_SHUTDOWN_MARKER, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT} from './file-names.js'
 import type {LogConfig} from './log-config.js'
 import {loadLog, type RecoveryReport} from './log-loader.js'
+import {CorruptBatchError} from './corrupt-batch-error.js'
 import {LogSegment} from './log-segment.js'
 import {LogSegments} from './log-segments.js'
 import type {AppendResult, PartitionLogOptions, ReadResult, SegmentInfo} from './partition-log-types.js'
@@ -193,15 +198,16 @@ export class PartitionLog {
 
   /**
    * Whole batches from the one holding `offset`: the first always whole, even beyond maxBytes (KIP-74);
-   * then more while they fit in maxBytes, from one segment. offset = logEndOffset → empty.
+   * then more while they fit in maxBytes, from one segment. offset = logEndOffset → empty. Only batches
+   * that pass their frame and CRC checks are served; when the batch holding `offset` fails them (or lies
+   * in damage recovery quarantined), CorruptBatchError names it and where reading can continue.
    * `bytes` owns its memory (transferable), unless `scratch` is given and large enough: then `bytes` is
    * a view of scratch, valid until the caller reuses it (for callers that copy the bytes anyway).
    */
   read(offset: number, maxBytes: number, scratch?: Buffer): ReadResult {
     if (this.closed) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
-    if (this.recovery.quarantined !== null && offset >= this.leo && offset >= this.lso) {
-      throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
-    }
+    const q = this.recovery.quarantined
+    if (q !== null && offset >= this.leo && offset >= this.lso) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
     if (offset < this.lso || offset > this.leo) {
       throw new SamsaError(
         'OFFSET_OUT_OF_RANGE',
@@ -209,16 +215,23 @@ export class PartitionLog {
       )
     }
     if (offset === this.leo) return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
-    const limit = this.readLimit
-    for (let i = this.segs.floorIndex(offset, limit); i < limit; i++) {
+    const below = q !== null && offset < q.offset
+    if (q !== null && !below && (q.resume === null || offset < q.resume.offset)) {
+      throw new CorruptBatchError(offset, q.resume?.offset ?? this.leo, q.file, q.position, q.problem, true)
+    }
+    for (let i = this.segs.floorIndex(offset); i < this.segs.length; i++) {
       const seg = this.segs.at(i)
-      const b = seg.translateOffset(offset)
-      if (b === null) continue // offset lies past this segment's last batch (a gap): try the next
-      if (b.baseOffset >= this.leo) break
-      const q = this.recovery.quarantined
-      const end = q !== null && q.file === seg.logPath ? q.position : seg.size // never serve quarantined bytes
-      const bytes = seg.readBatches(b.position, b.size, maxBytes, end, scratch)
-      return {bytes, highWatermark: this.leo, logStartOffset: this.lso}
+      // a quarantined log: never serve bytes from the damage on to a read below it, nor scan through it
+      const inDamaged = q !== null && seg.logPath === (below ? q.file : q.resume?.file)
+      const bounds = inDamaged ? (below ? {limit: q.position} : {notBefore: q.resume!.position}) : {}
+      const r = seg.read(offset, maxBytes, {...bounds, endOffset: this.leo, scratch})
+      if (Buffer.isBuffer(r)) return {bytes: r, highWatermark: this.leo, logStartOffset: this.lso}
+      if (r !== null) {
+        const next = r.resume?.baseOffset ?? (i + 1 < this.segs.length ? this.segs.at(i + 1).baseOffset : this.leo)
+        throw new CorruptBatchError(offset, Math.min(next, this.leo), seg.logPath, r.position, r.problem, false)
+      }
+      if (below && seg.logPath === q.file) break
+      // else: offset lies past this segment's last batch (a gap): try the next
     }
     return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
   }
@@ -226,8 +239,7 @@ export class PartitionLog {
   /** Kafka ListOffsets: the first record with timestamp ≥ t at or after logStartOffset, or null. */
   offsetForTimestamp(timestamp: number): {offset: number; timestamp: number} | null {
     if (this.closed) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
-    const limit = this.readLimit
-    for (let i = this.segs.floorIndex(this.lso, limit); i < limit; i++) {
+    for (let i = this.segs.floorIndex(this.lso); i < this.segs.length; i++) {
       const seg = this.segs.at(i)
       if (seg.size === 0 || seg.largestTimestamp < timestamp) continue
       const found = seg.findOffsetByTimestamp(timestamp, this.lso)
@@ -398,8 +410,10 @@ export class PartitionLog {
     const i = this.segs.indexOfFile(q.file)
     if (i >= 0) {
       for (const s of this.segs.removeAfter(i)) s.deleteFiles()
-      this.segs.at(i).cutAt(q.position, this.leo)
+      this.segs.at(i).cutAt(q.position, q.offset)
     }
+    this.leo = q.offset
+    this.rp = Math.min(this.rp, this.leo)
     this.log(`dropped the quarantined data from ${q.file} byte ${q.position} on; log end ${this.leo}`)
     this.recovery.quarantined = null
   }
@@ -440,12 +454,6 @@ export class PartitionLog {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  /** Segments [0, readLimit) serve reads: all of them, or those up to a quarantined one. */
-  private get readLimit(): number {
-    const q = this.recovery.quarantined
-    return q === null ? this.segs.length : this.segs.indexOfFile(q.file) + 1
-  }
 
   private get active(): LogSegment {
     return this.segs.active
