@@ -6,8 +6,9 @@
 // replica). Reads return file bytes as they are (disk format = wire format), whole batches only.
 // Invariants:
 // - append assigns offsets [logEndOffset, logEndOffset + lastOffsetDelta] by rewriting baseOffset
-//   (outside the CRC); one write syscall per call; a failed write consumes no offset and leaves the
-//   file cut back to the last good batch; the partition then goes offline until reopened.
+//   (outside the CRC); one write syscall per run of batches that fits the active segment (the log rolls
+//   between the batches of one call); a failed write consumes no offset of the call and leaves the files
+//   cut back to where the call began; the partition then goes offline until reopened.
 // - every batch below recoveryPoint has been fdatasynced; recovery-point.checkpoint holds a value ≤ it
 //   (rewritten at most every checkpointIntervalMs by flush, always by roll/close/truncateTo).
 // - log-start-offset.checkpoint is written (durably) before any segment below it is deleted.
@@ -148,50 +149,90 @@ export class PartitionLog {
     return this.appendBatches(batch)
   }
 
-  /** Appends several concatenated batches with one write syscall (all land in the same segment). */
+  /**
+   * Appends several concatenated batches: one write syscall per run of batches that fits the active
+   * segment, rolling between batches when the next would cross segment.bytes (Kafka's shouldRoll, per
+   * batch), so a segment outgrows segment.bytes only when it holds a single larger batch. All or nothing:
+   * when a write (or the flush flush.messages asks for) fails, what this call wrote before it is taken
+   * back — segments it rolled to are deleted, the one it began in is cut back — and no offset is consumed.
+   */
   appendBatches(buf: Buffer): AppendResult {
     this.ensureWritable()
-    const framed = frameBatches(buf)
+    frameBatches(buf)
     const now = this.now()
-    let seg = this.active
-    if (this.shouldRoll(seg, buf.length, framed.offsets, now)) seg = this.rollAt()
     const baseOffset = this.leo
     const logAppendTime = this.config['message.timestamp.type'] === 'LogAppendTime' ? now : -1
     const next = stampBatches(buf, baseOffset, logAppendTime)
-    const position = seg.size
+    const started = {segments: this.segs.length, size: this.active.size}
     try {
-      seg.write(buf, 0, buf.length)
-    } catch (err) {
-      throw this.goOffline(err)
-    }
-    seg.rollingBasedTimestamp ??= now
-    seg.size += buf.length
-    for (let p = 0, i = 0; i < framed.batches; i++) {
-      const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
-      const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
-      seg.indexBatch(position + p, size, lastOffset, logAppendTime >= 0 ? now : readInt64(buf, p + MAX_TIMESTAMP_POS))
-      p += size
-    }
-    this.leo = next
-    if (this.leo - this.rp >= this.config['flush.messages']) {
-      try {
-        this.flushActive()
-      } catch (err) {
-        // the batch is not durable and will not be acknowledged: take it back out (no offset consumed)
-        seg.size = position
-        seg.cutBackAfterFailure()
-        this.leo = baseOffset
-        throw err
+      let run = 0 // start of the batches not yet written
+      for (let p = 0; p < buf.length; p += buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD) {
+        const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+        const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
+        if (this.shouldRoll(this.active.size + p - run, size, lastOffset, now)) {
+          if (p > run) this.writeRun(buf, run, p, now, logAppendTime)
+          this.rollAt()
+          run = p
+        }
       }
+      this.writeRun(buf, run, buf.length, now, logAppendTime)
+      if (this.leo - this.rp >= this.config['flush.messages']) this.flushActive()
+    } catch (err) {
+      this.takeBack(started.segments, started.size, baseOffset) // not acknowledged: no offset consumed
+      throw err
     }
     return {baseOffset, lastOffset: next - 1, logAppendTime, logStartOffset: this.lso}
   }
 
-  private shouldRoll(seg: LogSegment, size: number, records: number, now: number): boolean {
-    if (seg.size === 0) return false
-    if (seg.size + size > this.config['segment.bytes']) return true
+  /** Whether a batch of `size` bytes ending at `lastOffset` goes to a new segment, the active one holding `used` bytes. */
+  private shouldRoll(used: number, size: number, lastOffset: number, now: number): boolean {
+    const seg = this.active
+    if (used === 0) return false
+    if (used + size > this.config['segment.bytes']) return true
     if (seg.rollingBasedTimestamp !== null && now - seg.rollingBasedTimestamp >= this.config['segment.ms']) return true
-    return this.leo + records - 1 - seg.baseOffset > MAX_RELATIVE_OFFSET
+    return lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET
+  }
+
+  /** Writes the stamped batches buf[start, end) to the active segment (one syscall) and indexes them. */
+  private writeRun(buf: Buffer, start: number, end: number, now: number, logAppendTime: number): void {
+    const seg = this.active
+    const position = seg.size
+    try {
+      seg.write(buf, start, end - start)
+    } catch (err) {
+      throw this.goOffline(err)
+    }
+    seg.rollingBasedTimestamp ??= now
+    seg.size += end - start
+    for (let p = start; p < end; ) {
+      const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+      const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
+      seg.indexBatch(position + p - start, size, lastOffset, logAppendTime >= 0 ? logAppendTime : readInt64(buf, p + MAX_TIMESTAMP_POS))
+      this.leo = lastOffset + 1
+      p += size
+    }
+  }
+
+  /**
+   * After a failed append (the log is offline by then): deletes the segments it rolled to, newest first,
+   * then cuts the segment it began in back to `size`. Best effort: if a deletion fails, the batches
+   * before it stay (and count), so the log never gets a hole; recovery re-checks it all on the next open.
+   */
+  private takeBack(segments: number, size: number, baseOffset: number): void {
+    while (this.segs.length > segments) {
+      try {
+        this.active.deleteFiles()
+      } catch (err) {
+        this.log(`could not delete ${this.active.logPath} after a failed append (${String(err)}); recovery will check it`)
+        return
+      }
+      this.segs.removeNewest()
+    }
+    const seg = this.active
+    seg.size = size
+    seg.cutBackAfterFailure()
+    this.leo = baseOffset
+    this.rp = Math.min(this.rp, baseOffset)
   }
 
   // ---- read ------------------------------------------------------------------------------------
