@@ -8,6 +8,8 @@
 // (they drive the sparse index exactly as Kafka's LogSegment.append does, so a rebuilt index equals the
 // one written while appending). Indexes of closed segments are loaded lazily and rebuilt from the log
 // when they fail a sanity check; the active segment's indexes are set up by the loader or by create().
+// Reads serve only batches whose frame and CRC check out (damage can appear on disk after recovery has
+// vouched for the bytes); a lookup that meets a broken frame resynchronises on the next intact batch.
 // Owner: the partition's worker thread, through PartitionLog; no threads or timers here.
 
 import {SamsaError} from '../errors.js'
@@ -59,6 +61,12 @@ export class LogSegment {
   bytesSinceLastIndexEntry = 0
   /** When segment.ms counts from: first append in this process, or the first batch's timestamp (≤ now). */
   rollingBasedTimestamp: number | null = null
+  /**
+   * [0, verifiedTo) holds only batches checked in this process: validated on produce before the append
+   * (markAppended), or CRC-checked by a read. Reads skip the CRC there: each byte is checked once, not
+   * on every fetch. Damage at rest is what reads look for; the consumer checks CRCs again anyway.
+   */
+  private verifiedTo = 0
   private file: StorageFile | null = null
   private offsetIdx: OffsetIndex | null = null
   private timeIdx: TimeIndex | null = null
@@ -268,8 +276,14 @@ export class LogSegment {
     }
   }
 
+  /** Batches just appended at [from, size), validated before the write: known good when contiguous. */
+  markAppended(from: number): void {
+    if (this.verifiedTo === from) this.verifiedTo = this.size
+  }
+
   /** Best-effort: truncate the file to `size`, the end of the last good batch. */
   cutBackAfterFailure(): void {
+    this.verifiedTo = Math.min(this.verifiedTo, this.size)
     try {
       this.logFile().truncate(this.size)
     } catch (err) {
@@ -338,12 +352,13 @@ export class LogSegment {
     const buf = scratch !== undefined && scratch.length >= want ? scratch : Buffer.allocUnsafeSlow(want)
     const n = this.logFile().read(buf, 0, want, first.position)
     if (n < first.size) throw corruptLog(this.logPath, first.position, `read ${n} bytes, not one whole batch`)
+    const verified = this.verifiedTo - first.position // buf[0, verified) needs no check
     let end = 0
     while (end + LOG_OVERHEAD <= n) {
       const size = buf.readInt32BE(end + BATCH_LENGTH_POS) + LOG_OVERHEAD
       if (end > 0 && end + size > n) break // a partial batch at the end: the next fetch's
       // frame and CRC only (no decompression): the bytes are served as stored, the consumer decodes them
-      const problem = validateBatch(buf, end, n, SHALLOW)
+      const problem = end + size <= verified ? null : validateBatch(buf, end, n, SHALLOW)
       if (problem !== null) {
         if (end === 0) return {position: first.position, problem}
         break
@@ -351,6 +366,7 @@ export class LogSegment {
       if (end > 0 && readInt64(buf, end) >= endOffset) break
       end += size
     }
+    if (verified >= 0) this.verifiedTo = Math.max(this.verifiedTo, first.position + end)
     return end === buf.length ? buf : buf.subarray(0, end)
   }
 
@@ -407,6 +423,7 @@ export class LogSegment {
     // make the cut durable, or a power loss could resurrect batches whose offsets get reused
     datasyncOrThrow(file)
     this.size = position
+    this.verifiedTo = Math.min(this.verifiedTo, position)
     this.offsetIndex.truncateToPosition(position)
     this.timeIndex.truncateTo(nextOffset)
     this.resumeIndexState()

@@ -204,6 +204,7 @@ export class PartitionLog {
     }
     seg.rollingBasedTimestamp ??= now
     seg.size += end - start
+    seg.markAppended(position)
     for (let p = start; p < end; ) {
       const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
       const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
