@@ -27,11 +27,11 @@ import {join} from 'node:path'
 import {BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, MAX_TIMESTAMP_POS, readInt64} from '../format/batch-header.js'
 import {frameBatches, stampBatches} from './batch-stamping.js'
 import {writeOffsetCheckpoint} from './checkpoint.js'
+import {CorruptBatchError} from './corrupt-batch-error.js'
 import {describeIoError, type FileIo, nodeFileIo, storageError} from './file-io.js'
 import {CLEAN_SHUTDOWN_MARKER, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT} from './file-names.js'
 import type {LogConfig} from './log-config.js'
 import {loadLog, type RecoveryReport} from './log-loader.js'
-import {CorruptBatchError} from './corrupt-batch-error.js'
 import {LogSegment} from './log-segment.js'
 import {LogSegments} from './log-segments.js'
 import type {AppendResult, PartitionLogOptions, ReadResult, SegmentInfo} from './partition-log-types.js'
@@ -166,7 +166,7 @@ export class PartitionLog {
     const started = {segments: this.segs.length, size: this.active.size}
     try {
       let run = 0 // start of the batches not yet written
-      for (let p = 0; p < buf.length; p += buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD) {
+      for (let p = 0; p < buf.length; ) {
         const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
         const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
         if (this.shouldRoll(this.active.size + p - run, size, lastOffset, now)) {
@@ -174,6 +174,7 @@ export class PartitionLog {
           this.rollAt()
           run = p
         }
+        p += size
       }
       this.writeRun(buf, run, buf.length, now, logAppendTime)
       if (this.leo - this.rp >= this.config['flush.messages']) this.flushActive()

@@ -107,6 +107,12 @@ describe('a corrupt batch in partition 0 of a two-partition topic', () => {
       expect(err[0]).toContain(`--partition 0 --from ${next.baseOffset}`)
       if (quarantine) expect(err[0]).toMatch(/quarantined/)
 
+      // --follow cannot wait for the other partitions to end: it stops at the failure, after what it read
+      const follow = await consume(t, '--follow')
+      expect(follow.code, follow.stderr).toBe(7)
+      expect(lines(follow.out).filter((l) => l.startsWith('0 '))).toEqual(expected(0, 0, bad.baseOffset))
+      expect(lines(follow.stderr)).toEqual(err)
+
       // the way past it, as the error says
       const past = await consume(t, '--partition', '0', '--from', String(next.baseOffset))
       expect(past.code, past.stderr).toBe(0)

@@ -68,7 +68,7 @@ function reportDamage(p: OpenOwned, err: CorruptBatchError): void {
   const key = `${err.file}:${err.position}`
   if (p.reportedDamage.has(key)) return
   p.reportedDamage.add(key)
-  log(`partition ${p.label}: a fetch found ${err.message}`)
+  log(`partition ${p.label}: a fetch failed: ${err.message}`)
 }
 
 export function listOffsets(partitions: {partition: number; timestamp: number}[]): ListOffsetsResult {
