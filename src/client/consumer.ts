@@ -18,7 +18,11 @@
 // long-poll, so it is sent by the next poll(), after the caller has written this batch out: a tailing
 // consumer's output is not held back behind a request write (end-to-end latency, issue 4).
 // Positions behind the log start (retention deleted them) jump to the log start; onWarning says so.
-import {SamsaError} from '../errors.js'
+// A partition that fails (a corrupt batch: CORRUPT_LOG with the next offset that reads; offline; deleted)
+// stops alone, after every record below the failure was visited: its cursor is done and keeps the error
+// (`failure` is the first), and the other partitions read on, as a Kafka consumer serves every record
+// below a bad batch. The same holds when this client's own CRC check rejects a batch.
+import {SamsaError, isSamsaError} from '../errors.js'
 import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, readInt64} from '../format/batch-header.js'
 import {forEachRecord, type RecordView} from '../format/record-batch.js'
 import {EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type FetchPartitionRequest, type FetchRequest} from '../protocol/control/messages.js'
@@ -53,6 +57,8 @@ export interface PartitionCursor {
   highWatermark: number // as of the last fetch
   logStartOffset: number
   done: boolean
+  error: SamsaError | null // why this partition stopped early (then done); null otherwise
+  nextOffset: number | null // with a corrupt batch: the first offset after it, where reading can go on
 }
 
 export type RecordVisitor = (cursor: PartitionCursor, record: RecordView) => boolean | void
@@ -64,6 +70,7 @@ export class Consumer {
   private prefetched: Promise<FetchResult> | null = null
   private prefetchedFor: PartitionCursor[] = []
   private stopped = false
+  private readonly failed: PartitionCursor[] = []
 
   private constructor(records: RecordApi, assignments: PartitionCursor[], options: ConsumerOptions) {
     this.records = records
@@ -95,6 +102,11 @@ export class Consumer {
   /** True once every partition reached its end (never while following without --until). */
   get done(): boolean {
     return this.stopped || this.assignments.every((c) => c.done)
+  }
+
+  /** The first partition that failed (its cursor's error says why), or undefined. */
+  get failure(): PartitionCursor | undefined {
+    return this.failed[0]
   }
 
   /** Caught up: position at the partition's high watermark as of the last fetch. */
@@ -136,6 +148,7 @@ export class Consumer {
       const data = byKey.get(`${c.topic}\0${c.partition}`)
       if (!data) continue
       if (data.error) this.partitionError(c, data)
+      if (c.error) continue
       c.highWatermark = data.highWatermark
       c.logStartOffset = data.logStartOffset
       if (data.error) continue
@@ -202,7 +215,14 @@ export class Consumer {
         return
       }
     }
-    throw new SamsaError(e.code, `${c.topic}-${c.partition}: ${e.message}`)
+    this.fail(c, new SamsaError(e.code, `${c.topic}-${c.partition}: ${e.message}`), data.nextOffset ?? null)
+  }
+
+  private fail(c: PartitionCursor, error: SamsaError, nextOffset: number | null): void {
+    c.done = true
+    c.error = error
+    c.nextOffset = nextOffset
+    this.failed.push(c)
   }
 
   // Walks the fetched batches of one partition from `from`, to the cursor's end. Returns records visited.
@@ -214,6 +234,7 @@ export class Consumer {
     const endTime = c.endTime
     const verifyCrc = this.options.verifyCrc ?? true
     let limit = end
+    let next = from // after the last record visited
     const visitor = (r: RecordView): void => {
       if (stop || r.offset < from || r.offset >= limit) return
       if (r.timestamp >= endTime) {
@@ -222,6 +243,7 @@ export class Consumer {
         return
       }
       visited++
+      next = r.offset + 1
       if (visit(c, r) === true) {
         stop = true
         this.stopped = true
@@ -231,7 +253,17 @@ export class Consumer {
     while (pos + BATCH_HEADER_SIZE <= bytes.length && !stop && from < limit) {
       const size = bytes.readInt32BE(pos + BATCH_LENGTH_POS) + LOG_OVERHEAD
       if (pos + size > bytes.length) break // a partial batch at the end: fetched again next round
-      forEachRecord(bytes, visitor, {pos, verifyCrc})
+      try {
+        forEachRecord(bytes, visitor, {pos, verifyCrc})
+      } catch (err) {
+        if (!isSamsaError(err)) throw err
+        // this client cannot read the batch: the partition stops at it, everything before it was visited
+        const at = Math.max(next, readInt64(bytes, pos))
+        const after = readInt64(bytes, pos) + bytes.readInt32BE(pos + LAST_OFFSET_DELTA_POS) + 1
+        c.position = at
+        this.fail(c, new SamsaError('CORRUPT_LOG', `${c.topic}-${c.partition}: offset ${at} is in a corrupt record batch (${err.message})`), after > at ? after : null)
+        return visited
+      }
       pos += size
     }
     if (limit < c.end) {
@@ -326,6 +358,8 @@ async function resolvePositions(
       highWatermark: endNow,
       logStartOffset: start,
       done: position >= end,
+      error: null,
+      nextOffset: null,
     }
   })
 }

@@ -36,7 +36,10 @@ export default class Consume extends BaseCommand<typeof Consume> {
     'fetched batch, never held back in a pipe. --from/--until take beginning, end, an offset N, -N (the last ' +
     'N records of each partition), @TIME (ISO-8601, UTC unless a zone is given, or epoch ms) or -DURATION ' +
     '(-10s, -30m, -1h, -2d); --until is exclusive. --jsonl writes a lossless envelope that produce --jsonl ' +
-    'reads back: byte fields that are not UTF-8 appear as {"base64": "…"}.'
+    'reads back: byte fields that are not UTF-8 appear as {"base64": "…"}. A partition that fails (a corrupt ' +
+    'batch on disk, a partition offline) stops there after printing every record below the failure; the ' +
+    'other partitions are read to their end, then the command exits with that error (7 for a corrupt batch, ' +
+    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> logs',
@@ -138,7 +141,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
         printed[c.index] = r.offset + 1
         return ++records >= limit
       }
-      while (!consumer.done && !this.interrupted) {
+      while (!consumer.done && !this.interrupted && !(f.follow && consumer.failure)) {
         const polled = await Promise.race([quiet(consumer.poll(visit)), interrupt.then(() => -1)])
         if (polled < 0) break
         await write()
@@ -148,6 +151,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
     await commit(true)
     consumer.stop()
     if (this.interrupted) return this.exit(130)
+    const failed = consumer.failure
+    if (failed) throw withSkipHint(failed)
     return {records, interrupted: false}
   }
 
@@ -179,7 +184,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
         headers: r.headers.map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)})),
       })
     }
-    while (!merger.finished && !this.interrupted && records < limit) {
+    while (!merger.finished && !this.interrupted && records < limit && !(follow && consumer.failure)) {
       merger.drain((i, r) => {
         formatter.write(out, sources[i], r)
         printed[i] = r.offset + 1
@@ -209,6 +214,13 @@ export default class Consume extends BaseCommand<typeof Consume> {
     process.on('SIGINT', handler)
     process.on('SIGTERM', handler)
   }
+}
+
+// A partition that stopped at a corrupt batch: its error, plus the flags that read past the damage.
+function withSkipHint(c: PartitionCursor): SamsaError {
+  const e = c.error!
+  if (c.nextOffset === null) return e
+  return new SamsaError(e.code, `${e.message}; to skip the damage: --partition ${c.partition} --from ${c.nextOffset}`)
 }
 
 // A poll abandoned by Ctrl-C fails later, when the connection closes: that must not surface as an

@@ -169,6 +169,7 @@ export class FetchHandler {
           p.seenHwm = r.highWatermark
           if (r.highWatermark > p.ref!.highWatermark) p.ref!.highWatermark = r.highWatermark
           if (r.error) p.entry.error = fromWire(r.error).toJSON()
+          if (r.nextOffset !== undefined) p.entry.nextOffset = r.nextOffset
           if (r.bytes > 0 && data) p.data = data.subarray(at, at + r.bytes)
           at += r.bytes
         })

@@ -167,8 +167,9 @@ export class Router {
     const problem = topicNameProblem(topic)
     if (problem) throw new SamsaError('INVALID_TOPIC', problem)
     if (write) refuseInternalWrite(topic, write)
+    // No offline check here: the owning worker refuses writes to an offline partition and still serves
+    // its reads (ListOffsets too), so a consumer can drain what lies below a failure or a quarantine.
     const ref = this.deps.table.partition(topic, anyValue(item, 'partition'))
-    if (ref.offline !== null) throw new SamsaError('PARTITION_OFFLINE', `partition ${ref.topic}-${ref.partition} is offline: ${ref.offline}`)
     return ref
   }
 

@@ -87,6 +87,7 @@ export interface FetchPartitionResult {
   logStartOffset: number
   bytes: number // how many bytes of `data` belong to this partition, in order
   error?: WireErrorLike
+  nextOffset?: number // with a CORRUPT_LOG error: the first offset after the damage, where reading can go on
 }
 export interface FetchResult {
   partitions: FetchPartitionResult[]

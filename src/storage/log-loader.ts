@@ -11,7 +11,9 @@
 // - First bad batch with nothing valid after it (torn write, zero-filled or garbage tail, a header
 //   claiming 2 GiB): truncate there, delete later segments (which hold no valid batch), report file and
 //   bytes. Bad batch WITH a valid batch after it (in the same file or a later segment): quarantine —
-//   nothing is modified, the log opens offline, reads below the bad batch still work.
+//   nothing is modified, the log opens offline (no writes). The data after the damage is validated as
+//   well, so the log end is the end of that data; reads below and past the damage work, reads of the
+//   damage itself fail (PartitionLog.read).
 //   Note: a hole left by a power loss in unflushed data, followed by data that did reach the disk, is
 //   also quarantined: the loader cannot tell it from corruption, and dropping valid batches is the
 //   operator's call (truncateTo).
@@ -47,7 +49,19 @@ export interface RecoveryReport {
   /** One line per thing recovery did or found, also sent to the `log` callback. */
   messages: string[]
   /** Where corruption with valid data after it was found; the log is then offline. */
-  quarantined: null | {file: string; position: number; problem: string}
+  quarantined: null | Quarantine
+}
+
+/**
+ * Damage in the middle of the log: the first bad batch (file, byte, problem; `offset` is the first offset
+ * it hides) and the intact batch where the log resumes after it (null: the log ends at the damage).
+ */
+export interface Quarantine {
+  file: string
+  position: number
+  problem: string
+  offset: number
+  resume: null | {file: string; position: number; offset: number}
 }
 
 export interface LoadOptions {
@@ -302,52 +316,34 @@ function recoverSegments(
   }
 
   // Deep validation from (k, position) to the very end.
-  let stop: Stop | null = null
-  for (let i = k; i < segments.length && stop === null; i++) {
-    const s = segments[i]!
-    if (i > k) {
-      s.resetIndexes()
-      if (s.baseOffset !== expected) {
-        stop = {segment: i, position: 0, problem: `segment base offset ${s.baseOffset}, expected ${expected}`, badBatch: false}
-        break
-      }
-      position = 0
-    }
-    const scanner = new BatchScanner(s.logFile(), position, s.size)
-    for (;;) {
-      const b = scanner.peek()
-      if (b === null) break
-      if (isProblem(b)) {
-        stop = {segment: i, position: b.position, problem: b.problem, badBatch: true}
-        break
-      }
-      const body = scanner.body()
-      const problem = validateBatch(body.buf, body.at, body.at + b.size, {
-        deep: true,
-        maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
-        expectedBaseOffset: expected,
-      })
-      if (problem !== null) {
-        stop = {segment: i, position: b.position, problem, badBatch: true}
-        break
-      }
-      s.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp)
-      expected = b.lastOffset + 1
-      scanner.advance()
-    }
-  }
+  const checked = validateFrom(segments, k, position, expected)
+  const stop = checked.stop
+  expected = checked.expected
   if (stop === null) return {segments, logEndOffset: expected, firstRecovered: k}
 
   const bad = segments[stop.segment]!
-  const next = findNextValidBatch(bad.logFile(), stop.badBatch ? stop.position + 1 : stop.position, bad.size)
-  const validAfter = next >= 0 ? `an intact batch at byte ${next}` : laterValidSegment(segments, stop.segment)
-  if (validAfter !== null) {
-    report.quarantined = {file: bad.logPath, position: stop.position, problem: stop.problem}
+  const resume = nextIntactBatch(segments, stop)
+  if (resume !== null) {
+    // Quarantine: nothing is modified. The valid data after the damage is validated too (and indexed, in
+    // memory), so reads below the damage and past it are served; only the damage itself is refused.
+    const quarantined: Quarantine = {file: bad.logPath, position: stop.position, problem: stop.problem, offset: expected, resume: null}
+    report.quarantined = quarantined
+    const seg = segments[resume.segment]!
+    const first = seg.batchAt(resume.position)
     say(
-      `${bad.logPath}: ${stop.problem} at byte ${stop.position}, with a valid batch after it (${validAfter}): ` +
+      `${bad.logPath}: ${stop.problem} at byte ${stop.position}, with a valid batch after it (byte ${resume.position} of ${seg.logPath}): ` +
         'partition quarantined (offline), nothing truncated',
     )
-    return {segments, logEndOffset: expected, firstRecovered: k}
+    if (first === null || first.baseOffset <= expected) return {segments, logEndOffset: expected, firstRecovered: k}
+    if (resume.segment !== stop.segment) seg.resetIndexes()
+    const after = validateFrom(segments, resume.segment, resume.position, first.baseOffset)
+    quarantined.resume = {file: seg.logPath, position: resume.position, offset: first.baseOffset}
+    say(`offsets ${expected} to ${first.baseOffset - 1} are unreadable; offsets ${first.baseOffset} to ${after.expected - 1} after them are served`)
+    if (after.stop !== null) {
+      const s = segments[after.stop.segment]!
+      say(`${s.logPath}: ${after.stop.problem} at byte ${after.stop.position}: the log is served up to offset ${after.expected}`)
+    }
+    return {segments, logEndOffset: after.expected, firstRecovered: k}
   }
   // A torn tail. A bad batch: cut its segment there. A segment based at the wrong offset (and holding
   // nothing valid): it goes whole. Either way every later segment holds no valid batch and goes too.
@@ -399,13 +395,50 @@ function truncateFile(seg: LogSegment, size: number): void {
   seg.size = size
 }
 
-/** An intact batch (frame and CRC) anywhere in a later segment, described, or null. */
-function laterValidSegment(segments: LogSegment[], after: number): string | null {
-  for (let i = after + 1; i < segments.length; i++) {
+/**
+ * Deep-validates batches from segment `start`, byte `position` (its indexes ready to extend), expecting
+ * base offset `expected`; later segments must start at the offset expected and get fresh indexes. Every
+ * batch that passes is indexed. Returns the first problem (null: none to the end) and the next offset.
+ */
+function validateFrom(segments: LogSegment[], start: number, position: number, expected: number): {stop: Stop | null; expected: number} {
+  for (let i = start; i < segments.length; i++) {
+    const s = segments[i]!
+    if (i > start) {
+      s.resetIndexes()
+      if (s.baseOffset !== expected) {
+        return {stop: {segment: i, position: 0, problem: `segment base offset ${s.baseOffset}, expected ${expected}`, badBatch: false}, expected}
+      }
+    }
+    const scanner = new BatchScanner(s.logFile(), i > start ? 0 : position, s.size)
+    for (;;) {
+      const b = scanner.peek()
+      if (b === null) break
+      if (isProblem(b)) return {stop: {segment: i, position: b.position, problem: b.problem, badBatch: true}, expected}
+      const body = scanner.body()
+      const problem = validateBatch(body.buf, body.at, body.at + b.size, {
+        deep: true,
+        maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
+        expectedBaseOffset: expected,
+      })
+      if (problem !== null) return {stop: {segment: i, position: b.position, problem, badBatch: true}, expected}
+      s.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp)
+      expected = b.lastOffset + 1
+      scanner.advance()
+    }
+  }
+  return {stop: null, expected}
+}
+
+/** The first intact batch (frame and CRC) after a stop, in its segment or a later one, or null. */
+function nextIntactBatch(segments: LogSegment[], stop: Stop): {segment: number; position: number} | null {
+  const bad = segments[stop.segment]!
+  const at = findNextValidBatch(bad.logFile(), stop.badBatch ? stop.position + 1 : stop.position, bad.size)
+  if (at >= 0) return {segment: stop.segment, position: at}
+  for (let i = stop.segment + 1; i < segments.length; i++) {
     const s = segments[i]!
     if (s.size === 0) continue
-    const at = findNextValidBatch(s.logFile(), 0, s.size)
-    if (at >= 0) return `an intact batch at byte ${at} of ${s.logPath}`
+    const found = findNextValidBatch(s.logFile(), 0, s.size)
+    if (found >= 0) return {segment: i, position: found}
   }
   return null
 }

@@ -8,12 +8,15 @@
 // (they drive the sparse index exactly as Kafka's LogSegment.append does, so a rebuilt index equals the
 // one written while appending). Indexes of closed segments are loaded lazily and rebuilt from the log
 // when they fail a sanity check; the active segment's indexes are set up by the loader or by create().
+// Reads serve only batches whose frame and CRC check out (damage can appear on disk after recovery has
+// vouched for the bytes); a lookup that meets a broken frame resynchronises on the next intact batch.
 // Owner: the partition's worker thread, through PartitionLog; no threads or timers here.
 
 import {SamsaError} from '../errors.js'
-import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LOG_OVERHEAD} from '../format/batch-header.js'
+import {BATCH_LENGTH_POS, LOG_OVERHEAD, readInt64} from '../format/batch-header.js'
 import {decodeRecordBatch} from '../format/record-batch.js'
-import {BatchScanner, isProblem, type ScannedBatch} from './batch-scanner.js'
+import {validateBatch, type ValidateOptions} from '../format/validate-batch.js'
+import {BatchScanner, findNextValidBatch, isProblem, type ScannedBatch, type ScanProblem} from './batch-scanner.js'
 import {datasyncOrThrow, type FileIo, type StorageFile, storageError, writeFully} from './file-io.js'
 import {logFileName, offsetIndexFileName, timeIndexFileName} from './file-names.js'
 import {OffsetIndex} from './offset-index.js'
@@ -28,8 +31,24 @@ export interface SegmentOptions {
   log: (line: string) => void
 }
 
+/** Limits on what LogSegment.read may serve (see there). */
+export interface ReadBounds {
+  notBefore?: number
+  limit?: number
+  endOffset?: number
+  scratch?: Buffer
+}
+
+/** A batch a read cannot serve: where, why, and the next intact batch after it in this file (or null). */
+export interface SegmentDamage {
+  position: number
+  problem: string
+  resume: ScannedBatch | null
+}
+
 /** One read window per thread for offset lookups (storage is single-threaded per worker). */
 const LOOKUP_WINDOW = Buffer.allocUnsafe(16 * 1024)
+const SHALLOW: ValidateOptions = {deep: false, maxDecompressedBytes: 0}
 
 export class LogSegment {
   readonly baseOffset: number
@@ -42,6 +61,12 @@ export class LogSegment {
   bytesSinceLastIndexEntry = 0
   /** When segment.ms counts from: first append in this process, or the first batch's timestamp (≤ now). */
   rollingBasedTimestamp: number | null = null
+  /**
+   * [0, verifiedTo) holds only batches checked in this process: validated on produce before the append
+   * (markAppended), or CRC-checked by a read. Reads skip the CRC there: each byte is checked once, not
+   * on every fetch. Damage at rest is what reads look for; the consumer checks CRCs again anyway.
+   */
+  private verifiedTo = 0
   private file: StorageFile | null = null
   private offsetIdx: OffsetIndex | null = null
   private timeIdx: TimeIndex | null = null
@@ -251,8 +276,14 @@ export class LogSegment {
     }
   }
 
+  /** Batches just appended at [from, size), validated before the write: known good when contiguous. */
+  markAppended(from: number): void {
+    if (this.verifiedTo === from) this.verifiedTo = this.size
+  }
+
   /** Best-effort: truncate the file to `size`, the end of the last good batch. */
   cutBackAfterFailure(): void {
+    this.verifiedTo = Math.min(this.verifiedTo, this.size)
     try {
       this.logFile().truncate(this.size)
     } catch (err) {
@@ -271,36 +302,71 @@ export class LogSegment {
 
   /** The first batch with lastOffset ≥ target, or null when every batch here ends below it. */
   translateOffset(target: number): ScannedBatch | null {
-    const start = target <= this.baseOffset ? 0 : this.offsetIndex.lookup(target).position
-    const scanner = new BatchScanner(this.logFile(), start, this.size, LOOKUP_WINDOW)
+    const b = this.seek(target, target <= this.baseOffset ? 0 : this.offsetIndex.lookup(target).position, this.size)
+    if (isProblem(b)) throw corruptLog(this.logPath, b.position, b.problem)
+    return b
+  }
+
+  /** From batch boundary `from`: the first batch with lastOffset ≥ target, a frame problem before it, or null. */
+  private seek(target: number, from: number, limit: number): ScannedBatch | ScanProblem | null {
+    const scanner = new BatchScanner(this.logFile(), from, limit, LOOKUP_WINDOW)
     for (;;) {
       const b = scanner.peek()
       if (b === null) return null
-      if (isProblem(b)) throw corruptLog(this.logPath, b.position, b.problem)
-      if (b.lastOffset >= target) return {...b}
+      if (isProblem(b) || b.lastOffset >= target) return {...b}
       scanner.advance()
     }
   }
 
   /**
-   * Whole batches from `position` (a batch boundary whose batch is `firstSize` bytes): the first always,
-   * then as many more as fit in maxBytes. The Buffer owns its memory (never pooled), so a worker may
-   * transfer its ArrayBuffer — unless `scratch` was given and was large enough: then it is a view of it.
+   * Kafka's fetch read: intact whole batches from the one holding `target` — the first always, then more
+   * while they fit in maxBytes — stopping before the first batch that fails its frame or CRC check, so
+   * what lies below a bad batch is still served. Bounds: the scan starts no earlier than `notBefore`, no
+   * byte at or past `limit` is served, nor a batch based at or past `endOffset`.
+   * Returns null when no batch here holds target or anything after it; a SegmentDamage when the batch
+   * holding target is itself bad. A target at or past the next intact batch after the damage reads on
+   * from there (the reader chose to skip it).
+   * The Buffer owns its memory (never pooled), so a worker may transfer its ArrayBuffer — unless `scratch`
+   * was given and was large enough: then it is a view of it.
    */
-  readBatches(position: number, firstSize: number, maxBytes: number, limit = this.size, scratch?: Buffer): Buffer {
-    const avail = Math.min(limit, this.size) - position
-    const want = Math.min(avail, Math.max(maxBytes, firstSize))
+  read(target: number, maxBytes: number, bounds: ReadBounds = {}): Buffer | SegmentDamage | null {
+    const limit = Math.min(bounds.limit ?? this.size, this.size)
+    const endOffset = bounds.endOffset ?? Infinity
+    let from = Math.max(bounds.notBefore ?? 0, target <= this.baseOffset ? 0 : this.offsetIndex.lookup(target).position)
+    for (;;) {
+      const found = this.seek(target, from, limit)
+      if (found === null || (!isProblem(found) && found.baseOffset >= endOffset)) return null
+      const read = isProblem(found) ? found : this.readIntact(found, maxBytes, limit, endOffset, bounds.scratch)
+      if (Buffer.isBuffer(read)) return read
+      const at = findNextValidBatch(this.logFile(), read.position + 1, limit)
+      const resume = at >= 0 ? this.batchAt(at) : null
+      if (resume === null || resume.baseOffset > target) return {position: read.position, problem: read.problem, resume}
+      from = at
+    }
+  }
+
+  /** Batches from `first` on that pass their frame and CRC checks; the first one's problem if it fails. */
+  private readIntact(first: ScannedBatch, maxBytes: number, limit: number, endOffset: number, scratch?: Buffer): Buffer | ScanProblem {
+    const want = Math.min(limit - first.position, Math.max(maxBytes, first.size))
     // a caller's scratch saves a fresh allocation (page faults on new memory cost more than the read)
     const buf = scratch !== undefined && scratch.length >= want ? scratch : Buffer.allocUnsafeSlow(want)
-    const n = this.logFile().read(buf, 0, want, position)
+    const n = this.logFile().read(buf, 0, want, first.position)
+    if (n < first.size) throw corruptLog(this.logPath, first.position, `read ${n} bytes, not one whole batch`)
+    const verified = this.verifiedTo - first.position // buf[0, verified) needs no check
     let end = 0
     while (end + LOG_OVERHEAD <= n) {
       const size = buf.readInt32BE(end + BATCH_LENGTH_POS) + LOG_OVERHEAD
-      if (size < BATCH_HEADER_SIZE) throw corruptLog(this.logPath, position + end, `batch length ${size - LOG_OVERHEAD} is below the minimum`)
-      if (end + size > n) break
+      if (end > 0 && end + size > n) break // a partial batch at the end: the next fetch's
+      // frame and CRC only (no decompression): the bytes are served as stored, the consumer decodes them
+      const problem = end + size <= verified ? null : validateBatch(buf, end, n, SHALLOW)
+      if (problem !== null) {
+        if (end === 0) return {position: first.position, problem}
+        break
+      }
+      if (end > 0 && readInt64(buf, end) >= endOffset) break
       end += size
     }
-    if (end === 0) throw corruptLog(this.logPath, position, `read ${n} bytes, not one whole batch`)
+    if (verified >= 0) this.verifiedTo = Math.max(this.verifiedTo, first.position + end)
     return end === buf.length ? buf : buf.subarray(0, end)
   }
 
@@ -315,7 +381,13 @@ export class LogSegment {
     for (;;) {
       const b = scanner.peek()
       if (b === null) return null
-      if (isProblem(b)) throw corruptLog(this.logPath, b.position, b.problem)
+      if (isProblem(b)) {
+        // step over damage: the fetch that follows this lookup reports it, if the reader gets that far
+        const at = findNextValidBatch(this.logFile(), b.position + 1, this.size)
+        if (at < 0) return null
+        scanner.position = at
+        continue
+      }
       if (b.maxTimestamp >= t && b.lastOffset >= startingOffset) {
         const body = scanner.body()
         return firstRecordAtOrAfter(body.buf.subarray(body.at, body.at + b.size), t, startingOffset) ?? {offset: b.baseOffset, timestamp: b.maxTimestamp}
@@ -351,6 +423,7 @@ export class LogSegment {
     // make the cut durable, or a power loss could resurrect batches whose offsets get reused
     datasyncOrThrow(file)
     this.size = position
+    this.verifiedTo = Math.min(this.verifiedTo, position)
     this.offsetIndex.truncateToPosition(position)
     this.timeIndex.truncateTo(nextOffset)
     this.resumeIndexState()

@@ -6,14 +6,19 @@
 // replica). Reads return file bytes as they are (disk format = wire format), whole batches only.
 // Invariants:
 // - append assigns offsets [logEndOffset, logEndOffset + lastOffsetDelta] by rewriting baseOffset
-//   (outside the CRC); one write syscall per call; a failed write consumes no offset and leaves the
-//   file cut back to the last good batch; the partition then goes offline until reopened.
+//   (outside the CRC); one write syscall per run of batches that fits the active segment (the log rolls
+//   between the batches of one call); a failed write consumes no offset of the call and leaves the files
+//   cut back to where the call began; the partition then goes offline until reopened.
 // - every batch below recoveryPoint has been fdatasynced; recovery-point.checkpoint holds a value ≤ it
 //   (rewritten at most every checkpointIntervalMs by flush, always by roll/close/truncateTo).
 // - log-start-offset.checkpoint is written (durably) before any segment below it is deleted.
 // - offline (I/O failure) or quarantined (corruption found on open): appends, flush, roll, retention,
 //   deleteRecordsBefore throw PARTITION_OFFLINE; reads below logEndOffset still work; close() writes
 //   nothing (no marker), so the next open recovers. truncateTo may clear a quarantine (operator's call).
+// - reads serve only batches that pass their frame and CRC checks. A read stops before a bad batch; a read
+//   of the bad batch (or of the damage a quarantine found) throws CorruptBatchError with the next offset
+//   that reads, so a reader can skip it on purpose. A quarantined log's end is the end of the valid data
+//   after the damage (log-loader.ts), its damage never served.
 // Owner: exactly one partition worker thread; no threads, sockets or timers here (the worker's timers
 // call flush/roll/applyRetention).
 
@@ -22,6 +27,7 @@ import {join} from 'node:path'
 import {BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, MAX_TIMESTAMP_POS, readInt64} from '../format/batch-header.js'
 import {frameBatches, stampBatches} from './batch-stamping.js'
 import {writeOffsetCheckpoint} from './checkpoint.js'
+import {CorruptBatchError} from './corrupt-batch-error.js'
 import {describeIoError, type FileIo, nodeFileIo, storageError} from './file-io.js'
 import {CLEAN_SHUTDOWN_MARKER, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT} from './file-names.js'
 import type {LogConfig} from './log-config.js'
@@ -143,65 +149,108 @@ export class PartitionLog {
     return this.appendBatches(batch)
   }
 
-  /** Appends several concatenated batches with one write syscall (all land in the same segment). */
+  /**
+   * Appends several concatenated batches: one write syscall per run of batches that fits the active
+   * segment, rolling between batches when the next would cross segment.bytes (Kafka's shouldRoll, per
+   * batch), so a segment outgrows segment.bytes only when it holds a single larger batch. All or nothing:
+   * when a write (or the flush flush.messages asks for) fails, what this call wrote before it is taken
+   * back — segments it rolled to are deleted, the one it began in is cut back — and no offset is consumed.
+   */
   appendBatches(buf: Buffer): AppendResult {
     this.ensureWritable()
-    const framed = frameBatches(buf)
+    frameBatches(buf)
     const now = this.now()
-    let seg = this.active
-    if (this.shouldRoll(seg, buf.length, framed.offsets, now)) seg = this.rollAt()
     const baseOffset = this.leo
     const logAppendTime = this.config['message.timestamp.type'] === 'LogAppendTime' ? now : -1
     const next = stampBatches(buf, baseOffset, logAppendTime)
-    const position = seg.size
+    const started = {segments: this.segs.length, size: this.active.size}
     try {
-      seg.write(buf, 0, buf.length)
-    } catch (err) {
-      throw this.goOffline(err)
-    }
-    seg.rollingBasedTimestamp ??= now
-    seg.size += buf.length
-    for (let p = 0, i = 0; i < framed.batches; i++) {
-      const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
-      const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
-      seg.indexBatch(position + p, size, lastOffset, logAppendTime >= 0 ? now : readInt64(buf, p + MAX_TIMESTAMP_POS))
-      p += size
-    }
-    this.leo = next
-    if (this.leo - this.rp >= this.config['flush.messages']) {
-      try {
-        this.flushActive()
-      } catch (err) {
-        // the batch is not durable and will not be acknowledged: take it back out (no offset consumed)
-        seg.size = position
-        seg.cutBackAfterFailure()
-        this.leo = baseOffset
-        throw err
+      let run = 0 // start of the batches not yet written
+      for (let p = 0; p < buf.length; ) {
+        const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+        const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
+        if (this.shouldRoll(this.active.size + p - run, size, lastOffset, now)) {
+          if (p > run) this.writeRun(buf, run, p, now, logAppendTime)
+          this.rollAt()
+          run = p
+        }
+        p += size
       }
+      this.writeRun(buf, run, buf.length, now, logAppendTime)
+      if (this.leo - this.rp >= this.config['flush.messages']) this.flushActive()
+    } catch (err) {
+      this.takeBack(started.segments, started.size, baseOffset) // not acknowledged: no offset consumed
+      throw err
     }
     return {baseOffset, lastOffset: next - 1, logAppendTime, logStartOffset: this.lso}
   }
 
-  private shouldRoll(seg: LogSegment, size: number, records: number, now: number): boolean {
-    if (seg.size === 0) return false
-    if (seg.size + size > this.config['segment.bytes']) return true
+  /** Whether a batch of `size` bytes ending at `lastOffset` goes to a new segment, the active one holding `used` bytes. */
+  private shouldRoll(used: number, size: number, lastOffset: number, now: number): boolean {
+    const seg = this.active
+    if (used === 0) return false
+    if (used + size > this.config['segment.bytes']) return true
     if (seg.rollingBasedTimestamp !== null && now - seg.rollingBasedTimestamp >= this.config['segment.ms']) return true
-    return this.leo + records - 1 - seg.baseOffset > MAX_RELATIVE_OFFSET
+    return lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET
+  }
+
+  /** Writes the stamped batches buf[start, end) to the active segment (one syscall) and indexes them. */
+  private writeRun(buf: Buffer, start: number, end: number, now: number, logAppendTime: number): void {
+    const seg = this.active
+    const position = seg.size
+    try {
+      seg.write(buf, start, end - start)
+    } catch (err) {
+      throw this.goOffline(err)
+    }
+    seg.rollingBasedTimestamp ??= now
+    seg.size += end - start
+    seg.markAppended(position)
+    for (let p = start; p < end; ) {
+      const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+      const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
+      seg.indexBatch(position + p - start, size, lastOffset, logAppendTime >= 0 ? logAppendTime : readInt64(buf, p + MAX_TIMESTAMP_POS))
+      this.leo = lastOffset + 1
+      p += size
+    }
+  }
+
+  /**
+   * After a failed append (the log is offline by then): deletes the segments it rolled to, newest first,
+   * then cuts the segment it began in back to `size`. Best effort: if a deletion fails, the batches
+   * before it stay (and count), so the log never gets a hole; recovery re-checks it all on the next open.
+   */
+  private takeBack(segments: number, size: number, baseOffset: number): void {
+    while (this.segs.length > segments) {
+      try {
+        this.active.deleteFiles()
+      } catch (err) {
+        this.log(`could not delete ${this.active.logPath} after a failed append (${String(err)}); recovery will check it`)
+        return
+      }
+      this.segs.removeNewest()
+    }
+    const seg = this.active
+    seg.size = size
+    seg.cutBackAfterFailure()
+    this.leo = baseOffset
+    this.rp = Math.min(this.rp, baseOffset)
   }
 
   // ---- read ------------------------------------------------------------------------------------
 
   /**
    * Whole batches from the one holding `offset`: the first always whole, even beyond maxBytes (KIP-74);
-   * then more while they fit in maxBytes, from one segment. offset = logEndOffset → empty.
+   * then more while they fit in maxBytes, from one segment. offset = logEndOffset → empty. Only batches
+   * that pass their frame and CRC checks are served; when the batch holding `offset` fails them (or lies
+   * in damage recovery quarantined), CorruptBatchError names it and where reading can continue.
    * `bytes` owns its memory (transferable), unless `scratch` is given and large enough: then `bytes` is
    * a view of scratch, valid until the caller reuses it (for callers that copy the bytes anyway).
    */
   read(offset: number, maxBytes: number, scratch?: Buffer): ReadResult {
     if (this.closed) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
-    if (this.recovery.quarantined !== null && offset >= this.leo && offset >= this.lso) {
-      throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
-    }
+    const q = this.recovery.quarantined
+    if (q !== null && offset >= this.leo && offset >= this.lso) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
     if (offset < this.lso || offset > this.leo) {
       throw new SamsaError(
         'OFFSET_OUT_OF_RANGE',
@@ -209,16 +258,23 @@ export class PartitionLog {
       )
     }
     if (offset === this.leo) return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
-    const limit = this.readLimit
-    for (let i = this.segs.floorIndex(offset, limit); i < limit; i++) {
+    const below = q !== null && offset < q.offset
+    if (q !== null && !below && (q.resume === null || offset < q.resume.offset)) {
+      throw new CorruptBatchError(offset, q.resume?.offset ?? this.leo, q.file, q.position, q.problem, true)
+    }
+    for (let i = this.segs.floorIndex(offset); i < this.segs.length; i++) {
       const seg = this.segs.at(i)
-      const b = seg.translateOffset(offset)
-      if (b === null) continue // offset lies past this segment's last batch (a gap): try the next
-      if (b.baseOffset >= this.leo) break
-      const q = this.recovery.quarantined
-      const end = q !== null && q.file === seg.logPath ? q.position : seg.size // never serve quarantined bytes
-      const bytes = seg.readBatches(b.position, b.size, maxBytes, end, scratch)
-      return {bytes, highWatermark: this.leo, logStartOffset: this.lso}
+      // a quarantined log: never serve bytes from the damage on to a read below it, nor scan through it
+      const inDamaged = q !== null && seg.logPath === (below ? q.file : q.resume?.file)
+      const bounds = inDamaged ? (below ? {limit: q.position} : {notBefore: q.resume!.position}) : {}
+      const r = seg.read(offset, maxBytes, {...bounds, endOffset: this.leo, scratch})
+      if (Buffer.isBuffer(r)) return {bytes: r, highWatermark: this.leo, logStartOffset: this.lso}
+      if (r !== null) {
+        const next = r.resume?.baseOffset ?? (i + 1 < this.segs.length ? this.segs.at(i + 1).baseOffset : this.leo)
+        throw new CorruptBatchError(offset, Math.min(next, this.leo), seg.logPath, r.position, r.problem, false)
+      }
+      if (below && seg.logPath === q.file) break
+      // else: offset lies past this segment's last batch (a gap): try the next
     }
     return {bytes: EMPTY, highWatermark: this.leo, logStartOffset: this.lso}
   }
@@ -226,8 +282,7 @@ export class PartitionLog {
   /** Kafka ListOffsets: the first record with timestamp ≥ t at or after logStartOffset, or null. */
   offsetForTimestamp(timestamp: number): {offset: number; timestamp: number} | null {
     if (this.closed) throw new SamsaError('PARTITION_OFFLINE', this.whyOffline()!)
-    const limit = this.readLimit
-    for (let i = this.segs.floorIndex(this.lso, limit); i < limit; i++) {
+    for (let i = this.segs.floorIndex(this.lso); i < this.segs.length; i++) {
       const seg = this.segs.at(i)
       if (seg.size === 0 || seg.largestTimestamp < timestamp) continue
       const found = seg.findOffsetByTimestamp(timestamp, this.lso)
@@ -398,8 +453,10 @@ export class PartitionLog {
     const i = this.segs.indexOfFile(q.file)
     if (i >= 0) {
       for (const s of this.segs.removeAfter(i)) s.deleteFiles()
-      this.segs.at(i).cutAt(q.position, this.leo)
+      this.segs.at(i).cutAt(q.position, q.offset)
     }
+    this.leo = q.offset
+    this.rp = Math.min(this.rp, this.leo)
     this.log(`dropped the quarantined data from ${q.file} byte ${q.position} on; log end ${this.leo}`)
     this.recovery.quarantined = null
   }
@@ -440,12 +497,6 @@ export class PartitionLog {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  /** Segments [0, readLimit) serve reads: all of them, or those up to a quarantined one. */
-  private get readLimit(): number {
-    const q = this.recovery.quarantined
-    return q === null ? this.segs.length : this.segs.indexOfFile(q.file) + 1
-  }
 
   private get active(): LogSegment {
     return this.segs.active

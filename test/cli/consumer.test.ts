@@ -1,5 +1,6 @@
 // Consumer against an in-memory log: position resolution, skipping records before the position inside a
-// fetched batch, --until, stop after --count, partitions that end, OFFSET_OUT_OF_RANGE after retention.
+// fetched batch, --until, stop after --count, partitions that end, OFFSET_OUT_OF_RANGE after retention,
+// and a batch that fails this client's CRC check (the daemon checks too; this is the client's own net).
 import {describe, expect, it} from 'vitest'
 import {Consumer} from '../../src/client/consumer.js'
 import {parseOffsetSpec} from '../../src/client/offset-spec.js'
@@ -8,13 +9,15 @@ import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import type {FetchRequest} from '../../src/protocol/control/messages.js'
 
 // Each partition: batches of 3 records; record i has value `p<part>-<i>` and timestamp 1000 + i*10.
-function fakeLog(partitions: number, records: number, logStart = 0) {
+function fakeLog(partitions: number, records: number, logStart = 0, corrupt?: {partition: number; base: number}) {
   const batches = Array.from({length: partitions}, (_, part) => {
     const out: {base: number; bytes: Buffer}[] = []
     for (let base = 0; base < records; base += 3) {
       const n = Math.min(3, records - base)
       const recs = Array.from({length: n}, (_, j) => ({key: null, value: Buffer.from(`p${part}-${base + j}`), timestamp: 1000 + (base + j) * 10, headers: []}))
-      out.push({base, bytes: encodeRecordBatch(recs, {baseOffset: base})})
+      const bytes = encodeRecordBatch(recs, {baseOffset: base})
+      if (corrupt?.partition === part && corrupt.base === base) bytes[bytes.length - 2] ^= 1 // inside the CRC's range
+      out.push({base, bytes})
     }
     return out
   })
@@ -115,5 +118,16 @@ describe('Consumer', () => {
     c.assignments[0].position = 2 // as if it had been resolved before retention ran
     expect(await readAll(c)).toEqual(['p0-6', 'p0-7', 'p0-8', 'p0-9', 'p0-10', 'p0-11'])
     expect(warnings[0]).toMatch(/offsets 2\.\.5 were deleted/)
+  })
+
+  it('a batch failing the CRC check stops its partition there; the other partitions are read to the end', async () => {
+    const f = fakeLog(2, 12, 0, {partition: 0, base: 6})
+    const c = await Consumer.open(f.client, {topics: ['t']})
+    const got = await readAll(c)
+    expect(got.filter((v) => v.startsWith('p0'))).toEqual(['p0-0', 'p0-1', 'p0-2', 'p0-3', 'p0-4', 'p0-5'])
+    expect(got.filter((v) => v.startsWith('p1'))).toEqual(Array.from({length: 12}, (_, i) => `p1-${i}`))
+    expect(c.failure).toBe(c.assignments[0])
+    expect(c.failure).toMatchObject({position: 6, nextOffset: 9, error: {code: 'CORRUPT_LOG', message: expect.stringMatching(/^t-0: offset 6 is in a corrupt record batch \(CRC mismatch/)}})
+    expect(c.assignments[1].error).toBeNull()
   })
 })

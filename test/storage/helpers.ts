@@ -37,18 +37,18 @@ export function open(dir: string, options: Partial<PartitionLogOptions> = {}): P
   return PartitionLog.open({dir, config: config(), checkpointIntervalMs: 0, ...options})
 }
 
-/** Every record from `from` to the log end: [offset, value, timestamp]. */
-export function readAll(log: PartitionLog, from = log.logStartOffset, maxBytes = 1 << 20): Array<[number, string]> {
+/** Every record from `from` to `until` (default: the log end): [offset, value]. */
+export function readAll(log: PartitionLog, from = log.logStartOffset, maxBytes = 1 << 20, until = log.logEndOffset): Array<[number, string]> {
   const out: Array<[number, string]> = []
   let offset = from
-  while (offset < log.logEndOffset) {
+  while (offset < until) {
     const {bytes} = log.read(offset, maxBytes)
     if (bytes.length === 0) break
     let p = 0
     while (p < bytes.length) {
       const size = bytes.readInt32BE(p + 8) + 12
       const {records} = decodeRecordBatch(bytes.subarray(p, p + size))
-      for (const r of records) if (r.offset >= offset) out.push([r.offset, r.value!.toString()])
+      for (const r of records) if (r.offset >= offset && r.offset < until) out.push([r.offset, r.value!.toString()])
       p += size
     }
     const last = out[out.length - 1]

@@ -17,7 +17,7 @@ export function open(specs: PartitionSpec[], io: FileIo | undefined): OpenResult
     const label = `${spec.topic}-${spec.partition}`
     const p: Owned = {
       spec, label, log: null, offline: null, activeBase: -1, activeSince: now,
-      announcedHwm: -1, announcedLogStart: -1,
+      announcedHwm: -1, announcedLogStart: -1, reportedDamage: new Set(),
     }
     try {
       p.log = PartitionLog.open({dir: spec.dir, config: spec.config, io, log: (line: string) => log(`${label}: ${line}`)})

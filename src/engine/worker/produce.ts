@@ -43,7 +43,7 @@ export function produce(msg: ProduceWorkerRequest): void {
   if (batches === 0) throw new SamsaError('INVALID_REQUEST', 'produce request carries no record batch')
   let result: ProduceResult
   try {
-    result = p.log.appendBatches(buf) // every batch in one write syscall
+    result = p.log.appendBatches(buf) // one write per run of batches that fits a segment (rolls between)
   } catch (err) {
     throw storageFailed(p, err)
   }

@@ -1,6 +1,10 @@
 // Fetch, ListOffsets and DeleteRecords on the worker thread: reads of the partitions this worker owns,
-// and the one write that only moves the log start offset.
+// and the one write that only moves the log start offset. Reads work on partitions that are offline for
+// writes (a failed write, a quarantine): what is stored below the damage is still served.
+// A corrupt batch found by a fetch fails that partition's share only (CORRUPT_LOG, with the next offset
+// that reads); it does not take the partition offline: the damage is in old bytes, not in the write path.
 import {SamsaError} from '../../errors.js'
+import {CorruptBatchError} from '../../storage/corrupt-batch-error.js'
 import type {
   DeleteRecordsResult,
   FetchPartitionResult,
@@ -9,7 +13,7 @@ import type {
   ListOffsetsResult,
 } from '../worker-messages.js'
 import {markChanged} from './announce.js'
-import {online, readable, reply, storageFailed, toWire, type OpenOwned} from './state.js'
+import {log, online, readable, reply, storageFailed, toWire, type OpenOwned} from './state.js'
 
 export function fetch(msg: FetchWorkerRequest): void {
   const parts: FetchPartitionResult[] = []
@@ -35,7 +39,13 @@ export function fetch(msg: FetchWorkerRequest): void {
         budget -= r.bytes.length
       }
     } catch (err) {
-      entry.error = toWire(p ? storageFailed(p, err) : err)
+      if (p && err instanceof CorruptBatchError) {
+        entry.error = toWire(err)
+        entry.nextOffset = err.nextOffset
+        reportDamage(p, err)
+      } else {
+        entry.error = toWire(p ? storageFailed(p, err) : err)
+      }
     }
   }
   // One fresh ArrayBuffer for the whole share: storage's buffers may be pooled, so never transfer those.
@@ -53,11 +63,19 @@ export function fetch(msg: FetchWorkerRequest): void {
   reply(msg.id, result, data ? [data] : undefined)
 }
 
+// Once per damaged batch in the daemon's log, not once per fetch that reaches it.
+function reportDamage(p: OpenOwned, err: CorruptBatchError): void {
+  const key = `${err.file}:${err.position}`
+  if (p.reportedDamage.has(key)) return
+  p.reportedDamage.add(key)
+  log(`partition ${p.label}: a fetch failed: ${err.message}`)
+}
+
 export function listOffsets(partitions: {partition: number; timestamp: number}[]): ListOffsetsResult {
   const out: ListOffsetsResult = {partitions: []}
   for (const q of partitions) {
     try {
-      const p = online(q.partition)
+      const p = readable(q.partition)
       let offset = -1
       let timestamp = -1
       if (q.timestamp === -1) offset = p.log.highWatermark

@@ -16,6 +16,7 @@ export interface Owned {
   activeSince: number // when that segment was first seen non-empty (segment.ms is measured from here)
   announcedHwm: number
   announcedLogStart: number
+  reportedDamage: Set<string> // corrupt batches a fetch found and daemon.log was told of ("file:byte")
 }
 
 export type OpenOwned = Owned & {log: PartitionLog}

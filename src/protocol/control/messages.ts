@@ -92,7 +92,10 @@ export interface FetchPartitionResponse {
   highWatermark: number
   logStartOffset: number
   bytes: number
-  error?: WireError // e.g. OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC, PARTITION_OFFLINE
+  error?: WireError // e.g. OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC, PARTITION_OFFLINE, CORRUPT_LOG
+  // With CORRUPT_LOG (the batch holding the offset asked for is damaged): the first offset after the
+  // damage. Fetching from there reads past it; everything below it was served by earlier fetches.
+  nextOffset?: number
 }
 export interface FetchResponse {
   partitions: FetchPartitionResponse[]
