@@ -1,3 +1,26 @@
+// CreateTopics Request (Version: 2) => [topics] timeout_ms validate_only
+//   topics => name num_partitions replication_factor [assignments] [configs]
+//     name => STRING
+//     num_partitions => INT32
+//     replication_factor => INT16
+//     assignments => partition_index [broker_ids]
+//       partition_index => INT32
+//       broker_ids => INT32
+//     configs => name value
+//       name => STRING
+//       value => NULLABLE_STRING
+//   timeout_ms => INT32
+//   validate_only => BOOLEAN
+// CreateTopics Response (Version: 2) => throttle_time_ms [topics]
+//   throttle_time_ms => INT32
+//   topics => name error_code error_message
+//     name => STRING
+//     error_code => INT16
+//     error_message => NULLABLE_STRING
+//
+// Versions: v1 + validate_only and a per-topic error_message; v2 + throttle_time_ms.
+// kafkajs sends num_partitions -1 and replication_factor -1 at every version: treat them as broker defaults.
+
 import {defineApi, type RequestOf, type ResponseOf} from '../api.js'
 import {array, boolean, int16, int32, nullableString, string, struct, versions} from '../schema.js'
 

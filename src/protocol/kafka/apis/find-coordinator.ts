@@ -1,3 +1,17 @@
+// FindCoordinator Request (Version: 1) => key key_type
+//   key => STRING
+//   key_type => INT8
+// FindCoordinator Response (Version: 1) => throttle_time_ms error_code error_message node_id host port
+//   throttle_time_ms => INT32
+//   error_code => INT16
+//   error_message => NULLABLE_STRING
+//   node_id => INT32
+//   host => STRING
+//   port => INT32
+//
+// Versions: v1 + key_type (0 group, 1 transaction), throttle_time_ms and error_message.
+// Single node: always ourselves (node_id as listed in Metadata), error 0.
+
 import {defineApi, type RequestOf, type ResponseOf} from '../api.js'
 import {int16, int32, int8, nullableString, string, struct, versions} from '../schema.js'
 

@@ -1,3 +1,13 @@
+// ListGroups Request (Version: 1) =>
+// ListGroups Response (Version: 1) => throttle_time_ms error_code [groups]
+//   throttle_time_ms => INT32
+//   error_code => INT16
+//   groups => group_id protocol_type
+//     group_id => STRING
+//     protocol_type => STRING
+//
+// Versions: v1 + throttle_time_ms. The request body is empty. Offset-only groups have protocol_type "".
+
 import {defineApi, type RequestOf, type ResponseOf} from '../api.js'
 import {array, int16, int32, string, struct, versions} from '../schema.js'
 

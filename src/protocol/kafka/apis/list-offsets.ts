@@ -1,3 +1,25 @@
+// ListOffsets Request (Version: 2) => replica_id isolation_level [topics]
+//   replica_id => INT32
+//   isolation_level => INT8
+//   topics => name [partitions]
+//     name => STRING
+//     partitions => partition_index timestamp
+//       partition_index => INT32
+//       timestamp => INT64
+// ListOffsets Response (Version: 2) => throttle_time_ms [topics]
+//   throttle_time_ms => INT32
+//   topics => name [partitions]
+//     name => STRING
+//     partitions => partition_index error_code timestamp offset
+//       partition_index => INT32
+//       error_code => INT16
+//       timestamp => INT64
+//       offset => INT64
+//
+// Versions: v0 request has max_num_offsets per partition and its response old_style_offsets [INT64]
+// instead of timestamp and offset; v1 gives today's shape; v2 + isolation_level and throttle_time_ms.
+// timestamp -1 asks for the latest offset (high watermark), -2 for the earliest (log start offset).
+
 import {defineApi, type RequestOf, type ResponseOf} from '../api.js'
 import {array, int16, int32, int64, int8, string, struct, versions} from '../schema.js'
 
