@@ -2,6 +2,8 @@
 import {describe, expect, it} from 'vitest'
 import {advertisedApiVersions} from '../../../src/protocol/kafka/api-table.js'
 import {decodeRequest, decodeResponse, encodeRequest, encodeResponse, expectsResponse, type KafkaRequest} from '../../../src/protocol/kafka/codec.js'
+import {requestHeaderCodec} from '../../../src/protocol/kafka/header.js'
+import {Reader} from '../../../src/protocol/kafka/primitives.js'
 import {expectCodecError, fixture, hex} from './helpers.js'
 
 const ALL_KEYS = advertisedApiVersions()
@@ -100,5 +102,18 @@ describe('responses', () => {
     const request = {api: 'Metadata' as const, header: {apiKey: 3, apiVersion: 4, correlationId: 1, clientId: null}}
     const body = {throttleTimeMs: 0, brokers: [{nodeId: 1, host: null as unknown as string, port: 9092, rack: null}], clusterId: null, controllerId: 1, topics: []}
     expectCodecError(() => encodeResponse(request, body), /^Metadata v4 response: brokers\[0\]\.host: string is null, which this field does not allow$/, 'INVALID_INPUT')
+  })
+})
+
+describe('request headers', () => {
+  it('v1 reads a null client_id; v2 (flexible) keeps client_id int16-length and skips header tags', () => {
+    const read = (v: number, bytes: string) => {
+      const r = new Reader(hex(bytes))
+      const h = requestHeaderCodec(v).read(r)
+      return {h, left: r.remaining}
+    }
+    expect(read(0, '0007 0000 00000003')).toEqual({h: {apiKey: 7, apiVersion: 0, correlationId: 3, clientId: null}, left: 0})
+    expect(read(1, '0003 0004 ffffffff ffff')).toEqual({h: {apiKey: 3, apiVersion: 4, correlationId: -1, clientId: null}, left: 0})
+    expect(read(2, '0012 0003 00000000 0002 6869 01 00 01 ff')).toEqual({h: {apiKey: 18, apiVersion: 3, correlationId: 0, clientId: 'hi'}, left: 0})
   })
 })
