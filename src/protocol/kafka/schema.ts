@@ -135,27 +135,32 @@ export function struct<F extends FieldMap>(map: F): StructType<StructValue<F>> {
 }
 
 function compileStruct<T>(fields: readonly Field[], version: number, flexible: boolean): Codec<T> {
-  const present = fields.filter((f) => inRange(f.versions, version)).map((f) => ({name: f.name, codec: f.type.codec(version, flexible)}))
-  const absent = fields.filter((f) => !inRange(f.versions, version))
-  const minSize = present.reduce((n, f) => n + f.codec.minSize, flexible ? 1 : 0)
+  // in wire order; a field this version lacks has no codec and takes its default (so decoded objects keep
+  // the schema's key order)
+  const plan = fields.map((f) => ({name: f.name, default: f.default, codec: inRange(f.versions, version) ? f.type.codec(version, flexible) : null}))
+  const minSize = plan.reduce((n, f) => n + (f.codec?.minSize ?? 0), flexible ? 1 : 0)
   return {
     minSize,
     read(r) {
       const out: Record<string, unknown> = {}
-      for (const f of present) {
+      for (const f of plan) {
+        if (!f.codec) {
+          out[f.name] = fresh(f.default)
+          continue
+        }
         try {
           out[f.name] = f.codec.read(r)
         } catch (err) {
           throw err instanceof KafkaCodecError ? err.within(f.name) : err
         }
       }
-      for (const f of absent) out[f.name] = fresh(f.default)
       if (flexible) skipTaggedFields(r)
       return out as T
     },
     write(w, value) {
       const v = value as Record<string, unknown>
-      for (const f of present) {
+      for (const f of plan) {
+        if (!f.codec) continue
         const x = v[f.name]
         if (x === undefined) throw new KafkaCodecError('INVALID_INPUT', 'is missing').within(f.name)
         try {
