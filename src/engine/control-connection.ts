@@ -1,5 +1,5 @@
 // One client connection on the control socket: frames in, requests to the router, responses out, with
-// every resource bounded (RELIABILITY.md rule 6). Main thread.
+// every resource bounded (README Guarantees, rule 7). Main thread.
 //
 // Ordering: requests START in arrival order; data requests (produce, fetch, list offsets) then run
 // concurrently and their responses may come back OUT OF ORDER, each carrying its request's correlation id

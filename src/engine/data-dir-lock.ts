@@ -1,4 +1,4 @@
-// One daemon per data directory (RELIABILITY.md rule 7). Main thread.
+// One daemon per data directory (README Guarantees, rule 8). Main thread.
 //
 // The lock is a SocketLock (protocol/control/socket-lock.ts): an abstract Unix socket the kernel releases
 // when the process dies, kill -9 included, so no stale lock ever needs cleaning. It is named by the data

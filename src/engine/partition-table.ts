@@ -1,7 +1,7 @@
 // The main thread's routing table: topic name → its metadata, resolved config and partitions, each with
 // the worker that owns it and the last high watermark that worker announced. Runs on the main thread.
 // Lookups answer UNKNOWN_TOPIC / UNKNOWN_PARTITION with a message a user can act on. Names live in Maps,
-// never as keys of plain objects (RELIABILITY.md rule 5).
+// never as keys of plain objects (README Guarantees, rule 6).
 import {SamsaError} from '../errors.js'
 import type {LogConfig} from '../storage/log-config.js'
 import type {TopicMeta} from './topic-catalog.js'

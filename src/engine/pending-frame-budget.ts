@@ -1,4 +1,4 @@
-// The daemon-wide cap on memory pinned by half-received control frames (RELIABILITY.md rule 6). A frame
+// The daemon-wide cap on memory pinned by half-received control frames (README Guarantees, rule 7). A frame
 // that spans socket reads is assembled in a buffer of its full size (frame-reader.ts), so sixteen clients
 // each stalled inside a 60 MiB frame would pin a GiB. Every such buffer is reserved here first.
 //

@@ -17,7 +17,7 @@
 //   delete:  the entry is removed durably first, then the directories (leftovers go at the next start).
 // A catalog that exists but cannot be read stops the daemon from starting (STORAGE_ERROR) rather than
 // treating every partition directory as a leftover: recovery never destroys data because of metadata it
-// could not read (RELIABILITY.md rule 3).
+// could not read (README Guarantees, rule 3).
 import {lstatSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {SamsaError} from '../errors.js'

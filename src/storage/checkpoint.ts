@@ -1,4 +1,4 @@
-// Small metadata files, written by RELIABILITY.md rule 4: `name.tmp` → write all → fdatasync → close →
+// Small metadata files, written by README Guarantees, rule 5: `name.tmp` → write all → fdatasync → close →
 // rename over `name` → fsync the directory. A crash at any step leaves either the old or the new file
 // (plus maybe a stray .tmp, which loaders ignore and delete). writeFileDurably is exported for the
 // daemon's catalog, which keeps its own metadata the same way.

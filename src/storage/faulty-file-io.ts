@@ -1,6 +1,6 @@
 // A FileIo that fails on purpose: wraps another FileIo and, for operations matching a rule, throws an
 // errno-style error (ENOSPC, EIO) or performs a short write (half the bytes really written, the count
-// returned). For tests and the daemon's failpoints (RELIABILITY.md): crash behaviour without mocking
+// returned). For tests and the daemon's failpoints (README Guarantees, rules 1-2): crash behaviour without mocking
 // any storage logic.
 //
 // Rule matching: op ('write' | 'datasync' | 'truncate' | 'open' | 'rename' | 'fsyncDir'), a path test

@@ -1,5 +1,5 @@
 // Opening a partition directory: recovery, written as numbered passes (Kafka's LogLoader), each with its
-// reason. RELIABILITY.md rule 3: recovery never trusts and never destroys silently.
+// reason. README Guarantees, rule 3: recovery never trusts and never destroys silently.
 //
 // Files read: see file-names.ts. Decisions:
 // - Clean shutdown (marker present and its logEndOffset matches the log): trust segments and indexes;

@@ -1,4 +1,4 @@
-// kill -9 under load, several times in a row (RELIABILITY.md core test): a producer pipelines batches
+// kill -9 under load, several times in a row (README Guarantees, rule 1): a producer pipelines batches
 // (acks=1 and acks=all mixed) while the daemon is killed; after each restart — with no manual step — every
 // acknowledged record is present exactly once at the offset its acknowledgement named, and offsets run
 // without gaps or reuse. The ledger of acknowledgements lives in this (test) process, which survives.

@@ -1,4 +1,4 @@
-// Hostile clients on the control socket (RELIABILITY.md rule 6): bad size prefixes, undecodable frames,
+// Hostile clients on the control socket (README Guarantees, rule 7): bad size prefixes, undecodable frames,
 // stalled partial frames, corrupt record batches, in-flight floods and a consumer that stops reading.
 // Each gets a clear error or a closed connection; the daemon stays up, serves other clients, and its
 // memory stays flat.

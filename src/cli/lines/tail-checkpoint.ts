@@ -4,7 +4,7 @@
 //   {"version":1,"path":"/var/log/app.log","topic":"logs","inode":1234,"position":56789,"updatedAt":"…"}
 // position is the byte just after the last line whose record was acknowledged: the tailer only writes a
 // checkpoint after the producer's flush() resolved, so everything before it is in the log.
-// Written with RELIABILITY.md rule 4: tmp → fsync → rename → fsync the directory. A checkpoint that
+// Written with README Guarantees, rule 5: tmp → fsync → rename → fsync the directory. A checkpoint that
 // cannot be read counts as absent (start of the file): a repeat is better than a loss.
 import {createHash} from 'node:crypto'
 import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'

@@ -6,7 +6,7 @@
 //   key   = JSON ["<group>", "<topic>", <partition>]
 //   value = JSON {"offset": N, "metadata": "…", "commitTimestamp": ms}   — null (a tombstone) forgets it
 // The latest record per key wins, which is exactly what compaction keeps. Commits are appended with
-// acks=all (RELIABILITY.md: committed offsets are always written durably) before the in-memory view
+// acks=all (README Guarantees, rule 1: committed offsets are always written durably) before the in-memory view
 // changes, so an answered commit survives kill -9 and power loss. Group ids are user text: they live in
 // Maps and inside record keys, never in paths. The topic is created on the first commit.
 //

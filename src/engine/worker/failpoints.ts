@@ -1,4 +1,4 @@
-// Failpoints (RELIABILITY.md): SAMSA_FAILPOINTS='[{"op":"write","action":"ENOSPC","path":".log","after":3}]'
+// Failpoints (README Guarantees, rules 1-2): SAMSA_FAILPOINTS='[{"op":"write","action":"ENOSPC","path":".log","after":3}]'
 // arms storage's FaultyFileIo for every partition of this worker (path: a suffix; pathPattern: a RegExp).
 // For crash and fault tests only; a daemon without the variable uses the plain file I/O.
 import {createFaultyFileIo, type FaultAction, type FaultOp} from '../../storage/faulty-file-io.js'

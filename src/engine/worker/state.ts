@@ -79,7 +79,7 @@ export function readable(id: number): OpenOwned {
   return p as OpenOwned
 }
 
-// Called with any error thrown by storage: a disk problem takes the partition offline (RELIABILITY.md
+// Called with any error thrown by storage: a disk problem takes the partition offline (README Guarantees,
 // rule 2: never retry an fsync and then acknowledge), a request problem is just rethrown.
 export function storageFailed(p: Owned, err: unknown): SamsaError {
   if (isSamsaError(err) && CLIENT_ERRORS.has(err.code) && (p.log?.online ?? true)) return err

@@ -73,7 +73,7 @@ export function daemonPaths(dataDir: string, socketOverride?: string, env: NodeJ
 }
 
 // The abstract-socket names of an existing data directory's locks (socket-lock.ts): `daemon`, held by the
-// one daemon of the directory for its whole life (RELIABILITY.md rule 7); `spawn`, held by a client while
+// one daemon of the directory for its whole life (README Guarantees, rule 8); `spawn`, held by a client while
 // it spawns one, so simultaneous first commands start one daemon rather than many that then lose the lock.
 export function lockNames(dataDir: string): {daemon: string; spawn: string} {
   const st = statSync(dataDir, {bigint: true})

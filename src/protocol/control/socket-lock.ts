@@ -1,4 +1,4 @@
-// A lock the kernel releases when its holder dies, kill -9 included (RELIABILITY.md rule 7): a listening
+// A lock the kernel releases when its holder dies, kill -9 included (README Guarantees, rule 8): a listening
 // Linux abstract Unix socket (a name starting with NUL, no file behind it). Binding it is atomic — a second
 // bind gets EADDRINUSE, from any process — and the name is gone with the holder's last descriptor, so a lock
 // is never stale and a recycled pid can never appear to hold one. The holder answers every connection with

@@ -1,5 +1,5 @@
 // Kafka's topic-name rules, shared by the client (checks before sending) and the daemon (checks again,
-// before any path is built from a name — RELIABILITY.md rule 5):
+// before any path is built from a name — README Guarantees, rule 6):
 //   - 1–249 characters from [a-zA-Z0-9._-], and not "." or ".." (Kafka's Topic.validate);
 //   - "." and "_" are interchangeable in Kafka's metric names, so two topics whose names differ only there
 //     collide (Kafka refuses the second one); collisionKey() gives the name both map to;
