@@ -1,0 +1,10 @@
+import {connect, DeliverPolicy, AckPolicy} from 'nats'
+const nc = await connect({servers: '127.0.0.1:4333', noAsyncTraces: true, debug: !!process.env.DBG})
+const jsm = await nc.jetstreamManager()
+const js = nc.jetstream()
+const ci = await jsm.consumers.add('bench', {ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: 30e9})
+console.log('created', ci.name)
+const c = await js.consumers.get('bench', ci.name)
+let n = 0; const t0 = Date.now()
+const msgs = await c.consume({max_messages: Number(process.env.B ?? 1000), callback: (m) => { if (++n % 100000 === 0) console.log(n, m.seq, m.info.pending, Date.now() - t0) }})
+setTimeout(async () => { console.log('n', n); await nc.close() }, 8000)
