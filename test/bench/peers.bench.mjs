@@ -9,9 +9,10 @@
 // order of the systems, and each figure is the median of the rounds with its min–max; ratios are taken
 // within a round. Prints a table and writes results.json, chart.svg and chart.png to a results folder.
 //   node test/bench/peers.bench.mjs [--records N] [--rounds N] [--latency-seconds S] [--rate R]
-//                                   [--only samsa,redis,jetstream] [--results DIR]
+//                                   [--only samsa,redis,jetstream] [--results DIR] [--no-install]
 // (env: BENCH_RECORDS, BENCH_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_LATENCY_RATE). Run after `npm run build`.
-// redis-server and nats-server come from Debian: installed with apt-get when missing and root, else skipped.
+// redis-server, redis-cli, nats-server, lz4 and rsvg-convert come from Debian: installed with apt-get when
+// missing and root (unless --no-install); a peer that cannot be had is skipped with a line saying so.
 import {spawnSync} from 'node:child_process'
 import {lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
@@ -23,7 +24,7 @@ import {measureLatency} from './peers/latency.mjs'
 import {timed} from './peers/proc.mjs'
 import {summarize, table, writeChart, writeJson} from './peers/report.mjs'
 import {ensureTools, versionOf} from './peers/servers.mjs'
-import {jetstream, redis, samsa} from './peers/systems.mjs'
+import {SAMSA_GROUP_SHORT, jetstream, redis, samsa} from './peers/systems.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const {values: o} = parseArgs({
@@ -34,6 +35,7 @@ const {values: o} = parseArgs({
     rate: {type: 'string', default: process.env.BENCH_LATENCY_RATE ?? '10000'},
     only: {type: 'string', default: 'samsa,redis,jetstream'},
     results: {type: 'string'},
+    'no-install': {type: 'boolean', default: false},
   },
 })
 const RECORDS = Number(o.records)
@@ -47,6 +49,12 @@ for (const [k, v] of Object.entries({records: RECORDS, rounds: ROUNDS, 'latency-
   }
 }
 const only = new Set(o.only.split(','))
+for (const name of only) {
+  if (!['samsa', 'redis', 'jetstream'].includes(name)) {
+    console.error(`--only: unknown system ${name} (samsa, redis, jetstream)`)
+    process.exit(2)
+  }
+}
 const say = (s) => console.log(s)
 const startLoad = loadavg()
 
@@ -54,21 +62,22 @@ const startLoad = loadavg()
 const notes = []
 const skipped = {}
 const tool = (name, needs) => {
-  const r = ensureTools(needs)
+  const r = ensureTools(needs, !o['no-install'])
   if (r.note) say(`${name}: ${r.note}`)
   if (r.note) notes.push(`${name}: ${r.note}`)
-  return r.ok
+  return r
 }
-const haveLz4 = tool('lz4', {lz4: 'lz4'})
-const haveRsvg = tool('chart', {'rsvg-convert': 'librsvg2-bin'})
+const haveLz4 = tool('lz4', {lz4: 'lz4'}).ok
+const haveRsvg = tool('chart', {'rsvg-convert': 'librsvg2-bin'}).ok
 const wanted = [
   ['samsa', samsa, null],
   ['redis', redis, {'redis-server': 'redis-server', 'redis-cli': 'redis-tools'}],
   ['jetstream', jetstream, {'nats-server': 'nats-server'}],
 ].filter(([name]) => only.has(name))
 const usable = wanted.filter(([name, , needs]) => {
-  if (!needs || tool(name, needs)) return true
-  skipped[name] = notes.at(-1)
+  const r = needs ? tool(name, needs) : {ok: true}
+  if (r.ok) return true
+  skipped[name] = r.note
   say(`SKIPPED ${name}: no figures for it in this run`)
   return false
 })
@@ -188,16 +197,27 @@ try {
   say(`\n${text}\n\n${legend}`)
   say(`load average ${startLoad.map((x) => x.toFixed(1)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(1)).join(' ')} at end ` +
       `(${cpus().length} cores): figures on a shared machine are noisy, the ratios less so`)
-  for (const [name, why] of Object.entries({...skipped, ...meta.failed})) say(`no figures for ${name}: ${why}`)
+  const missing = Object.entries({...skipped, ...meta.failed}).map(([name, why]) => `no figures for ${name}: ${why}`)
+  for (const line of missing) say(line)
 
   const stamp = meta.date.replace(/[:.]/g, '-').slice(0, 19)
   const dir = o.results ?? join(ROOT, 'test/bench/results', `peers-${stamp}`)
   mkdirSync(dir, {recursive: true})
   writeJson(dir, raw, rows, meta)
-  writeFileSync(join(dir, 'table.txt'), `${text}\n\n${legend}\n`)
+  writeFileSync(join(dir, 'table.txt'), [text, '', legend, ...missing, ''].join('\n'))
   const subtitle = `${RECORDS / 1e6} M keyed ~${(data.fileBytes / RECORDS).toFixed(0)}-byte lines, median of ${ROUNDS} rounds, ` +
     `${cpus().length} cores, ${meta.date.slice(0, 10)}`
-  const png = haveRsvg ? writeChart(dir, rows, raw, subtitle) : (writeChart(dir, rows, raw, subtitle), null)
+  const chartNotes = [
+    'grey: the physical limit, same file, same round',
+    'every bar: whole processes, start-up included',
+    'samsa: the CLI; redis: redis-cli --pipe and',
+    '  Node RESP clients; jetstream: Node clients',
+    '  (npm nats); details in table.txt',
+    `3, samsa: two consumers, ${SAMSA_GROUP_SHORT}`,
+    ...Object.keys({...skipped, ...meta.failed}).map((n) => `no figures for ${n}: see table.txt`),
+  ]
+  const chart = writeChart(dir, rows, raw, subtitle, chartNotes)
+  const png = haveRsvg ? chart : null
   say(`\nresults: ${dir}/results.json, table.txt, chart.svg${png ? ', chart.png' : ' (no PNG: rsvg-convert missing)'}`)
   if (Object.keys(meta.failed).length) process.exitCode = 1
 } finally {

@@ -127,8 +127,8 @@ function panel(x0, y0, w, h, title, bars, unit) {
   const systems = bars.filter((b) => !b.limit)
   const fit = Math.max(...systems.map(tall), 0) || Math.max(...bars.map(tall))
   const top = Math.min(Math.max(...bars.map(tall)), 3 * fit) * 1.18 || 1
-  const plotTop = y0 + 34
-  const plotH = h - 34 - 40
+  const plotTop = y0 + 50
+  const plotH = h - 50 - 40
   const bw = Math.min(56, (w - 20) / bars.length - 10)
   const gap = (w - bars.length * bw) / (bars.length + 1)
   const yOf = (v) => plotTop + plotH - (Math.min(v, top) / top) * plotH
@@ -155,7 +155,8 @@ function panel(x0, y0, w, h, title, bars, unit) {
   return s
 }
 
-export function writeChart(dir, rows, raw, subtitle) {
+// notes: lines of text for the sixth panel
+export function writeChart(dir, rows, raw, subtitle, notes) {
   const W = 1320
   const H = 820
   const pw = 400
@@ -185,14 +186,6 @@ export function writeChart(dir, rows, raw, subtitle) {
     if (bars.length) body += panel(x, y, pw, ph, w.title, bars, unit)
   })
   const [nx, ny] = spots[5]
-  const notes = [
-    'grey: the physical limit, same file, same round',
-    'samsa: whole CLI processes (startup included)',
-    'redis: redis-cli --pipe; Node RESP clients',
-    'jetstream: Node clients (npm nats 2.x)',
-    '3: samsa has no partition sharing yet:',
-    '   two consumers with 2 partitions each',
-  ]
   body += notes.map((t, i) => `<text x="${nx + 10}" y="${ny + 40 + i * 22}" font-size="13" fill="#333">${esc(t)}</text>`).join('')
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">
 <rect width="100%" height="100%" fill="white"/>

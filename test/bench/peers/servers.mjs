@@ -12,21 +12,22 @@ import {createServer} from 'node:net'
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], {stdio: 'ignore'}).status === 0
 
 // Ensures every command of `needs` ({command: debianPackage}) exists, installing the missing packages
-// when root. Returns {ok, note}: note says what was installed or why not.
-export function ensureTools(needs) {
+// when root and `install`. Returns {ok, note}: note says what was installed or why not.
+export function ensureTools(needs, install = true) {
   const missing = Object.entries(needs).filter(([cmd]) => !have(cmd))
   if (missing.length === 0) return {ok: true, note: ''}
   const packages = [...new Set(missing.map(([, pkg]) => pkg))]
   const names = missing.map(([cmd]) => cmd).join(', ')
+  if (!install) return {ok: false, note: `${names} not found (--no-install: not installing ${packages.join(' ')})`}
   if (process.getuid?.() !== 0) return {ok: false, note: `${names} not found and not root: cannot apt-get install ${packages.join(' ')}`}
   console.log(`installing ${packages.join(' ')} (apt-get) for ${names} ...`)
   const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'}
-  const install = () =>
+  const aptInstall = () =>
     spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {env, encoding: 'utf8'})
-  let r = install()
+  let r = aptInstall()
   if (r.status !== 0) {
     spawnSync('apt-get', ['update', '-qq'], {env, stdio: 'ignore'})
-    r = install()
+    r = aptInstall()
   }
   const still = missing.filter(([cmd]) => !have(cmd)).map(([cmd]) => cmd)
   if (still.length) return {ok: false, note: `apt-get install ${packages.join(' ')} failed: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}`}

@@ -26,6 +26,7 @@ const PARTITIONS = 4
 // labels the row so. When groups share partitions, set this to true: both members then run
 // `consume bench --group <name>` and the label changes with it.
 const SAMSA_GROUPS_SHARE_PARTITIONS = false
+export const SAMSA_GROUP_SHORT = SAMSA_GROUPS_SHARE_PARTITIONS ? 'one consumer group' : 'partitions split by hand'
 export const SAMSA_GROUP_LABEL = SAMSA_GROUPS_SHARE_PARTITIONS
   ? '2 × consume --group'
   : '2 × consume, partitions split by hand (no groups yet)'
