@@ -13,7 +13,6 @@
 // (env: BENCH_RECORDS, BENCH_ROUNDS, BENCH_LATENCY_SECONDS, BENCH_LATENCY_RATE). Run after `npm run build`.
 // redis-server, redis-cli, nats-server, lz4 and rsvg-convert come from Debian: installed with apt-get when
 // missing and root (unless --no-install); a peer that cannot be had is skipped with a line saying so.
-import {spawnSync} from 'node:child_process'
 import {lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'

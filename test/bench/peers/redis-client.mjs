@@ -66,7 +66,6 @@ if (mode === 'consume') {
 } else if (mode === 'produce') {
   // Lines as they arrive; every line's XADD is written at once (pipelined), replies counted as they come.
   let rest = ''
-  let sent = 0
   let acked = 0
   const inflight = []
   process.stdin.on('data', (chunk) => {
@@ -78,7 +77,6 @@ if (mode === 'consume') {
       const colon = line.indexOf(':')
       return ['XADD', stream, '*', 'k', line.slice(0, colon), 'v', line.slice(colon + 1)]
     })
-    sent += commands.length
     inflight.push(redis.pipeline(commands).then((rs) => rs.forEach(check)).then(() => (acked += commands.length)))
   })
   await new Promise((r) => process.stdin.on('end', r))

@@ -112,20 +112,18 @@ export async function redisConnect(port, host = '127.0.0.1') {
     while (head < waiting.length) answer(e)
   })
   return {
-    // Sends one command, or several in one write (pipelined); resolves with the reply (or the replies).
+    // one command; resolves with its reply (an Error object for an error reply)
     send(...args) {
       return new Promise((resolve) => {
         waiting.push(resolve)
         socket.write(encode(args))
       })
     },
+    // several commands in one write; resolves with their replies in order
     pipeline(commands) {
       const replies = commands.map(() => new Promise((resolve) => waiting.push(resolve)))
       socket.write(Buffer.concat(commands.map(encode)))
       return Promise.all(replies)
-    },
-    get pending() {
-      return waiting.length - head
     },
     close() {
       socket.end()
