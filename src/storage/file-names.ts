@@ -12,7 +12,8 @@
 //   <segment file>.deleted          a replaced segment, about to be removed
 //                                   (Kafka's suffix protocol: segment-swap.ts says what each means after a crash)
 //
-// A segment's name is its base offset: the offset of its first batch, 20 digits, zero-padded.
+// A segment's name is its base offset, 20 digits, zero-padded: the offset of its first batch, or below it
+// in a cleaned segment (which keeps the base offset of the first segment it replaced).
 //
 // The data directory `<data>/` holds one such directory per partition, named `<topic>-<partition>`
 // (Kafka's topic characters, so a topic `a-1-2` has the directory `a-1-2-3` for partition 3), beside the

@@ -6,7 +6,7 @@
 // Invariants: reads serve only batches that pass their frame and CRC checks. A read stops before a bad
 // batch; a read of the bad batch (or of the damage a quarantine found) throws CorruptBatchError with the
 // next offset that reads, so a reader can skip it on purpose. A quarantined log's end is the end of the
-// valid data after the damage (log-loader.ts), its damage never served. Reads work on an offline log
+// valid data after the damage (log-recovery.ts), its damage never served. Reads work on an offline log
 // (below logEndOffset), not on a closed one.
 // Owner: the partition's worker thread, through PartitionLog.read / offsetForTimestamp.
 

@@ -3,8 +3,8 @@
 // served from it (CRC-checked fetch reads, timestamp lookups): segment-read.ts.
 //
 // .log layout: batches back to back from byte 0, exactly as received, baseOffset rewritten; the first
-// batch's baseOffset is the segment's baseOffset (its name); offsets strictly increase (contiguous in
-// logs we append to, with gaps in a cleaned segment).
+// batch's baseOffset is the segment's baseOffset (its name), or above it in a cleaned segment; offsets
+// strictly increase (contiguous in segments we append to, with gaps in a cleaned segment).
 // Invariants: `size` is the end of the last whole batch, the only place the next append goes;
 // maxTimestampSoFar / offsetOfMaxTimestampSoFar / bytesSinceLastIndexEntry describe batches [0, size)
 // (they drive the sparse index exactly as Kafka's LogSegment.append does, so a rebuilt index equals the
