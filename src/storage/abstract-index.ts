@@ -21,12 +21,21 @@ export abstract class AbstractIndex {
   private file: StorageFile | null = null
 
   protected constructor(
-    readonly path: string,
+    private filePath: string,
     readonly baseOffset: number,
     readonly entrySize: number,
     private readonly io: FileIo,
   ) {
     this.buf = Buffer.allocUnsafe(entrySize * 64)
+  }
+
+  get path(): string {
+    return this.filePath
+  }
+
+  /** The file was renamed (a segment swap changed its suffix); an open handle stays valid. */
+  movedTo(path: string): void {
+    this.filePath = path
   }
 
   get entries(): number {

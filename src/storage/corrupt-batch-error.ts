@@ -3,7 +3,7 @@
 // place exactly (segment file and byte position) and carries where intact data resumes, so a reader can
 // skip the damage deliberately by reading from `nextOffset` (Kafka: CORRUPT_MESSAGE for that partition,
 // everything below it still served). Code CORRUPT_LOG: exit 7, Kafka error code 2.
-// Owner: thrown by PartitionLog.read on the partition's worker thread.
+// Owner: thrown by the read path (log-read.ts) on the partition’s worker thread.
 
 import {SamsaError} from '../errors.js'
 

@@ -3,14 +3,14 @@
 // returned). For tests and the daemon's failpoints (README Guarantees, rules 1-2): crash behaviour without mocking
 // any storage logic.
 //
-// Rule matching: op ('write' | 'datasync' | 'truncate' | 'open' | 'rename' | 'fsyncDir'), a path test
+// Rule matching: op ('write' | 'datasync' | 'truncate' | 'open' | 'rename' | 'unlink' | 'fsyncDir'), a path test
 // (suffix string or RegExp), skip the first `after` matching calls, then fail `times` calls (default:
 // every later call). Invariants: with no rule armed it behaves exactly like `inner`.
 // Owner: whichever thread owns the storage it is handed to.
 
 import type {FileIo, OpenMode, StorageFile} from './file-io.js'
 
-export type FaultOp = 'write' | 'datasync' | 'truncate' | 'open' | 'rename' | 'fsyncDir'
+export type FaultOp = 'write' | 'datasync' | 'truncate' | 'open' | 'rename' | 'unlink' | 'fsyncDir'
 export type FaultAction = 'ENOSPC' | 'EIO' | 'short-write'
 
 export interface FaultRule {
@@ -108,7 +108,11 @@ export function createFaultyFileIo(inner: FileIo): FaultyFileIo {
       if (action !== null) raise(action, 'rename', to)
       inner.rename(from, to)
     },
-    unlink: (path) => inner.unlink(path),
+    unlink(path) {
+      const action = check('unlink', path)
+      if (action !== null) raise(action, 'unlink', path)
+      inner.unlink(path)
+    },
     rmdir: (dir) => inner.rmdir(dir),
     fsyncDir(dir) {
       const action = check('fsyncDir', dir)

@@ -7,9 +7,13 @@
 //   log-start-offset.checkpoint     first offset a reader may fetch (moved by deleteRecordsBefore/retention)
 //   .clean-shutdown                 present only between a clean close() and the next open()
 //   *.tmp                           a metadata file being written durably; ignored and removed on load
-//   *.cleaned / *.swap / *.deleted  reserved for the cleaner's crash-safe suffix protocol (Kafka's)
+//   <segment file>.cleaned          a replacement segment being written (by the log cleaner)
+//   <segment file>.swap             a replacement segment, complete and durable, waiting to go in
+//   <segment file>.deleted          a replaced segment, about to be removed
+//                                   (Kafka's suffix protocol: segment-swap.ts says what each means after a crash)
 //
-// A segment's name is its base offset: the offset of its first batch, 20 digits, zero-padded.
+// A segment's name is its base offset, 20 digits, zero-padded: the offset of its first batch, or below it
+// in a cleaned segment (which keeps the base offset of the first segment it replaced).
 //
 // The data directory `<data>/` holds one such directory per partition, named `<topic>-<partition>`
 // (Kafka's topic characters, so a topic `a-1-2` has the directory `a-1-2-3` for partition 3), beside the
@@ -37,7 +41,11 @@ export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown'
 /** The daemon's own entries of a data directory (see the header). */
 export const DATA_DIR_ENTRIES: ReadonlySet<string> = new Set(['catalog.json', 'daemon.log', 'run'])
 
-const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/
+/** The suffix a segment file carries during a segment swap ('' for its final name). */
+export type SegmentFileSuffix = '' | typeof CLEANED_SUFFIX | typeof SWAP_SUFFIX | typeof DELETED_SUFFIX
+export type SegmentFileKind = 'log' | 'index' | 'timeindex'
+
+const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)(\.cleaned|\.swap|\.deleted)?$/
 /** `<topic>-<partition>`: Kafka's topic characters, then a partition number. */
 const PARTITION_DIR = /^([a-zA-Z0-9._-]{1,249})-(\d{1,10})$/
 
@@ -58,13 +66,25 @@ export function timeIndexFileName(dir: string, baseOffset: number): string {
   return join(dir, filenamePrefixFromOffset(baseOffset) + TIME_INDEX_SUFFIX)
 }
 
-/** `{baseOffset, kind}` for a segment file name (no directory), or null for any other name. */
-export function parseSegmentFileName(name: string): {baseOffset: number; kind: 'log' | 'index' | 'timeindex'} | null {
+/** `{baseOffset, kind}` for a segment file's final name (no directory), or null for any other name. */
+export function parseSegmentFileName(name: string): {baseOffset: number; kind: SegmentFileKind} | null {
+  const parsed = parseSwapFileName(name)
+  return parsed !== null && parsed.suffix === '' ? {baseOffset: parsed.baseOffset, kind: parsed.kind} : null
+}
+
+/** Like parseSegmentFileName, also for the names a segment swap gives its files (`.cleaned`, `.swap`, `.deleted`). */
+export function parseSwapFileName(name: string): {baseOffset: number; kind: SegmentFileKind; suffix: SegmentFileSuffix} | null {
   const m = SEGMENT_NAME.exec(name)
   if (!m) return null
   const baseOffset = Number(m[1])
   if (!Number.isSafeInteger(baseOffset)) return null
-  return {baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex'}
+  return {baseOffset, kind: m[2] as SegmentFileKind, suffix: (m[3] ?? '') as SegmentFileSuffix}
+}
+
+/** A segment file's name with its swap suffix replaced: `…0.log.swap` → `…0.log` (suffix ''). */
+export function replaceSuffix(path: string, from: SegmentFileSuffix, to: SegmentFileSuffix): string {
+  if (!path.endsWith(from)) throw new Error(`${path} does not end with '${from}'`)
+  return path.slice(0, path.length - from.length) + to
 }
 
 /** True for a name only a partition directory holds: a segment file, a checkpoint, the clean-shutdown marker. */

@@ -1,24 +1,24 @@
 // One segment: a `.log` file of RecordBatch v2 batches plus its `.index` and `.timeindex` (Kafka's
-// LogSegment). File names and layouts: file-names.ts, offset-index.ts, time-index.ts.
+// LogSegment). File names and layouts: file-names.ts, offset-index.ts, time-index.ts. What readers are
+// served from it (CRC-checked fetch reads, timestamp lookups): segment-read.ts.
 //
 // .log layout: batches back to back from byte 0, exactly as received, baseOffset rewritten; the first
-// batch's baseOffset is the segment's baseOffset (its name); offsets are contiguous within our own logs.
+// batch's baseOffset is the segment's baseOffset (its name), or above it in a cleaned segment; offsets
+// strictly increase (contiguous in segments we append to, with gaps in a cleaned segment).
 // Invariants: `size` is the end of the last whole batch, the only place the next append goes;
 // maxTimestampSoFar / offsetOfMaxTimestampSoFar / bytesSinceLastIndexEntry describe batches [0, size)
 // (they drive the sparse index exactly as Kafka's LogSegment.append does, so a rebuilt index equals the
 // one written while appending). Indexes of closed segments are loaded lazily and rebuilt from the log
 // when they fail a sanity check; the active segment's indexes are set up by the loader or by create().
-// Reads serve only batches whose frame and CRC check out (damage can appear on disk after recovery has
-// vouched for the bytes); a lookup that meets a broken frame resynchronises on the next intact batch.
+// The file paths always name the files as they are on disk: a segment swap (segment-swap.ts) renames
+// them one at a time (`.cleaned` → `.swap` → final, final → `.deleted`) and each path follows its rename.
 // Owner: the partition's worker thread, through PartitionLog; no threads or timers here.
 
 import {SamsaError} from '../errors.js'
-import {BATCH_LENGTH_POS, LOG_OVERHEAD, readInt64} from '../format/batch-header.js'
-import {decodeRecordBatch} from '../format/record-batch.js'
-import {validateBatch, type ValidateOptions} from '../format/validate-batch.js'
-import {BatchScanner, findNextValidBatch, isProblem, type ScannedBatch, type ScanProblem} from './batch-scanner.js'
+import {BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, MAX_TIMESTAMP_POS, readInt64} from '../format/batch-header.js'
+import {BatchScanner, isProblem, type ScannedBatch, type ScanProblem} from './batch-scanner.js'
 import {datasyncOrThrow, type FileIo, type StorageFile, storageError, writeFully} from './file-io.js'
-import {logFileName, offsetIndexFileName, timeIndexFileName} from './file-names.js'
+import {logFileName, offsetIndexFileName, replaceSuffix, type SegmentFileSuffix, timeIndexFileName} from './file-names.js'
 import {OffsetIndex} from './offset-index.js'
 import {TimeIndex} from './time-index.js'
 
@@ -29,30 +29,15 @@ export interface SegmentOptions {
   indexIntervalBytes: number
   /** Diagnostics (index rebuilt, …). */
   log: (line: string) => void
-}
-
-/** Limits on what LogSegment.read may serve (see there). */
-export interface ReadBounds {
-  notBefore?: number
-  limit?: number
-  endOffset?: number
-  scratch?: Buffer
-}
-
-/** A batch a read cannot serve: where, why, and the next intact batch after it in this file (or null). */
-export interface SegmentDamage {
-  position: number
-  problem: string
-  resume: ScannedBatch | null
+  /** The files' swap suffix: '.cleaned' for a replacement segment the cleaner writes; default '' (final names). */
+  suffix?: SegmentFileSuffix
 }
 
 /** One read window per thread for offset lookups (storage is single-threaded per worker). */
-const LOOKUP_WINDOW = Buffer.allocUnsafe(16 * 1024)
-const SHALLOW: ValidateOptions = {deep: false, maxDecompressedBytes: 0}
+export const LOOKUP_WINDOW = Buffer.allocUnsafe(16 * 1024)
 
 export class LogSegment {
   readonly baseOffset: number
-  readonly logPath: string
   readonly io: FileIo
   size = 0
   indexIntervalBytes: number
@@ -63,27 +48,66 @@ export class LogSegment {
   rollingBasedTimestamp: number | null = null
   /**
    * [0, verifiedTo) holds only batches checked in this process: validated on produce before the append
-   * (markAppended), or CRC-checked by a read. Reads skip the CRC there: each byte is checked once, not
-   * on every fetch. Damage at rest is what reads look for; the consumer checks CRCs again anyway.
+   * (markAppended), or CRC-checked by a read (segment-read.ts raises it). Reads skip the CRC there: each
+   * byte is checked once, not on every fetch. Damage at rest is what reads look for; the consumer checks
+   * CRCs again anyway.
    */
-  private verifiedTo = 0
+  verifiedTo = 0
   private file: StorageFile | null = null
   private offsetIdx: OffsetIndex | null = null
   private timeIdx: TimeIndex | null = null
   private readonly log: (line: string) => void
+  private paths: {log: string; index: string; timeindex: string}
+  private fileSuffix: SegmentFileSuffix
 
   constructor(options: SegmentOptions) {
     this.baseOffset = options.baseOffset
     this.io = options.io
-    this.logPath = logFileName(options.dir, options.baseOffset)
     this.indexIntervalBytes = options.indexIntervalBytes
     this.log = options.log
-    this.offsetIdxPath = offsetIndexFileName(options.dir, options.baseOffset)
-    this.timeIdxPath = timeIndexFileName(options.dir, options.baseOffset)
+    this.fileSuffix = options.suffix ?? ''
+    this.paths = {
+      log: logFileName(options.dir, options.baseOffset) + this.fileSuffix,
+      index: offsetIndexFileName(options.dir, options.baseOffset) + this.fileSuffix,
+      timeindex: timeIndexFileName(options.dir, options.baseOffset) + this.fileSuffix,
+    }
   }
 
-  readonly offsetIdxPath: string
-  readonly timeIdxPath: string
+  get logPath(): string {
+    return this.paths.log
+  }
+
+  get offsetIdxPath(): string {
+    return this.paths.index
+  }
+
+  get timeIdxPath(): string {
+    return this.paths.timeindex
+  }
+
+  /** The suffix the files carry now ('' once they have their final names). */
+  get suffix(): SegmentFileSuffix {
+    return this.fileSuffix
+  }
+
+  /**
+   * Renames the segment's files from suffix `from` to `to` (Kafka's changeFileSuffixes): the .log, then
+   * its indexes. Each path follows its own rename, so after a failure half way the paths still name the
+   * files as they are; open handles stay valid.
+   */
+  changeFileSuffixes(from: SegmentFileSuffix, to: SegmentFileSuffix): void {
+    if (from !== this.fileSuffix) throw new Error(`${this.logPath}: suffix is '${this.fileSuffix}', not '${from}'`)
+    for (const kind of ['log', 'index', 'timeindex'] as const) {
+      const path = this.paths[kind]
+      const next = replaceSuffix(path, from, to)
+      // a missing index is not an error: it is rebuilt from the log, under the new name
+      if (kind === 'log' || this.io.stat(path) !== null) this.io.rename(path, next)
+      this.paths[kind] = next
+      if (kind === 'index') this.offsetIdx?.movedTo(next)
+      if (kind === 'timeindex') this.timeIdx?.movedTo(next)
+    }
+    this.fileSuffix = to
+  }
 
   /** Opens the .log (created if missing) and takes its current size. */
   openFile(): this {
@@ -276,6 +300,28 @@ export class LogSegment {
     }
   }
 
+  /**
+   * Kafka's LogSegment.append: writes the stamped batches buf[start, end) at the end (one write syscall)
+   * and indexes them; for LogAppendTime, `logAppendTime` ≥ 0 is the time they carry. The batches were
+   * validated before (produce, or the cleaner that built them), so they count as verified. Returns the
+   * offset after the last one. A failed write cuts the file back and throws STORAGE_ERROR.
+   */
+  append(buf: Buffer, start: number, end: number, logAppendTime = -1): number {
+    const position = this.size
+    this.write(buf, start, end - start)
+    this.size += end - start
+    this.markAppended(position)
+    let next = -1
+    for (let p = start; p < end; ) {
+      const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
+      const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
+      this.indexBatch(position + p - start, size, lastOffset, logAppendTime >= 0 ? logAppendTime : readInt64(buf, p + MAX_TIMESTAMP_POS))
+      next = lastOffset + 1
+      p += size
+    }
+    return next
+  }
+
   /** Batches just appended at [from, size), validated before the write: known good when contiguous. */
   markAppended(from: number): void {
     if (this.verifiedTo === from) this.verifiedTo = this.size
@@ -291,7 +337,7 @@ export class LogSegment {
     }
   }
 
-  // ---- reads -----------------------------------------------------------------------------------
+  // ---- lookups (what readers are served: segment-read.ts) ---------------------------------------
 
   /** The batch whose header starts at `position` (headers only), or null if there is none. */
   batchAt(position: number): ScannedBatch | null {
@@ -308,7 +354,7 @@ export class LogSegment {
   }
 
   /** From batch boundary `from`: the first batch with lastOffset ≥ target, a frame problem before it, or null. */
-  private seek(target: number, from: number, limit: number): ScannedBatch | ScanProblem | null {
+  seek(target: number, from: number, limit: number): ScannedBatch | ScanProblem | null {
     const scanner = new BatchScanner(this.logFile(), from, limit, LOOKUP_WINDOW)
     for (;;) {
       const b = scanner.peek()
@@ -319,79 +365,18 @@ export class LogSegment {
   }
 
   /**
-   * Kafka's fetch read: intact whole batches from the one holding `target` — the first always, then more
-   * while they fit in maxBytes — stopping before the first batch that fails its frame or CRC check, so
-   * what lies below a bad batch is still served. Bounds: the scan starts no earlier than `notBefore`, no
-   * byte at or past `limit` is served, nor a batch based at or past `endOffset`.
-   * Returns null when no batch here holds target or anything after it; a SegmentDamage when the batch
-   * holding target is itself bad. A target at or past the next intact batch after the damage reads on
-   * from there (the reader chose to skip it).
-   * The Buffer owns its memory (never pooled), so a worker may transfer its ArrayBuffer — unless `scratch`
-   * was given and was large enough: then it is a view of it.
+   * The offset after the last batch (Kafka's readNextOffset), the base offset when empty: headers only,
+   * from the last offset-index entry on. CORRUPT_LOG when a frame on the way is broken.
    */
-  read(target: number, maxBytes: number, bounds: ReadBounds = {}): Buffer | SegmentDamage | null {
-    const limit = Math.min(bounds.limit ?? this.size, this.size)
-    const endOffset = bounds.endOffset ?? Infinity
-    let from = Math.max(bounds.notBefore ?? 0, target <= this.baseOffset ? 0 : this.offsetIndex.lookup(target).position)
-    for (;;) {
-      const found = this.seek(target, from, limit)
-      if (found === null || (!isProblem(found) && found.baseOffset >= endOffset)) return null
-      const read = isProblem(found) ? found : this.readIntact(found, maxBytes, limit, endOffset, bounds.scratch)
-      if (Buffer.isBuffer(read)) return read
-      const at = findNextValidBatch(this.logFile(), read.position + 1, limit)
-      const resume = at >= 0 ? this.batchAt(at) : null
-      if (resume === null || resume.baseOffset > target) return {position: read.position, problem: read.problem, resume}
-      from = at
-    }
-  }
-
-  /** Batches from `first` on that pass their frame and CRC checks; the first one's problem if it fails. */
-  private readIntact(first: ScannedBatch, maxBytes: number, limit: number, endOffset: number, scratch?: Buffer): Buffer | ScanProblem {
-    const want = Math.min(limit - first.position, Math.max(maxBytes, first.size))
-    // a caller's scratch saves a fresh allocation (page faults on new memory cost more than the read)
-    const buf = scratch !== undefined && scratch.length >= want ? scratch : Buffer.allocUnsafeSlow(want)
-    const n = this.logFile().read(buf, 0, want, first.position)
-    if (n < first.size) throw corruptLog(this.logPath, first.position, `read ${n} bytes, not one whole batch`)
-    const verified = this.verifiedTo - first.position // buf[0, verified) needs no check
-    let end = 0
-    while (end + LOG_OVERHEAD <= n) {
-      const size = buf.readInt32BE(end + BATCH_LENGTH_POS) + LOG_OVERHEAD
-      if (end > 0 && end + size > n) break // a partial batch at the end: the next fetch's
-      // frame and CRC only (no decompression): the bytes are served as stored, the consumer decodes them
-      const problem = end + size <= verified ? null : validateBatch(buf, end, n, SHALLOW)
-      if (problem !== null) {
-        if (end === 0) return {position: first.position, problem}
-        break
-      }
-      if (end > 0 && readInt64(buf, end) >= endOffset) break
-      end += size
-    }
-    if (verified >= 0) this.verifiedTo = Math.max(this.verifiedTo, first.position + end)
-    return end === buf.length ? buf : buf.subarray(0, end)
-  }
-
-  /**
-   * The first record with timestamp ≥ t in this segment (Kafka's ListOffsets): time index → offset
-   * index → forward scan for the first batch with maxTimestamp ≥ t → first such record in it.
-   */
-  findOffsetByTimestamp(t: number, startingOffset: number): {offset: number; timestamp: number} | null {
-    const fromOffset = Math.max(this.timeIndex.lookup(t).offset, startingOffset)
-    const start = fromOffset <= this.baseOffset ? 0 : this.offsetIndex.lookup(fromOffset).position
-    const scanner = new BatchScanner(this.logFile(), start, this.size, LOOKUP_WINDOW)
+  readNextOffset(): number {
+    if (this.size === 0) return this.baseOffset
+    const scanner = new BatchScanner(this.logFile(), this.offsetIndex.lastEntry()?.position ?? 0, this.size, LOOKUP_WINDOW)
+    let next = this.baseOffset
     for (;;) {
       const b = scanner.peek()
-      if (b === null) return null
-      if (isProblem(b)) {
-        // step over damage: the fetch that follows this lookup reports it, if the reader gets that far
-        const at = findNextValidBatch(this.logFile(), b.position + 1, this.size)
-        if (at < 0) return null
-        scanner.position = at
-        continue
-      }
-      if (b.maxTimestamp >= t && b.lastOffset >= startingOffset) {
-        const body = scanner.body()
-        return firstRecordAtOrAfter(body.buf.subarray(body.at, body.at + b.size), t, startingOffset) ?? {offset: b.baseOffset, timestamp: b.maxTimestamp}
-      }
+      if (b === null) return next
+      if (isProblem(b)) throw corruptLog(this.logPath, b.position, b.problem)
+      next = b.lastOffset + 1
       scanner.advance()
     }
   }
@@ -429,7 +414,6 @@ export class LogSegment {
     this.resumeIndexState()
     return removed
   }
-
 
   /** Recomputes max timestamp and bytes since the last entry from the last offset-index entry on. */
   resumeIndexState(): void {
@@ -495,17 +479,4 @@ export class LogSegment {
 
 export function corruptLog(file: string, position: number, problem: string): SamsaError {
   return new SamsaError('CORRUPT_LOG', `${file}: ${problem} at byte ${position}`)
-}
-
-/** First record with timestamp ≥ t (and offset ≥ minOffset) in one batch, or null if it cannot decode. */
-function firstRecordAtOrAfter(batch: Buffer, t: number, minOffset: number): {offset: number; timestamp: number} | null {
-  try {
-    const {records} = decodeRecordBatch(batch, {verifyCrc: false})
-    for (const r of records) {
-      if (r.timestamp >= t && r.offset >= minOffset) return {offset: r.offset, timestamp: r.timestamp}
-    }
-  } catch {
-    // an undecodable batch still answers with its base offset (Kafka's acceptable approximation)
-  }
-  return null
 }

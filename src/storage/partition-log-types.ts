@@ -29,6 +29,32 @@ export interface ReadResult {
   logStartOffset: number
 }
 
+/** What recovery did when the log was opened (log-loader.ts), kept as PartitionLog.recovery. */
+export interface RecoveryReport {
+  /** True when the clean-shutdown marker was present and the log matched it (nothing re-validated). */
+  clean: boolean
+  /** Offset validation started from (= logEndOffset after a clean start). */
+  recoveredFrom: number
+  /** Bytes cut from torn tails (and from later segments with no valid batch). */
+  truncatedBytes: number
+  /** One line per thing recovery did or found, also sent to the `log` callback. */
+  messages: string[]
+  /** Where corruption with valid data after it was found; the log is then offline. */
+  quarantined: null | Quarantine
+}
+
+/**
+ * Damage in the middle of the log: the first bad batch (file, byte, problem; `offset` is the first offset
+ * it hides) and the intact batch where the log resumes after it (null: the log ends at the damage).
+ */
+export interface Quarantine {
+  file: string
+  position: number
+  problem: string
+  offset: number
+  resume: null | {file: string; position: number; offset: number}
+}
+
 export interface SegmentInfo {
   baseOffset: number
   sizeInBytes: number

@@ -99,16 +99,18 @@ describe('odd checkpoints and leftovers', () => {
     third.close()
   })
 
-  it('.cleaned and .deleted leftovers are removed; a .swap is reported and left alone', () => {
-    build()
+  it('.cleaned and .deleted leftovers are removed, with a .swap above the .cleaned one (an unfinished swap, rolled back)', () => {
+    const {all, bases} = build()
     fs.writeFileSync(`${dir}/00000000000000000000.log.cleaned`, 'x')
     fs.writeFileSync(`${dir}/00000000000000000003.log.deleted`, 'x')
     fs.writeFileSync(`${dir}/00000000000000000006.log.swap`, 'x')
     const log = open(dir, {config: cfg})
     expect(fs.existsSync(`${dir}/00000000000000000000.log.cleaned`)).toBe(false)
     expect(fs.existsSync(`${dir}/00000000000000000003.log.deleted`)).toBe(false)
-    expect(fs.existsSync(`${dir}/00000000000000000006.log.swap`)).toBe(true)
-    expect(log.recovery.messages.join('\n')).toMatch(/\.swap alone/)
+    expect(fs.existsSync(`${dir}/00000000000000000006.log.swap`)).toBe(false)
+    expect(log.recovery.messages.join('\n')).toMatch(/00000000000000000006\.log\.swap: left by a segment swap that never completed/)
+    expect(log.segments().map((s) => s.baseOffset)).toEqual(bases)
+    expect(readAll(log)).toEqual(all)
     log.close()
   })
 })

@@ -1,9 +1,11 @@
-// Shared by test/storage and test/recovery: temp dirs, batch builders, a quick whole-log reader.
+// Shared by test/storage and test/recovery: temp dirs, batch builders, a quick whole-log reader, and
+// cleaned copies of segments (what a log cleaner hands to replaceSegments).
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import {Compression} from '../../src/format/batch-header.js'
 import {decodeRecordBatch, encodeRecordBatch} from '../../src/format/record-batch.js'
 import {LOG_CONFIG_DEFAULTS, type LogConfig} from '../../src/storage/log-config.js'
+import type {LogSegment} from '../../src/storage/log-segment.js'
 import {PartitionLog, type PartitionLogOptions} from '../../src/storage/partition-log.js'
 
 export function tempDir(): string {
@@ -76,4 +78,46 @@ export function batchPositions(file: string): number[] {
   const out: number[] = []
   for (let p = 0; p + 12 <= buf.length; p += buf.readInt32BE(p + 8) + 12) out.push(p)
   return out
+}
+
+/** The batches of a .log file as {baseOffset, lastOffset, bytes}. */
+export function batchesIn(file: string): Array<{baseOffset: number; lastOffset: number; bytes: Buffer}> {
+  const buf = fs.readFileSync(file)
+  return batchPositions(file).map((p) => {
+    const bytes = buf.subarray(p, p + buf.readInt32BE(p + 8) + 12)
+    const baseOffset = Number(bytes.readBigInt64BE(0))
+    return {baseOffset, lastOffset: baseOffset + bytes.readInt32BE(23), bytes}
+  })
+}
+
+/**
+ * What a log cleaner would hand to replaceSegments: `.cleaned` segments holding the batches of `old` that
+ * `keep` keeps (the run's last batch always stays, as replaceSegments requires), as they are on disk, in
+ * `parts` segments (the first based where the run begins, each next one at its first batch). Returns the
+ * segments and the offsets kept.
+ */
+export function cleanedCopy(
+  log: PartitionLog,
+  old: readonly LogSegment[],
+  keep: (baseOffset: number) => boolean,
+  parts = 1,
+): {segments: LogSegment[]; kept: Set<number>} {
+  const all = old.flatMap((s) => batchesIn(s.logPath))
+  const chosen = all.filter((b, i) => i === all.length - 1 || keep(b.baseOffset))
+  const kept = new Set<number>()
+  for (const b of chosen) for (let o = b.baseOffset; o <= b.lastOffset; o++) kept.add(o)
+  const per = Math.ceil(chosen.length / Math.min(parts, chosen.length))
+  const segments: LogSegment[] = []
+  for (let i = 0; i < chosen.length; i += per) {
+    const seg = log.createCleanedSegment(i === 0 ? old[0]!.baseOffset : chosen[i]!.baseOffset)
+    const bytes = Buffer.concat(chosen.slice(i, i + per).map((b) => b.bytes))
+    seg.append(bytes, 0, bytes.length)
+    segments.push(seg)
+  }
+  return {segments, kept}
+}
+
+/** Names in `dir` carrying a segment-swap suffix. */
+export function swapLeftovers(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => /\.(cleaned|swap|deleted)$/.test(n))
 }
