@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll} from 'vitest'
 import {FrameDecoder, encodeFrame, type Frame} from '../../src/protocol/control/frame.js'
-import {daemonPaths} from '../../src/protocol/control/paths.js'
+import {daemonPaths} from '../../src/protocol/control/data-dir-layout.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {Compression} from '../../src/format/batch-header.js'
 

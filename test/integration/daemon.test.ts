@@ -18,7 +18,7 @@ import {
   tempDataDir,
   waitFor,
 } from './helpers.js'
-import {isAlive} from '../../src/client/autostart.js'
+import {isAlive} from '../../src/client/local/daemon-control.js'
 
 afterAll(async () => {
   await cleanupAll()
