@@ -5,9 +5,8 @@
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
-import {connect, type ConnectOptions, type SamsaClient} from '../client/index.js'
+import {createClient, resolveDataDir, type Client, type ClientOptions} from '../client/index.js'
 import {SamsaError, isSamsaError} from '../errors.js'
-import {resolveDataDir} from '../protocol/control/paths.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -49,7 +48,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as BaseArgs<T>
   }
 
-  private connected: SamsaClient | null = null
+  private connected: Client | null = null
 
   protected get dataDir(): string {
     return resolveDataDir(this.flags['data-dir'])
@@ -62,20 +61,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return !/^(1|true|yes)$/i.test(process.env.SAMSA_NO_AUTOSTART ?? '')
   }
 
+  // Where this command's client goes, from the global flags.
+  protected get clientOptions(): ClientOptions {
+    return {dataDir: this.dataDir, socket: this.flags.socket, autostart: this.autostart, clientName: `samsa-cli/${this.config.version}`}
+  }
+
   // The client for this command's data directory, connected once and closed when the command ends.
-  protected async client(options: Partial<ConnectOptions> = {}): Promise<SamsaClient> {
+  protected async client(): Promise<Client> {
     if (this.connected) return this.connected
-    this.connected = await connect({
-      dataDir: this.dataDir,
-      socket: this.flags.socket,
-      autostart: this.autostart,
-      clientName: `samsa-cli/${this.config.version}`,
-      ...options,
-    })
+    this.connected = await createClient(this.clientOptions)
     return this.connected
   }
 
-  protected async closeClient(): Promise<void> {
+  private async closeClient(): Promise<void> {
     const client = this.connected
     this.connected = null
     if (client) await client.close().catch(() => {})

@@ -25,9 +25,17 @@
 import {SamsaError, isSamsaError} from '../errors.js'
 import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, readInt64} from '../format/batch-header.js'
 import {forEachRecord, type RecordView} from '../format/record-batch.js'
-import {EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type FetchPartitionRequest, type FetchRequest} from '../protocol/control/messages.js'
 import type {OffsetSpec} from './offset-spec.js'
-import type {AdminApi, FetchedPartition, FetchResult, RecordApi} from './types.js'
+import {
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  type AdminApi,
+  type FetchPartitionRequest,
+  type FetchRequest,
+  type FetchedPartition,
+  type FetchResult,
+  type RecordApi,
+} from './types.js'
 
 export const DEFAULT_PARTITION_MAX_BYTES = 1024 * 1024
 export const DEFAULT_FETCH_MAX_BYTES = 8 * 1024 * 1024

@@ -1,16 +1,8 @@
-// The client library's public surface: `connect({dataDir})` → SamsaClient with `.admin` and `.records`.
-export {connect, SamsaClient, announceStart, type ConnectOptions} from './client.js'
-export {Admin, validatePartitionCount} from './admin.js'
-export {RawApi, slicePartitions} from './raw-api.js'
-export {Connection, isRetriableConnectError, isNoDaemonError, type BackoffOptions, type Response} from './connection.js'
-export {
-  connectOrStart,
-  startAndConnect,
-  daemonEntryPath,
-  daemonArgs,
-  isAlive,
-  noDaemonError,
-  type DaemonStartInfo,
-} from './autostart.js'
+// The client library's surface for commands and cli/: createClient(options) → a Client (types.ts),
+// whatever the backend, and the checks commands make before connecting. Kept light on purpose: every
+// command imports it at startup, so the record-batch and LZ4 code (producer.ts, consumer.ts,
+// group-consumer.ts) is imported by the commands that use it, when they use it.
+export {createClient, resolveDataDir, type ClientOptions} from './create-client.js'
+export {validatePartitionCount} from './topic-checks.js'
 export {validateTopicName, topicNameProblem} from './topic-name.js'
 export type * from './types.js'

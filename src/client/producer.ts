@@ -22,9 +22,8 @@ import {SamsaError} from '../errors.js'
 import {Compression} from '../format/batch-header.js'
 import {RecordBatchBuilder} from '../format/record-batch.js'
 import type {RecordHeader} from '../format/record.js'
-import type {Acks} from '../protocol/control/messages.js'
 import {Partitioner} from './partitioner.js'
-import type {AdminApi, RecordApi} from './types.js'
+import type {Acks, AdminApi, RecordApi} from './types.js'
 
 export const DEFAULT_LINGER_MS = 0
 export const DEFAULT_BATCH_BYTES = 256 * 1024

@@ -14,19 +14,16 @@ import {
   type FormatSource,
   type RecordFormatter,
 } from '../cli/lines/record-format.js'
-import type {Consumer, PartitionCursor} from '../client/consumer.js'
+import type {Consumer, ConsumerOptions, PartitionCursor} from '../client/consumer.js'
+import type {GroupConsumer} from '../client/group-consumer.js'
+import {validateTopicName} from '../client/index.js'
 import {parseOffsetSpec} from '../client/offset-spec.js'
-import {validateTopicName, type SamsaClient} from '../client/index.js'
 import {SamsaError} from '../errors.js'
-import {ApiKey} from '../protocol/control/messages.js'
 
 export interface ConsumeResult {
   records: number
   interrupted: boolean
 }
-
-// Group offsets are committed at most this often while reading, and once at the end.
-const COMMIT_INTERVAL_MS = 1000
 
 export default class Consume extends BaseCommand<typeof Consume> {
   static override summary = 'Print the records of one or more topics, one per line'
@@ -94,34 +91,32 @@ export default class Consume extends BaseCommand<typeof Consume> {
         : new ValueFormatter(unescapeBytes(f.delimiter), f['null-marker'])
 
     const client = await this.client()
-    const group = f.group
-    if (group !== undefined && !client.daemon.apis.some((a) => a.key === ApiKey.OffsetFetch)) {
+    if (f.group !== undefined && !client.supports('groups')) {
       throw new SamsaError('INVALID_REQUEST', '--group needs committed offsets (OffsetFetch/OffsetCommit), which this daemon does not support yet')
     }
-    const committed = group === undefined ? new Map<string, number>() : await fetchCommitted(client, group, topics)
-    // loaded here, not at the top: oclif imports every command at startup, and this pulls in LZ4
-    const {Consumer} = await import('../client/consumer.js')
-    const consumer = await Consumer.open(client, {
+    const options: ConsumerOptions = {
       topics,
       partitions: f.partition,
       from,
       until,
       follow: f.follow,
-      startAt: (t, p) => committed.get(`${t}\0${p}`),
       onWarning: (m) => process.stderr.write(`samsa: ${m}\n`),
-    })
+    }
+    // loaded here, not at the top: oclif imports every command at startup, and these pull in LZ4
+    let group: GroupConsumer | null = null
+    let consumer: Consumer
+    if (f.group === undefined) {
+      const {Consumer} = await import('../client/consumer.js')
+      consumer = await Consumer.open(client, options)
+    } else {
+      const {GroupConsumer} = await import('../client/group-consumer.js')
+      group = await GroupConsumer.open(client, f.group, options)
+      consumer = group.consumer
+    }
     const sources = consumer.assignments.map((c) => formatSource(c.topic, c.partition))
-    // next offset after the last record PRINTED per partition: what a group commits (at-least-once)
-    const printed = consumer.assignments.map((c) => c.position)
     const out = new OutputBuffer()
     const limit = f.count ?? Infinity
     let records = 0
-    let lastCommit = Date.now()
-    const commit = async (force: boolean): Promise<void> => {
-      if (group === undefined || (!force && Date.now() - lastCommit < COMMIT_INTERVAL_MS)) return
-      lastCommit = Date.now()
-      await commitPositions(client, group, consumer.assignments, printed, committed)
-    }
 
     this.trapSignals()
     const interrupt = new Promise<void>((resolve) => {
@@ -130,15 +125,16 @@ export default class Consume extends BaseCommand<typeof Consume> {
     const write = async (): Promise<void> => {
       const chunk = out.take()
       if (chunk && !process.stdout.write(chunk)) await drain()
-      await commit(false)
+      // what a group commits is what was printed, once it is written out (at-least-once)
+      await group?.commitIfDue()
     }
 
     if (f['merge-by-time']) {
-      records = await this.mergeByTime(consumer, sources, printed, formatter, out, limit, write, interrupt, f.follow)
+      records = await this.mergeByTime(consumer, group, sources, formatter, out, limit, write, interrupt, f.follow)
     } else {
       const visit = (c: PartitionCursor, r: FormatRecord): boolean => {
         formatter.write(out, sources[c.index], r)
-        printed[c.index] = r.offset + 1
+        group?.delivered(c.index, r.offset)
         return ++records >= limit
       }
       while (!consumer.done && !this.interrupted && !(f.follow && consumer.failure)) {
@@ -148,8 +144,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
       }
     }
     await write()
-    await commit(true)
-    consumer.stop()
+    if (group) await group.close()
+    else consumer.stop()
     if (this.interrupted) return this.exit(130)
     const failed = consumer.failure
     if (failed) throw withSkipHint(failed)
@@ -159,8 +155,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
   // k-way merge by timestamp: fetch only for partitions whose queue ran dry; emit while the order is sure.
   private async mergeByTime(
     consumer: Consumer,
+    group: GroupConsumer | null,
     sources: FormatSource[],
-    printed: number[],
     formatter: RecordFormatter,
     out: OutputBuffer,
     limit: number,
@@ -187,7 +183,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
     while (!merger.finished && !this.interrupted && records < limit && !(follow && consumer.failure)) {
       merger.drain((i, r) => {
         formatter.write(out, sources[i], r)
-        printed[i] = r.offset + 1
+        group?.delivered(i, r.offset)
         records++
       }, limit - records)
       await write()
@@ -240,33 +236,4 @@ function drain(): Promise<void> {
     process.stdout.once('drain', done)
     process.stdout.once('close', done)
   })
-}
-
-async function fetchCommitted(client: SamsaClient, group: string, topics: string[]): Promise<Map<string, number>> {
-  const m = new Map<string, number>()
-  const want = new Set(topics)
-  for (const o of await client.admin.fetchOffsets(group)) {
-    if (want.has(o.topic) && o.offset >= 0) m.set(`${o.topic}\0${o.partition}`, o.offset)
-  }
-  return m
-}
-
-async function commitPositions(
-  client: SamsaClient,
-  group: string,
-  cursors: PartitionCursor[],
-  printed: number[],
-  committed: Map<string, number>,
-): Promise<void> {
-  const offsets: {topic: string; partition: number; offset: number}[] = []
-  for (const c of cursors) {
-    const k = `${c.topic}\0${c.partition}`
-    if (committed.get(k) !== printed[c.index]) offsets.push({topic: c.topic, partition: c.partition, offset: printed[c.index]})
-  }
-  if (offsets.length === 0) return
-  const res = await client.admin.commitOffsets(group, offsets)
-  for (const r of res) {
-    if (r.error) throw new SamsaError(r.error.code, `committing ${r.topic}-${r.partition} for group ${group}: ${r.error.message}`)
-  }
-  for (const o of offsets) committed.set(`${o.topic}\0${o.partition}`, o.offset)
 }

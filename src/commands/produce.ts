@@ -10,9 +10,8 @@ import type {FileTailer} from '../cli/lines/file-tailer.js'
 import {parseHeaderFlag} from '../cli/lines/line-parser.js'
 import type {ProduceSession} from '../cli/lines/produce-session.js'
 import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/lines/tail-checkpoint.js'
-import {validateTopicName} from '../client/index.js'
+import {validateTopicName, type Acks} from '../client/index.js'
 import {SamsaError} from '../errors.js'
-import type {Acks} from '../protocol/control/messages.js'
 
 export interface ProduceResult {
   topic: string

@@ -12,7 +12,7 @@
 import {mkdirSync, readFileSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {SamsaError, isSamsaError} from '../errors.js'
-import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
+import {daemonPaths, type DaemonPaths} from '../protocol/control/data-dir-layout.js'
 import {ControlListener} from './control-listener.js'
 import {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './control-connection.js'
 import {DataDirLock} from './data-dir-lock.js'

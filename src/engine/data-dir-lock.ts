@@ -10,7 +10,7 @@
 // informational only.
 import {readFileSync, rmSync} from 'node:fs'
 import {SamsaError} from '../errors.js'
-import {lockNames, type DaemonPaths} from '../protocol/control/paths.js'
+import {lockNames, type DaemonPaths} from '../protocol/control/data-dir-layout.js'
 import {SocketLock, parsePid} from '../protocol/control/socket-lock.js'
 import {writeFileDurably} from '../storage/checkpoint.js'
 import {preparePrivateDir} from './private-dir.js'

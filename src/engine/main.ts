@@ -9,7 +9,7 @@
 // else (an internal error after startup). daemon-process.ts does the running; this file parses arguments.
 import {parseArgs} from 'node:util'
 import {isSamsaError} from '../errors.js'
-import {resolveDataDir} from '../protocol/control/paths.js'
+import {resolveDataDir} from '../protocol/control/data-dir-layout.js'
 import {runDaemonProcess} from './daemon-process.js'
 
 const USAGE = 'usage: node dist/engine/main.js [--data-dir DIR] [--workers N] [--socket PATH]'

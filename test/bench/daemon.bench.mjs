@@ -13,7 +13,8 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Compression} from '../../dist/format/batch-header.js'
 import {RecordBatchBuilder} from '../../dist/format/record-batch.js'
-import {Connection, connect} from '../../dist/client/index.js'
+import {createClient} from '../../dist/client/index.js'
+import {Connection} from '../../dist/client/local/connection.js'
 import {validateBatch} from '../../dist/format/validate-batch.js'
 import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../../dist/format/record-batch.js'
 import {LOG_CONFIG_DEFAULTS} from '../../dist/storage/log-config.js'
@@ -102,14 +103,14 @@ try {
   const deadline = Date.now() + 15_000
   for (;;) {
     try {
-      producer = await connect({dataDir, autostart: false})
+      producer = await createClient({dataDir, autostart: false})
       break
     } catch (err) {
       if (daemon.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${err.message}\n${stderr}`)
       await new Promise((r) => setTimeout(r, 50))
     }
   }
-  consumer = await connect({dataDir, autostart: false})
+  consumer = await createClient({dataDir, autostart: false})
   await producer.admin.createTopic('bench', {partitions: PARTITIONS})
 
   // (a) produce: WINDOW requests in flight, one batch each, partitions interleaved

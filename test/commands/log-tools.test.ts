@@ -5,29 +5,20 @@
 // on a whole data directory is also run on one written by a real detached daemon (daemon.log, run/,
 // catalog.json beside the partitions), and on every kind of path a user may hand it.
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {ATTRIBUTES_POS, BATCH_HEADER_SIZE, BATCH_LENGTH_POS, Compression, writeBaseOffset, writeBatchCrc} from '../../src/format/batch-header.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {resolveLogConfig} from '../../src/storage/log-config.js'
 import {PartitionLog} from '../../src/storage/partition-log.js'
-import {cleanupAll, removeSandbox, samsa as samsaIn, stopDaemon, tempDataDir} from '../integration/helpers.js'
+import {cleanup, samsa as samsaIn, samsaSync, stopDaemonIn, tempDir} from '../support/index.js'
 
-const BIN = join(import.meta.dirname, '../../bin/run.js')
-const root = mkdtempSync(join(tmpdir(), 'samsa-logtools-'))
-afterAll(async () => {
-  rmSync(root, {recursive: true, force: true})
-  await cleanupAll()
-  removeSandbox()
-})
+const root = tempDir('samsa-logtools-')
+afterAll(cleanup)
 
-function samsa(...args: string[]): {code: number; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SAMSA_DATA_DIR: join(root, 'unused')}})
-  return {code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr}
-}
+const samsa = (...args: string[]): {code: number; stdout: string; stderr: string} => samsaSync(args, {env: {SAMSA_DATA_DIR: join(root, 'unused')}})
 
 const SEGMENT = '00000000000000000000.log'
 const rec = (value: string, key: string | null = null, headers: {key: string; value: Buffer | null}[] = []) => ({
@@ -214,7 +205,7 @@ describe('samsa log verify: every kind of path', () => {
   }
 
   it('a data directory of a real detached daemon (daemon.log beside the partitions): clean, then a flipped byte is found', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     try {
       expect((await samsaIn(dir, ['daemon', 'start'])).code).toBe(0)
       // a topic name with dashes and digits: partition 3 of `a-1-2` is the directory `a-1-2-3`
@@ -226,7 +217,7 @@ describe('samsa log verify: every kind of path', () => {
         expect(r.code, r.stderr).toBe(0)
       }
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
     expect(existsSync(join(dir, 'daemon.log'))).toBe(true)
     expect(existsSync(join(dir, 'catalog.json'))).toBe(true)
@@ -262,9 +253,9 @@ describe('samsa log verify: every kind of path', () => {
   })
 
   it('a data directory with no partitions (fresh, or empty) says it checked 0 partitions, exit 0', async () => {
-    const fresh = tempDataDir()
+    const fresh = tempDir()
     expect((await samsaIn(fresh, ['daemon', 'start'])).code).toBe(0)
-    await stopDaemon(fresh)
+    await stopDaemonIn(fresh)
     expect(existsSync(join(fresh, 'daemon.log'))).toBe(true)
     const empty = mkdtempSync(join(root, 'empty-'))
     for (const dir of [fresh, empty]) {

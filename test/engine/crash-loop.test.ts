@@ -5,7 +5,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {decodeRecordBatch} from '../../src/format/record-batch.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir} from './helpers.js'
+import {cleanupDirs, killAll, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir} from '../support/index.js'
+import {TestClient, lz4Batch} from './helpers.js'
 
 beforeAll(requireBuild)
 afterAll(() => {

@@ -5,7 +5,8 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, spawnDaemon, stopDaemon, tempDir} from './helpers.js'
+import {cleanupDirs, killAll, requireBuild, spawnDaemon, stopDaemon, tempDir} from '../support/index.js'
+import {TestClient, lz4Batch} from './helpers.js'
 
 beforeAll(requireBuild)
 afterAll(() => {

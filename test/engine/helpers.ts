@@ -1,95 +1,19 @@
-// Test helpers for the daemon: start real daemon processes (dist/engine/main.js) in temp data directories,
-// talk to them over their Unix socket with the frame codec directly (not the client library), and
-// measure a process's memory. Every daemon started here is killed in afterAll via killAll().
-import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+// Engine-test helpers on top of test/support (temp dirs, daemon processes, cleanup): a bare
+// control-protocol client that talks frames to a daemon directly (not the client library), one shared
+// daemon per test file, record batches to send, and a process's memory.
+import {readFileSync} from 'node:fs'
 import {connect, type Socket} from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll} from 'vitest'
 import {FrameDecoder, encodeFrame, type Frame} from '../../src/protocol/control/frame.js'
-import {daemonPaths} from '../../src/protocol/control/paths.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {Compression} from '../../src/format/batch-header.js'
-
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const MAIN = join(ROOT, 'dist', 'engine', 'main.js')
-
-const started = new Set<ChildProcess>()
-const dirs: string[] = []
-
-export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist', 'engine', 'partition-worker.js'))) {
-    throw new Error('dist/engine is missing: run `npx tsc -p .` before the engine tests')
-  }
-}
-
-export function tempDir(prefix = 'samsa-engine-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  dirs.push(dir)
-  return dir
-}
-
-export function cleanupDirs(): void {
-  for (const d of dirs.splice(0)) rmSync(d, {recursive: true, force: true})
-}
-
-export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = {...process.env}
-  delete env.SAMSA_SOCKET
-  delete env.SAMSA_DATA_DIR
-  return {...env, ...extra}
-}
-
-export interface DaemonProcess {
-  child: ChildProcess
-  pid: number
-  dataDir: string
-  socket: string
-  output: () => string
-  exited: Promise<number | null>
-}
-
-// Spawns a daemon; resolves when its socket accepts a connection, or rejects with its output when it exits.
-export async function spawnDaemon(
-  dataDir: string,
-  options: {workers?: number; socket?: string; env?: NodeJS.ProcessEnv; waitReady?: boolean; main?: string; fdLimit?: number} = {},
-): Promise<DaemonProcess> {
-  // main: another entry script taking the same flags (test fixtures); fdLimit: `ulimit -n` for the daemon
-  const args = [options.main ?? MAIN, '--data-dir', dataDir, '--workers', String(options.workers ?? 2)]
-  if (options.socket) args.push('--socket', options.socket)
-  const [command, argv] =
-    options.fdLimit === undefined ? [process.execPath, args] : ['bash', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]]
-  const child = spawn(command, argv, {env: cleanEnv(options.env), stdio: ['ignore', 'ignore', 'pipe']})
-  started.add(child)
-  let out = ''
-  child.stderr!.on('data', (d) => (out += d))
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      started.delete(child)
-      resolve(code)
-    }),
-  )
-  const socket = daemonPaths(dataDir, options.socket, cleanEnv(options.env)).socket
-  const d: DaemonProcess = {child, pid: child.pid!, dataDir, socket, output: () => out, exited}
-  if (options.waitReady === false) return d
-  let gone = false
-  void exited.then(() => (gone = true))
-  const deadline = Date.now() + 20_000
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`daemon exited during startup (code ${await exited}): ${out}`)
-    if (/ ready: /.test(out)) return d
-    await sleep(20)
-  }
-  throw new Error(`daemon did not become ready: ${out}`)
-}
+import {cleanup, requireBuild, spawnDaemon, stopDaemon, tempDir, type DaemonProcess, type SpawnOptions} from '../support/index.js'
 
 // One daemon (and one connection to it) for a whole test file: started in beforeAll, handed to `ready`,
 // stopped and cleaned up in afterAll. Call at the top level of a test file.
 export function sharedDaemon(
   ready: (daemon: DaemonProcess, client: TestClient) => void | Promise<void>,
-  options: Parameters<typeof spawnDaemon>[1] = {},
+  options: SpawnOptions = {},
 ): void {
   let daemon: DaemonProcess | undefined
   let client: TestClient | undefined
@@ -102,23 +26,8 @@ export function sharedDaemon(
   afterAll(async () => {
     client?.close()
     if (daemon) await stopDaemon(daemon)
-    killAll()
-    cleanupDirs()
+    await cleanup()
   })
-}
-
-export async function stopDaemon(d: DaemonProcess): Promise<number | null> {
-  d.child.kill('SIGTERM')
-  return d.exited
-}
-
-export function killAll(): void {
-  for (const c of started) c.kill('SIGKILL')
-  started.clear()
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }
 
 export function rssKb(pid: number): number {

@@ -11,7 +11,8 @@ import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {encodeFrame} from '../../src/protocol/control/frame.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
 import {startDaemon} from '../../src/engine/daemon.js'
-import {ROOT, lz4Batch, rssKb, sharedDaemon, sleep, spawnDaemon, stopDaemon, tempDir, TestClient, type DaemonProcess} from './helpers.js'
+import {ROOT, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
+import {lz4Batch, rssKb, sharedDaemon, TestClient} from './helpers.js'
 
 let d: DaemonProcess
 let c: TestClient

@@ -7,8 +7,9 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {decodeRecordBatch} from '../../src/format/record-batch.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {daemonPaths} from '../../src/protocol/control/paths.js'
-import {ROOT, TestClient, cleanEnv, cleanupDirs, killAll, lz4Batch, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from './helpers.js'
+import {daemonPaths} from '../../src/protocol/control/data-dir-layout.js'
+import {ROOT, cleanEnv, cleanupDirs, killAll, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
+import {TestClient, lz4Batch} from './helpers.js'
 
 beforeAll(requireBuild)
 afterAll(() => {

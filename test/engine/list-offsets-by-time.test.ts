@@ -10,7 +10,8 @@ import {Compression} from '../../src/format/batch-header.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {startDaemon} from '../../src/engine/daemon.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {sharedDaemon, sleep, tempDir, TestClient} from './helpers.js'
+import {sleep, tempDir} from '../support/index.js'
+import {sharedDaemon, TestClient} from './helpers.js'
 
 let c: TestClient
 

@@ -9,7 +9,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {ROOT, TestClient, cleanEnv, cleanupDirs, killAll, lz4Batch, requireBuild, spawnDaemon, stopDaemon, tempDir} from './helpers.js'
+import {ROOT, cleanEnv, cleanupDirs, killAll, requireBuild, spawnDaemon, stopDaemon, tempDir} from '../support/index.js'
+import {TestClient, lz4Batch} from './helpers.js'
 
 beforeAll(requireBuild)
 afterAll(() => {

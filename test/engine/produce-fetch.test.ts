@@ -4,7 +4,8 @@
 import {describe, expect, it} from 'vitest'
 import {decodeRecordBatch} from '../../src/format/record-batch.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {lz4Batch, sharedDaemon, TestClient, type DaemonProcess} from './helpers.js'
+import type {DaemonProcess} from '../support/index.js'
+import {lz4Batch, sharedDaemon, TestClient} from './helpers.js'
 
 let d: DaemonProcess
 let c: TestClient

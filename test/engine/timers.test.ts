@@ -5,7 +5,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startDaemon, type Daemon} from '../../src/engine/daemon.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {TestClient, cleanupDirs, lz4Batch, requireBuild, sleep, tempDir} from './helpers.js'
+import {cleanupDirs, requireBuild, sleep, tempDir} from '../support/index.js'
+import {TestClient, lz4Batch} from './helpers.js'
 
 let daemon: Daemon
 let c: TestClient

@@ -6,7 +6,8 @@ import {existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkS
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {lz4Batch, sharedDaemon, spawnDaemon, stopDaemon, tempDir, TestClient, type DaemonProcess} from './helpers.js'
+import {spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
+import {lz4Batch, sharedDaemon, TestClient} from './helpers.js'
 
 let dataDir: string
 let d: DaemonProcess

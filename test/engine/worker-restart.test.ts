@@ -4,7 +4,8 @@
 // process.exit inside the worker), which only the first worker of a slot obeys.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {TestClient, cleanupDirs, killAll, lz4Batch, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir} from './helpers.js'
+import {cleanupDirs, killAll, requireBuild, sleep, spawnDaemon, stopDaemon, tempDir} from '../support/index.js'
+import {TestClient, lz4Batch} from './helpers.js'
 
 beforeAll(requireBuild)
 afterAll(() => {

@@ -4,30 +4,14 @@ import {existsSync, mkdirSync, statSync, symlinkSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {
-  ENGINE_MAIN,
-  BIN,
-  cleanupAll,
-  daemonPids,
-  lines,
-  removeSandbox,
-  run,
-  samsa,
-  startProcess,
-  stopDaemon,
-  tempDataDir,
-  waitFor,
-} from './helpers.js'
-import {isAlive} from '../../src/client/autostart.js'
+import {ENGINE_MAIN, cleanup, daemonPids, lines, run, samsa, start, stopDaemonIn, tempDir, waitFor} from '../support/index.js'
+import {isAlive} from '../../src/client/local/daemon-control.js'
 
-afterAll(async () => {
-  await cleanupAll()
-  removeSandbox()
-})
+afterAll(cleanup)
 
 describe('samsa daemon', () => {
   it('status with no daemon: exit 3, one line, nothing on stdout', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     const r = await samsa(dir, ['daemon', 'status'])
     expect(r.code).toBe(3)
     expect(r.stdout).toBe('')
@@ -36,7 +20,7 @@ describe('samsa daemon', () => {
   })
 
   it('start, start again, status (table and --json), stop, stop again', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     try {
       const socket = join(dir, 'run', 'samsa.sock')
       const start = await samsa(dir, ['daemon', 'start', '--workers', '2'])
@@ -83,12 +67,12 @@ describe('samsa daemon', () => {
       expect(stopAgain.stdout).toBe('')
       expect(lines(stopAgain.stderr)).toEqual([`samsa: no samsa daemon is running for ${dir}`])
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('keeps the socket private: run dir 0700, socket 0600', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     try {
       expect((await samsa(dir, ['daemon', 'start'])).code).toBe(0)
       expect(statSync(join(dir, 'run')).mode & 0o777).toBe(0o700)
@@ -96,12 +80,12 @@ describe('samsa daemon', () => {
       expect(sock.isSocket()).toBe(true)
       expect(sock.mode & 0o777).toBe(0o600)
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('auto-starts on the first command with exactly one line on stderr, and not on the second', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     try {
       const first = await samsa(dir, ['topic', 'list'])
       expect(first.code, first.stderr).toBe(0)
@@ -115,12 +99,12 @@ describe('samsa daemon', () => {
       expect(second.stderr).not.toContain('started daemon')
       expect(daemonPids(dir)).toEqual([pid])
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('--no-autostart or SAMSA_NO_AUTOSTART=1 with no daemon: exit 3, one line, no daemon started', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     const expected = [`samsa: no samsa daemon is running for ${dir} (start one with: samsa daemon start)`]
     const flag = await samsa(dir, ['topic', 'list', '--no-autostart'])
     expect(flag.code).toBe(3)
@@ -132,19 +116,19 @@ describe('samsa daemon', () => {
   })
 
   it('an explicit --autostart overrides SAMSA_NO_AUTOSTART=1', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     try {
       const r = await samsa(dir, ['topic', 'list', '--autostart'], {env: {SAMSA_NO_AUTOSTART: '1'}})
       expect(r.code, r.stderr).toBe(0)
       expect(r.stderr).toContain('started daemon')
       expect(daemonPids(dir)).toHaveLength(1)
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('ten concurrent first commands leave exactly one daemon, announced once', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     try {
       const runs = await Promise.all(Array.from({length: 10}, (_, i) => samsa(dir, ['topic', 'create', `t${i}`, '--if-not-exists'])))
       for (const r of runs) expect(r.code, r.stderr).toBe(0)
@@ -155,13 +139,13 @@ describe('samsa daemon', () => {
       const list = JSON.parse((await samsa(dir, ['topic', 'list', '--json'])).stdout)
       expect(list.topics.map((t: {name: string}) => t.name).sort()).toEqual(Array.from({length: 10}, (_, i) => `t${i}`).sort())
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('a second daemon on the same directory is refused, naming the holder', async () => {
-    const dir = tempDataDir()
-    const fg = startProcess([BIN, 'daemon', 'start', '--foreground', '--data-dir', dir])
+    const dir = tempDir()
+    const fg = start(null, ['daemon', 'start', '--foreground', '--data-dir', dir])
     try {
       await waitFor(async () => (await samsa(dir, ['daemon', 'status'])).code === 0, 15_000, 'the foreground daemon')
       const [pid] = daemonPids(dir)
@@ -184,13 +168,13 @@ describe('samsa daemon', () => {
       await waitFor(() => daemonPids(dir).length === 0, 10_000, 'the daemon to exit')
     } finally {
       if (fg.child.exitCode === null) fg.child.kill('SIGKILL')
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('daemon start --foreground is the daemon: status shows its pid, and kill -9 of it leaves nothing running', async () => {
-    const dir = tempDataDir()
-    const fg = startProcess([BIN, 'daemon', 'start', '--foreground', '--data-dir', dir, '--workers', '1'])
+    const dir = tempDir()
+    const fg = start(null, ['daemon', 'start', '--foreground', '--data-dir', dir, '--workers', '1'])
     try {
       await waitFor(async () => (await samsa(dir, ['daemon', 'status'])).code === 0, 15_000, 'the foreground daemon')
       const status = JSON.parse((await samsa(dir, ['daemon', 'status', '--json'])).stdout)
@@ -207,13 +191,13 @@ describe('samsa daemon', () => {
       expect(daemonPids(dir)).toEqual([Number(m![1])])
     } finally {
       if (fg.child.exitCode === null) fg.child.kill('SIGKILL')
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('daemon start --foreground: a second SIGINT during a graceful stop exits at once with 130 or the stop finishes with 0', async () => {
-    const dir = tempDataDir()
-    const fg = startProcess([BIN, 'daemon', 'start', '--foreground', '--data-dir', dir, '--workers', '1'])
+    const dir = tempDir()
+    const fg = start(null, ['daemon', 'start', '--foreground', '--data-dir', dir, '--workers', '1'])
     try {
       await waitFor(() => / ready: /.test(fg.output()), 15_000, 'the foreground daemon')
       fg.child.kill('SIGINT')
@@ -223,12 +207,12 @@ describe('samsa daemon', () => {
       await waitFor(() => daemonPids(dir).length === 0, 10_000, 'no daemon left')
     } finally {
       if (fg.child.exitCode === null) fg.child.kill('SIGKILL')
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('two `daemon start` at once, through a symlink and through the real path, leave one daemon', async () => {
-    const root = tempDataDir()
+    const root = tempDir()
     const real = join(root, 'real')
     const link = join(root, 'link')
     mkdirSync(real)
@@ -249,12 +233,12 @@ describe('samsa daemon', () => {
       const status = JSON.parse((await samsa(link, ['daemon', 'status', '--json'])).stdout)
       expect(status).toMatchObject({pid: ra.pid, dataDir: real})
     } finally {
-      await stopDaemon(real)
+      await stopDaemonIn(real)
     }
   })
 
   it('a spawn.lock holding a live process that is not starting a daemon does not hold up auto-start', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     const sleeper = spawn('sleep', ['120'], {stdio: 'ignore'})
     try {
       mkdirSync(join(dir, 'run'), {mode: 0o700})
@@ -265,12 +249,12 @@ describe('samsa daemon', () => {
       expect(daemonPids(dir)).toHaveLength(1)
     } finally {
       sleeper.kill('SIGKILL')
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('after kill -9 of the daemon, the next command works with no manual step and topics survive', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     try {
       expect((await samsa(dir, ['topic', 'create', 'keep', '--partitions', '2'])).code).toBe(0)
       const [pid] = daemonPids(dir)
@@ -284,12 +268,12 @@ describe('samsa daemon', () => {
       expect(after).toHaveLength(1)
       expect(after[0]).not.toBe(pid)
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('topics survive a clean restart', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     try {
       expect((await samsa(dir, ['topic', 'create', 'durable', '--partitions', '3', '--config', 'retention.ms=1000'])).code).toBe(0)
       expect((await samsa(dir, ['daemon', 'stop'])).code).toBe(0)
@@ -298,12 +282,12 @@ describe('samsa daemon', () => {
       expect(d.partitions).toHaveLength(3)
       expect(d.configs.find((c: {name: string}) => c.name === 'retention.ms')).toMatchObject({value: '1000', isDefault: false})
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('--socket / SAMSA_SOCKET choose the socket; a mismatch with the running daemon is named at once', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     const socket = join(tmpdir(), `samsa-it-${process.pid}-${Date.now()}.sock`)
     try {
       const start = await samsa(dir, ['daemon', 'start', '--socket', socket])
@@ -327,12 +311,12 @@ describe('samsa daemon', () => {
       expect(mismatch.stderr).toContain(`listens on ${join(dir, 'run', 'samsa.sock')}, not on ${socket}`)
       expect(Date.now() - started).toBeLessThan(5000)
     } finally {
-      await stopDaemon(dir)
+      await stopDaemonIn(dir)
     }
   })
 
   it('daemon stop and status never start a daemon; --json errors are {error: {code, message, retriable}}', async () => {
-    const dir = tempDataDir()
+    const dir = tempDir()
     const r = await samsa(dir, ['daemon', 'status', '--json'])
     expect(r.code).toBe(3)
     expect(JSON.parse(r.stdout)).toEqual({

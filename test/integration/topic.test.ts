@@ -2,21 +2,20 @@
 import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupAll, lines, removeSandbox, samsa, stopDaemon, tempDataDir, topicDirs} from './helpers.js'
+import {cleanup, lines, samsa, stopDaemonIn, tempDir, topicDirs} from '../support/index.js'
 
 let dir = ''
 const t = (args: string[]) => samsa(dir, args)
 
 beforeAll(async () => {
-  dir = tempDataDir()
+  dir = tempDir()
   const r = await samsa(dir, ['daemon', 'start', '--workers', '2'])
   if (r.code !== 0) throw new Error(`daemon start failed: ${r.stderr}`)
 })
 
 afterAll(async () => {
-  if (dir) await stopDaemon(dir)
-  await cleanupAll()
-  removeSandbox()
+  if (dir) await stopDaemonIn(dir)
+  await cleanup()
 })
 
 interface Config {

@@ -5,7 +5,7 @@
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanup, lines, samsa, tempDir} from './helpers.js'
+import {cleanup, lines, samsa, tempDir} from '../support/index.js'
 
 const P0 = 3000
 const P1 = 2000
@@ -48,7 +48,7 @@ async function createTopic(name: string): Promise<Topic> {
   expect(create.code, create.stderr).toBe(0)
   for (const [p, n] of [[0, P0], [1, P1]] as const) {
     const input = Array.from({length: n}, (_, i) => value(p, i)).join('\n') + '\n'
-    const r = await samsa(dir, ['produce', name, '--partition', String(p), '--batch-size', '8k'], input)
+    const r = await samsa(dir, ['produce', name, '--partition', String(p), '--batch-size', '8k'], {input})
     expect(r.code, r.stderr).toBe(0)
   }
   const segment = join(dir, `${name}-0`, '00000000000000000000.log')
@@ -95,7 +95,7 @@ describe('a corrupt batch in partition 0 of a two-partition topic', () => {
       await damage(t, quarantine)
       const r = await consume(t)
       expect(r.code, r.stderr).toBe(7)
-      const out = lines(r.out)
+      const out = lines(r.stdout)
       expect(out.filter((l) => l.startsWith('1 '))).toEqual(expected(1, 0, P1))
       expect(out.filter((l) => l.startsWith('0 '))).toEqual(expected(0, 0, bad.baseOffset))
       const err = lines(r.stderr)
@@ -110,26 +110,26 @@ describe('a corrupt batch in partition 0 of a two-partition topic', () => {
       // --follow cannot wait for the other partitions to end: it stops at the failure, after what it read
       const follow = await consume(t, '--follow')
       expect(follow.code, follow.stderr).toBe(7)
-      expect(lines(follow.out).filter((l) => l.startsWith('0 '))).toEqual(expected(0, 0, bad.baseOffset))
+      expect(lines(follow.stdout).filter((l) => l.startsWith('0 '))).toEqual(expected(0, 0, bad.baseOffset))
       expect(lines(follow.stderr)).toEqual(err)
 
       // the way past it, as the error says
       const past = await consume(t, '--partition', '0', '--from', String(next.baseOffset))
       expect(past.code, past.stderr).toBe(0)
-      expect(lines(past.out)).toEqual(expected(0, next.baseOffset, P0))
+      expect(lines(past.stdout)).toEqual(expected(0, next.baseOffset, P0))
 
       // a read that starts inside the bad batch fails at once, the same way
       const inside = await consume(t, '--partition', '0', '--from', String(bad.baseOffset + 1))
       expect(inside.code).toBe(7)
-      expect(inside.out).toBe('')
+      expect(inside.stdout).toBe('')
       expect(inside.stderr).toContain(`--from ${next.baseOffset}`)
 
       // writes: a quarantined partition refuses them; one whose bad batch was found by a read does not
-      const produce = await samsa(dir, ['produce', t.name, '--partition', '0', '--no-autostart'], 'late\n')
+      const produce = await samsa(dir, ['produce', t.name, '--partition', '0', '--no-autostart'], {input: 'late\n'})
       expect(produce.code, produce.stderr).toBe(quarantine ? 7 : 0)
       if (!quarantine) {
         const tail = await consume(t, '--partition', '0', '--from', String(P0))
-        expect(lines(tail.out)).toEqual([`0 ${P0} late`])
+        expect(lines(tail.stdout)).toEqual([`0 ${P0} late`])
       }
     })
   }

@@ -3,7 +3,7 @@
 import {appendFileSync, readdirSync, renameSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanup, daemonPids, lines, samsa, sleep, start, tempDir, waitFor} from './helpers.js'
+import {cleanup, daemonPids, lines, samsa, sleep, start, tempDir, waitFor} from '../support/index.js'
 
 let dir: string
 
@@ -16,7 +16,7 @@ async function topic(name: string, partitions = 1): Promise<void> {
 async function consumeAll(name: string): Promise<string[]> {
   const r = await samsa(dir, ['consume', name])
   expect(r.code, r.stderr).toBe(0)
-  return lines(r.out)
+  return lines(r.stdout)
 }
 
 describe('follow modes', () => {
@@ -27,10 +27,10 @@ describe('follow modes', () => {
 
   it('consume --follow prints a line produced later, and Ctrl-C exits 130', async () => {
     await topic('live', 2)
-    expect((await samsa(dir, ['produce', 'live'], 'before\n')).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'live'], {input: 'before\n'})).code).toBe(0)
     const c = start(dir, ['consume', 'live', '--follow'])
     await waitFor(() => c.stdout().includes('before\n'), 10_000, 'the existing record')
-    expect((await samsa(dir, ['produce', 'live'], 'after\n')).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'live'], {input: 'after\n'})).code).toBe(0)
     await waitFor(() => c.stdout().includes('after\n'), 10_000, 'the later record')
     c.child.kill('SIGINT')
     expect(await c.exited).toBe(130)
@@ -42,8 +42,8 @@ describe('follow modes', () => {
     await topic('until-follow')
     const c = start(dir, ['consume', 'until-follow', '--follow', '--until', '3'])
     await sleep(300)
-    expect((await samsa(dir, ['produce', 'until-follow'], 'a\nb\n')).code).toBe(0)
-    expect((await samsa(dir, ['produce', 'until-follow'], 'c\nd\n')).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'until-follow'], {input: 'a\nb\n'})).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'until-follow'], {input: 'c\nd\n'})).code).toBe(0)
     expect(await c.exited).toBe(0)
     expect(lines(c.stdout())).toEqual(['a', 'b', 'c'])
   })
@@ -52,10 +52,10 @@ describe('follow modes', () => {
     await topic('mf1', 2)
     await topic('mf2')
     const ts = (s: number) => JSON.stringify({ts: new Date(Date.parse('2026-01-01T00:00:00Z') + s * 1000).toISOString()})
-    expect((await samsa(dir, ['produce', 'mf1', '--timestamp-field', 'ts', '--partition', '0'], `${ts(1)}\n${ts(3)}\n`)).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'mf1', '--timestamp-field', 'ts', '--partition', '0'], {input: `${ts(1)}\n${ts(3)}\n`})).code).toBe(0)
     const c = start(dir, ['consume', 'mf1', 'mf2', '--follow', '--merge-by-time', '--format', '%t %T\\n'])
     await waitFor(() => lines(c.stdout()).length === 2, 5_000, 'the existing records without a long-poll delay')
-    expect((await samsa(dir, ['produce', 'mf2', '--timestamp-field', 'ts'], `${ts(4)}\n`)).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'mf2', '--timestamp-field', 'ts'], {input: `${ts(4)}\n`})).code).toBe(0)
     await waitFor(() => lines(c.stdout()).length === 3, 10_000, 'the later record')
     c.child.kill('SIGINT')
     expect(await c.exited).toBe(130)
@@ -65,7 +65,7 @@ describe('follow modes', () => {
 
   it('produce: Ctrl-C stops reading, sends what was read, exits 130', async () => {
     await topic('sigint')
-    const p = start(dir, ['produce', 'sigint'], 'pipe')
+    const p = start(dir, ['produce', 'sigint'], {stdin: 'pipe'})
     p.child.stdin!.write('one\ntwo\n')
     await sleep(1500)
     p.child.kill('SIGINT')

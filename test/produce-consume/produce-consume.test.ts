@@ -2,7 +2,7 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanup, lines, samsa, shell, tempDir} from './helpers.js'
+import {cleanup, lines, samsa, shell, tempDir} from '../support/index.js'
 
 const APP = readFileSync(join(__dirname, '..', '..', 'data', 'app.jsonl'), 'utf8')
 let dir: string
@@ -29,7 +29,7 @@ describe('samsa produce / consume', () => {
     const c = await samsa(dir, ['consume', 'app'])
     expect(c.code, c.stderr).toBe(0)
     expect(c.stderr).toBe('')
-    expect(lines(c.out).sort()).toEqual(lines(APP).sort())
+    expect(lines(c.stdout).sort()).toEqual(lines(APP).sort())
     // within a key (one partition), lines keep their input order
     const byUser = (text: string) => {
       const m = new Map<string, string[]>()
@@ -39,19 +39,19 @@ describe('samsa produce / consume', () => {
       }
       return m
     }
-    expect(byUser(c.out)).toEqual(byUser(APP))
+    expect(byUser(c.stdout)).toEqual(byUser(APP))
   })
 
   it('keyed records land on Kafka murmur2 partitions', async () => {
     await topic('m3', 3)
     await topic('m6', 6)
     const keys = 'key1:v\nhello:v\nfoobar:v\nabc:v\nkafka:v\n21:v\n'
-    expect((await samsa(dir, ['produce', 'm3', '--key-delimiter', ':'], keys)).code).toBe(0)
-    expect((await samsa(dir, ['produce', 'm6', '--key-delimiter', ':'], keys)).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'm3', '--key-delimiter', ':'], {input: keys})).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'm6', '--key-delimiter', ':'], {input: keys})).code).toBe(0)
     const m3 = await samsa(dir, ['consume', 'm3', '--format', '%k %p\\n'])
     const m6 = await samsa(dir, ['consume', 'm6', '--format', '%k %p\\n'])
-    expect(lines(m3.out).sort()).toEqual(['21 0', 'abc 0', 'foobar 0', 'hello 0', 'kafka 1', 'key1 2'])
-    expect(lines(m6.out)).toEqual(expect.arrayContaining(['hello 3', 'abc 3', 'foobar 0', '21 0']))
+    expect(lines(m3.stdout).sort()).toEqual(['21 0', 'abc 0', 'foobar 0', 'hello 0', 'kafka 1', 'key1 2'])
+    expect(lines(m6.stdout)).toEqual(expect.arrayContaining(['hello 3', 'abc 3', 'foobar 0', '21 0']))
   })
 
   it('--jsonl copies a topic exactly: binary keys and values, nulls, headers, timestamps, partitions', async () => {
@@ -64,45 +64,45 @@ describe('samsa produce / consume', () => {
       {key: '', value: '', headers: [], timestamp: 1700000000003, partition: 2},
     ]
     const input = envelopes.map((e) => JSON.stringify(e)).join('\n') + '\n'
-    const p = await samsa(dir, ['produce', 'bin-a', '--jsonl'], input)
+    const p = await samsa(dir, ['produce', 'bin-a', '--jsonl'], {input})
     expect(p.code, p.stderr).toBe(0)
     const copy = await shell(dir, '$SAMSA consume bin-a --jsonl --data-dir "$D" | $SAMSA produce bin-b --jsonl --data-dir "$D"')
     expect(copy.code, copy.stderr).toBe(0)
     const a = await samsa(dir, ['consume', 'bin-a', '--jsonl'])
     const b = await samsa(dir, ['consume', 'bin-b', '--jsonl'])
     const strip = (text: string) => lines(text).map((l) => ({...JSON.parse(l), topic: undefined}))
-    expect(strip(b.out)).toEqual(strip(a.out))
-    expect(strip(a.out).map((e) => ({key: e.key, value: e.value, headers: e.headers, timestamp: e.timestamp, partition: e.partition}))).toEqual(
+    expect(strip(b.stdout)).toEqual(strip(a.stdout))
+    expect(strip(a.stdout).map((e) => ({key: e.key, value: e.value, headers: e.headers, timestamp: e.timestamp, partition: e.partition}))).toEqual(
       expect.arrayContaining(envelopes.map((e) => ({...e}))),
     )
     // default output writes the value bytes as they are
     const raw = await samsa(dir, ['consume', 'bin-a', '--partition', '0'])
-    expect(raw.stdout).toEqual(Buffer.from([0x80, 0x80, 0x80, 0xff, 0x0a]))
+    expect(raw.bytes).toEqual(Buffer.from([0x80, 0x80, 0x80, 0xff, 0x0a]))
   })
 
   it('NUL-delimited input round-trips with --delimiter \\0', async () => {
     await topic('nul')
     const input = Buffer.from('a\nb\0c d\0\0last')
-    expect((await samsa(dir, ['produce', 'nul', '--delimiter', '\\0'], input)).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'nul', '--delimiter', '\\0'], {input})).code).toBe(0)
     const c = await samsa(dir, ['consume', 'nul', '--delimiter', '\\0'])
-    expect(c.stdout).toEqual(Buffer.from('a\nb\0c d\0\0last\0'))
+    expect(c.bytes).toEqual(Buffer.from('a\nb\0c d\0\0last\0'))
   })
 
   it('--report prints one line per acknowledged record; --header, --key, --null-marker, %h', async () => {
     await topic('rep', 2)
-    const r = await samsa(dir, ['produce', 'rep', '--key', 'k1', '--header', 'src=test', '--header', 'n=1', '--null-marker', 'NULL', '--report'], 'a\nNULL\n')
+    const r = await samsa(dir, ['produce', 'rep', '--key', 'k1', '--header', 'src=test', '--header', 'n=1', '--null-marker', 'NULL', '--report'], {input: 'a\nNULL\n'})
     expect(r.code, r.stderr).toBe(0)
-    expect(lines(r.out).map((l) => JSON.parse(l))).toEqual([
+    expect(lines(r.stdout).map((l) => JSON.parse(l))).toEqual([
       {topic: 'rep', partition: 1, offset: 0, key: 'k1'},
       {topic: 'rep', partition: 1, offset: 1, key: 'k1'},
     ])
     const c = await samsa(dir, ['consume', 'rep', '--format', '%o %k %h [%s] %S\\n', '--null-marker', '~'])
-    expect(lines(c.out)).toEqual(['0 k1 src=test,n=1 [a] 1', '1 k1 src=test,n=1 [~] -1'])
+    expect(lines(c.stdout)).toEqual(['0 k1 src=test,n=1 [a] 1', '1 k1 src=test,n=1 [~] -1'])
   })
 
   it('consume | head -1 exits 0 quietly', async () => {
     const r = await shell(dir, '$SAMSA consume app --data-dir "$D" | head -1; echo "status=${PIPESTATUS[0]}" >&2')
-    expect(lines(r.out).length).toBe(1)
+    expect(lines(r.stdout).length).toBe(1)
     expect(r.stderr).toBe('status=0\n')
   })
 
@@ -110,26 +110,26 @@ describe('samsa produce / consume', () => {
     await topic('rep-head')
     const r = await shell(dir, 'seq 1 50000 | $SAMSA produce rep-head --report --data-dir "$D" | head -1; echo "status=${PIPESTATUS[1]}" >&2')
     expect(r.stderr).toBe('status=0\n')
-    expect(JSON.parse(r.out)).toEqual({topic: 'rep-head', partition: 0, offset: 0, key: null})
-    expect(lines((await samsa(dir, ['consume', 'rep-head'])).out)).toHaveLength(50000)
+    expect(JSON.parse(r.stdout)).toEqual({topic: 'rep-head', partition: 0, offset: 0, key: null})
+    expect(lines((await samsa(dir, ['consume', 'rep-head'])).stdout)).toHaveLength(50000)
   })
 
   it('--from -N, N, --until, --count, --partition', async () => {
     await topic('pos', 2)
     const input = Array.from({length: 20}, (_, i) => `${i % 2 === 0 ? 'key1' : 'key2'}:v${i}`).join('\n')
-    expect((await samsa(dir, ['produce', 'pos', '--key-delimiter', ':'], input)).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'pos', '--key-delimiter', ':'], {input})).code).toBe(0)
     const fmt = ['--format', '%p:%o\\n']
     const last2 = await samsa(dir, ['consume', 'pos', '--from', '-2', ...fmt])
-    expect(lines(last2.out).sort()).toEqual(['0:8', '0:9', '1:8', '1:9'])
+    expect(lines(last2.stdout).sort()).toEqual(['0:8', '0:9', '1:8', '1:9'])
     const range = await samsa(dir, ['consume', 'pos', '--from', '3', '--until', '5', '--partition', '1', ...fmt])
-    expect(lines(range.out)).toEqual(['1:3', '1:4'])
+    expect(lines(range.stdout)).toEqual(['1:3', '1:4'])
     const count = await samsa(dir, ['consume', 'pos', '--count', '3', '--partition', '0', ...fmt])
-    expect(lines(count.out)).toEqual(['0:0', '0:1', '0:2'])
+    expect(lines(count.stdout)).toEqual(['0:0', '0:1', '0:2'])
     const allButLast = await samsa(dir, ['consume', 'pos', '--until', '-8', ...fmt])
-    expect(lines(allButLast.out).sort()).toEqual(['0:0', '0:1', '1:0', '1:1'])
+    expect(lines(allButLast.stdout).sort()).toEqual(['0:0', '0:1', '1:0', '1:1'])
     const end = await samsa(dir, ['consume', 'pos', '--from', 'end'])
     expect(end.code).toBe(0)
-    expect(end.out).toBe('')
+    expect(end.stdout).toBe('')
   })
 
   it('@TIME, --until @TIME and --merge-by-time across partitions and topics', async () => {
@@ -140,29 +140,29 @@ describe('samsa produce / consume', () => {
     // interleave: t1 gets even seconds, t2 odd seconds, shuffled within a topic's partitions by key
     const t1 = Array.from({length: 30}, (_, i) => mk(i * 2)).join('\n')
     const t2 = Array.from({length: 30}, (_, i) => mk(i * 2 + 1)).join('\n')
-    expect((await samsa(dir, ['produce', 't1', '--key-field', 'user', '--timestamp-field', 'ts'], t1)).code).toBe(0)
-    expect((await samsa(dir, ['produce', 't2', '--key-field', 'user', '--timestamp-field', 'ts'], t2)).code).toBe(0)
+    expect((await samsa(dir, ['produce', 't1', '--key-field', 'user', '--timestamp-field', 'ts'], {input: t1})).code).toBe(0)
+    expect((await samsa(dir, ['produce', 't2', '--key-field', 'user', '--timestamp-field', 'ts'], {input: t2})).code).toBe(0)
     const merged = await samsa(dir, ['consume', 't1', 't2', '--merge-by-time', '--format', '%T\\n'])
     expect(merged.code, merged.stderr).toBe(0)
-    const ts = lines(merged.out).map(Number)
+    const ts = lines(merged.stdout).map(Number)
     expect(ts).toEqual(Array.from({length: 60}, (_, i) => base + i * 1000))
     const from = await samsa(dir, ['consume', 't1', 't2', '--merge-by-time', '--from', `@${new Date(base + 50_000).toISOString()}`, '--format', '%T{iso}\\n'])
     expect(from.code, from.stderr).toBe(0)
-    expect(lines(from.out)).toEqual(Array.from({length: 10}, (_, i) => new Date(base + (50 + i) * 1000).toISOString()))
+    expect(lines(from.stdout)).toEqual(Array.from({length: 10}, (_, i) => new Date(base + (50 + i) * 1000).toISOString()))
     const window = await samsa(dir, ['consume', 't1', '--from', `@${base + 10_000}`, '--until', `@${base + 20_000}`, '--format', '%T\\n'])
     expect(window.code, window.stderr).toBe(0)
-    expect(lines(window.out).map(Number).sort()).toEqual([10, 12, 14, 16, 18].map((s) => base + s * 1000))
+    expect(lines(window.stdout).map(Number).sort()).toEqual([10, 12, 14, 16, 18].map((s) => base + s * 1000))
     const mergedCount = await samsa(dir, ['consume', 't1', 't2', '--merge-by-time', '--count', '3', '--format', '%t %T\\n'])
-    expect(lines(mergedCount.out)).toEqual([`t1 ${base}`, `t2 ${base + 1000}`, `t1 ${base + 2000}`])
+    expect(lines(mergedCount.stdout)).toEqual([`t1 ${base}`, `t2 ${base + 1000}`, `t1 ${base + 2000}`])
   })
 
   it('-DURATION is relative to now', async () => {
     await topic('recent')
     const old = JSON.stringify({ts: '2020-01-01T00:00:00Z', v: 'old'})
     const now = JSON.stringify({ts: new Date().toISOString(), v: 'new'})
-    expect((await samsa(dir, ['produce', 'recent', '--timestamp-field', 'ts'], `${old}\n${now}\n`)).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'recent', '--timestamp-field', 'ts'], {input: `${old}\n${now}\n`})).code).toBe(0)
     const r = await samsa(dir, ['consume', 'recent', '--from', '-1h'])
-    expect(lines(r.out)).toEqual([now])
+    expect(lines(r.stdout)).toEqual([now])
   })
 
   describe('bad input: one line, the right exit code', () => {
@@ -180,7 +180,7 @@ describe('samsa produce / consume', () => {
       ['bad --format', ['consume', 'app', '--format', '%q'], '', 2, /^samsa: bad --format/],
       ['bad --header', ['produce', 'app', '--header', 'nokv'], 'x\n', 2, /^samsa: bad --header/],
     ])('%s', async (_name, args, input, code, message) => {
-      const r = await samsa(dir, args as string[], input as string)
+      const r = await samsa(dir, args as string[], {input: input as string})
       expect(r.code, r.stderr).toBe(code)
       expect(lines(r.stderr)).toHaveLength(1)
       expect(r.stderr.trim()).toMatch(message as RegExp)
@@ -189,16 +189,16 @@ describe('samsa produce / consume', () => {
 
     it('lines before a bad line are still sent; --skip-invalid reports and goes on', async () => {
       await topic('skip')
-      const bad = await samsa(dir, ['produce', 'skip', '--key-field', 'u'], '{"u":"a"}\n{"x":1}\n{"u":"c"}\n')
+      const bad = await samsa(dir, ['produce', 'skip', '--key-field', 'u'], {input: '{"u":"a"}\n{"x":1}\n{"u":"c"}\n'})
       expect(bad.code).toBe(6)
-      expect(lines((await samsa(dir, ['consume', 'skip'])).out)).toEqual(['{"u":"a"}'])
-      const skip = await samsa(dir, ['produce', 'skip', '--key-field', 'u', '--skip-invalid'], '{"u":"a"}\n{"x":1}\nnope\n{"u":"c"}\n')
+      expect(lines((await samsa(dir, ['consume', 'skip'])).stdout)).toEqual(['{"u":"a"}'])
+      const skip = await samsa(dir, ['produce', 'skip', '--key-field', 'u', '--skip-invalid'], {input: '{"u":"a"}\n{"x":1}\nnope\n{"u":"c"}\n'})
       expect(skip.code, skip.stderr).toBe(0)
       expect(lines(skip.stderr)).toEqual([
         'samsa: line 2: no field "u" for the key (skipped)',
         'samsa: line 3: not valid JSON (skipped)',
       ])
-      expect(lines((await samsa(dir, ['consume', 'skip'])).out)).toEqual(['{"u":"a"}', '{"u":"a"}', '{"u":"c"}'])
+      expect(lines((await samsa(dir, ['consume', 'skip'])).stdout)).toEqual(['{"u":"a"}', '{"u":"a"}', '{"u":"c"}'])
     })
   })
 })

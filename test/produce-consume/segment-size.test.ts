@@ -3,7 +3,7 @@
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanup, lines, samsa, tempDir} from './helpers.js'
+import {cleanup, lines, samsa, tempDir} from '../support/index.js'
 
 const SEGMENT_BYTES = 65536
 let dir: string
@@ -26,7 +26,7 @@ describe('segment.bytes with multi-batch produce requests', () => {
     expect(create.code, create.stderr).toBe(0)
     // varied lines that LZ4 cannot shrink much, in small batches: each request carries many of them
     const input = Array.from({length: 30000}, (_, i) => `${i} ${(i * 2654435761 % 4294967296).toString(36)} ${Math.sin(i)}`)
-    const p = await samsa(dir, ['produce', 'seg', '--batch-size', '16k'], input.join('\n') + '\n', 120_000)
+    const p = await samsa(dir, ['produce', 'seg', '--batch-size', '16k'], {input: input.join('\n') + '\n', timeoutMs: 120_000})
     expect(p.code, p.stderr).toBe(0)
 
     const part = join(dir, 'seg-0')
@@ -38,10 +38,10 @@ describe('segment.bytes with multi-batch produce requests', () => {
     }
     expect(logs.length).toBeGreaterThan(3)
 
-    const c = await samsa(dir, ['consume', 'seg'], undefined, 120_000)
+    const c = await samsa(dir, ['consume', 'seg'], {timeoutMs: 120_000})
     expect(c.code, c.stderr).toBe(0)
-    expect(lines(c.out)).toEqual(input)
+    expect(lines(c.stdout)).toEqual(input)
     const verify = await samsa(dir, ['log', 'verify'])
-    expect(verify.code, verify.out + verify.stderr).toBe(0)
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0)
   })
 })

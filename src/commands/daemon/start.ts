@@ -1,16 +1,7 @@
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
-import type {DaemonStartInfo} from '../../client/index.js'
-import {daemonPaths} from '../../protocol/control/paths.js'
-
-export interface DaemonStartResult {
-  started: boolean // false: one was already running
-  pid: number
-  dataDir: string
-  socket: string
-  logFile: string
-}
+import {startDaemon, type DaemonStartResult} from '../../client/local/daemon-control.js'
 
 export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
   static override summary = 'Start the daemon for a data directory'
@@ -39,18 +30,9 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
       const {runDaemonProcess} = await import('../../engine/daemon-process.js')
       this.exit(await runDaemonProcess({dataDir: this.dataDir, workers: this.flags.workers, socket: this.flags.socket}))
     }
-    const paths = daemonPaths(this.dataDir, this.flags.socket)
-    let started: DaemonStartInfo | null = null
-    const client = await this.client({
-      autostart: true,
-      workers: this.flags.workers,
-      onDaemonStarted: (info) => {
-        started = info
-      },
-    })
-    const pid = client.daemon.pid
-    const result: DaemonStartResult = {started: started !== null, pid, dataDir: paths.dataDir, socket: paths.socket, logFile: paths.logFile}
-    this.log(result.started ? `daemon started (pid ${pid}) on ${paths.socket}` : `daemon already running (pid ${pid}) on ${paths.socket}`)
+    const result = await startDaemon({...this.clientOptions, workers: this.flags.workers})
+    const {pid, socket} = result
+    this.log(result.started ? `daemon started (pid ${pid}) on ${socket}` : `daemon already running (pid ${pid}) on ${socket}`)
     return result
   }
 }

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {humanBytes, humanDuration, keyValueTable} from '../../cli/output.js'
-import type {StatusResponse} from '../../protocol/control/messages.js'
+import {daemonStatus, type DaemonStatus as Status} from '../../client/local/daemon-control.js'
 
 export default class DaemonStatus extends BaseCommand<typeof DaemonStatus> {
   static override summary = "Show the daemon's pid, uptime, data directory, socket, topics and workers"
@@ -8,9 +8,8 @@ export default class DaemonStatus extends BaseCommand<typeof DaemonStatus> {
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
-  public async run(): Promise<StatusResponse> {
-    const client = await this.client({autostart: false})
-    const s = await client.admin.status()
+  public async run(): Promise<Status> {
+    const s = await daemonStatus(this.clientOptions)
     this.log(
       keyValueTable([
         ['pid', s.pid],

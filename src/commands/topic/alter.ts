@@ -3,9 +3,8 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
 import {parseConfigNames, parseConfigPairs} from '../../cli/config-pairs.js'
+import {validatePartitionCount, validateTopicName, type TopicDescription} from '../../client/index.js'
 import {SamsaError} from '../../errors.js'
-import type {TopicDescription} from '../../protocol/control/messages.js'
-import {validatePartitionCount, validateTopicName} from '../../client/index.js'
 
 export default class TopicAlter extends BaseCommand<typeof TopicAlter> {
   static override summary = "Change a topic's configs or add partitions"

@@ -3,9 +3,8 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
 import {parseConfigPairs} from '../../cli/config-pairs.js'
+import {validatePartitionCount, validateTopicName, type CreateTopicResult} from '../../client/index.js'
 import {SamsaError} from '../../errors.js'
-import type {CreateTopicResponse} from '../../protocol/control/messages.js'
-import {validatePartitionCount, validateTopicName} from '../../client/index.js'
 
 export default class TopicCreate extends BaseCommand<typeof TopicCreate> {
   static override summary = 'Create a topic'
@@ -36,7 +35,7 @@ export default class TopicCreate extends BaseCommand<typeof TopicCreate> {
     'if-not-exists': Flags.boolean({description: 'succeed without change when the topic already exists'}),
   }
 
-  public async run(): Promise<CreateTopicResponse> {
+  public async run(): Promise<CreateTopicResult> {
     const configs = parseConfigPairs(this.flags.config)
     if (this.flags.compact) {
       if (Object.hasOwn(configs, 'cleanup.policy') && !/compact/.test(configs['cleanup.policy'] ?? '')) {

@@ -2,8 +2,7 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand} from '../../cli/base-command.js'
 import {humanBytes, table, withDurationHint} from '../../cli/output.js'
-import type {TopicDescription} from '../../protocol/control/messages.js'
-import {validateTopicName} from '../../client/index.js'
+import {validateTopicName, type TopicDescription} from '../../client/index.js'
 
 export default class TopicDescribe extends BaseCommand<typeof TopicDescribe> {
   static override summary = "Show a topic's partitions and configs"

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {humanBytes, table} from '../../cli/output.js'
-import type {TopicSummary} from '../../protocol/control/messages.js'
+import type {TopicSummary} from '../../client/index.js'
 
 export default class TopicList extends BaseCommand<typeof TopicList> {
   static override summary = 'List topics'

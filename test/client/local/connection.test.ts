@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {Connection} from '../../src/client/connection.js'
-import {SamsaError} from '../../src/errors.js'
-import {ApiKey} from '../../src/protocol/control/messages.js'
+import {Connection} from '../../../src/client/local/connection.js'
+import {SamsaError} from '../../../src/errors.js'
+import {ApiKey} from '../../../src/protocol/control/messages.js'
 import {FakeDaemon, defaultHandler} from './fake-daemon.js'
 
 let daemon: FakeDaemon | null = null

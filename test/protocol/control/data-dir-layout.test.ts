@@ -2,7 +2,7 @@ import {mkdirSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
 import {homedir, tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {canonicalDataDir, daemonPaths, lockNames, MAX_SOCKET_PATH_BYTES, resolveDataDir} from '../../src/protocol/control/paths.js'
+import {canonicalDataDir, daemonPaths, lockNames, MAX_SOCKET_PATH_BYTES, resolveDataDir} from '../../../src/protocol/control/data-dir-layout.js'
 
 const root = mkdtempSync(join(tmpdir(), 'samsa-paths-'))
 afterAll(() => rmSync(root, {recursive: true, force: true}))

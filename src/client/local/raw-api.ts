@@ -1,16 +1,10 @@
-// The raw record API: produce client-built RecordBatch v2 bytes, fetch stored batch bytes. No record is
-// encoded or decoded here — batches go into the frame's raw section and come back out of it untouched.
-import {SamsaError} from '../errors.js'
-import {
-  ApiKey,
-  type Acks,
-  type FetchRequest,
-  type FetchResponse,
-  type ProduceRequest,
-  type ProduceResponse,
-} from '../protocol/control/messages.js'
+// The local backend's record API: produce client-built RecordBatch v2 bytes, fetch stored batch bytes. No
+// record is encoded or decoded here — batches go into the frame's raw section and come back out of it
+// untouched.
+import {SamsaError} from '../../errors.js'
+import {ApiKey, type FetchResponse, type ProduceRequest, type ProduceResponse} from '../../protocol/control/messages.js'
+import type {Acks, FetchRequest, FetchResult, FetchedPartition, ProduceResult, RecordApi} from '../types.js'
 import type {Requester} from './requester.js'
-import type {FetchResult, FetchedPartition, RecordApi} from './types.js'
 
 export const DEFAULT_PRODUCE_TIMEOUT_MS = 30_000
 
@@ -25,7 +19,7 @@ export class RawApi implements RecordApi {
     batches: Uint8Array,
     acks: Acks = 1,
     timeoutMs = DEFAULT_PRODUCE_TIMEOUT_MS,
-  ): Promise<ProduceResponse | null> {
+  ): Promise<ProduceResult | null> {
     const body: ProduceRequest = {topic, partition, acks, timeoutMs}
     if (acks === 0) {
       await this.requester.send(ApiKey.Produce, body, batches)

@@ -10,20 +10,20 @@
 //      we treat as "someone else won" and keep connecting. Whether the daemon that answers is the one we
 //      spawned (so whether to announce it) is asked of that lock too: its holder names its pid.
 //   2. the spawn lock only serialises starters, so that ten first commands spawn one daemon rather than
-//      ten that then lose the lock. It is a SocketLock like the data-dir lock (paths.ts lockNames): the
-//      kernel frees it when its holder dies, so it is never stale and a recycled pid never holds it. A
-//      starter that finds it taken watches the socket (the holder's daemon usually answers first) for at
-//      most SPAWN_LOCK_WAIT_MS, then spawns anyway: a holder that is stopped or stuck must not block
-//      anyone, and the data-dir lock still lets only one daemon run.
+//      ten that then lose the lock. It is a SocketLock like the data-dir lock (data-dir-layout.ts
+//      lockNames): the kernel frees it when its holder dies, so it is never stale and a recycled pid never
+//      holds it. A starter that finds it taken watches the socket (the holder's daemon usually answers
+//      first) for at most SPAWN_LOCK_WAIT_MS, then spawns anyway: a holder that is stopped or stuck must
+//      not block anyone, and the data-dir lock still lets only one daemon run.
 // (Versions before this one used a file, <data>/run/spawn.lock, holding a pid: it is no longer read. A pid
 // in a file is not a lock — the file outlived a killed starter, and a reused pid made it look held.)
 import {spawn, type ChildProcess, type StdioOptions} from 'node:child_process'
 import {closeSync, mkdirSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {SamsaError} from '../errors.js'
-import {daemonPaths, lockNames, type DaemonPaths} from '../protocol/control/paths.js'
-import {SocketLock} from '../protocol/control/socket-lock.js'
+import {SamsaError} from '../../errors.js'
+import {daemonPaths, lockNames, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
+import {SocketLock} from '../../protocol/control/socket-lock.js'
 import {Connection, isNoDaemonError, sleep} from './connection.js'
 
 export const DEFAULT_START_TIMEOUT_MS = 10_000
@@ -54,9 +54,10 @@ export interface ConnectOrStartResult {
   startedPid: number | null // the daemon we spawned, when it is the one that now serves
 }
 
-// The daemon's foreground entry, next to this module in dist/: dist/client/autostart.js → dist/engine/main.js.
+// The daemon's foreground entry, relative to this module in dist/: dist/client/local/autostart.js →
+// dist/engine/main.js.
 export function daemonEntryPath(): string {
-  return fileURLToPath(new URL('../engine/main.js', import.meta.url))
+  return fileURLToPath(new URL('../../engine/main.js', import.meta.url))
 }
 
 // The daemon runs in /, so a socket named relative to where the command was typed is passed absolute.

@@ -4,9 +4,8 @@
 import {describe, expect, it} from 'vitest'
 import {Consumer} from '../../src/client/consumer.js'
 import {parseOffsetSpec} from '../../src/client/offset-spec.js'
-import type {AdminApi, RecordApi} from '../../src/client/types.js'
+import type {AdminApi, FetchRequest, RecordApi} from '../../src/client/types.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
-import type {FetchRequest} from '../../src/protocol/control/messages.js'
 
 // Each partition: batches of 3 records; record i has value `p<part>-<i>` and timestamp 1000 + i*10.
 function fakeLog(partitions: number, records: number, logStart = 0, corrupt?: {partition: number; base: number}) {

@@ -1,24 +1,25 @@
-// SamsaClient: the local backend of the client API (types.ts) — one pipelined connection to the daemon of a
-// data directory, started on first use unless auto-start is off.
+// LocalClient: the local backend of the client API (../types.ts) — one pipelined connection to the daemon
+// of a data directory, started on first use unless auto-start is off.
 //
 // Lifecycle: connect() finds (or starts) the daemon and says Hello. When the connection is lost later,
 // requests in flight fail with DAEMON_UNAVAILABLE (nothing is resent: produce is not idempotent), and the
 // next request dials again — with backoff 50 ms → 1 s for a daemon that is restarting, and auto-start when
 // allowed, so a long-lived client survives a daemon's kill -9.
-import {isSamsaError, SamsaError} from '../errors.js'
-import {ApiKey, type HelloRequest, type HelloResponse} from '../protocol/control/messages.js'
-import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
+import {isSamsaError, SamsaError} from '../../errors.js'
+import {ApiKey, type HelloRequest, type HelloResponse} from '../../protocol/control/messages.js'
+import {daemonPaths, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
+import type {Capability, Client} from '../types.js'
 import {Admin} from './admin.js'
 import {connectOrStart, connectFailure, noDaemonError, type DaemonStartInfo} from './autostart.js'
 import {Connection, isNoDaemonError, type BackoffOptions, type Response} from './connection.js'
+import {Groups} from './groups.js'
 import {RawApi} from './raw-api.js'
 import type {Requester, RequestOptionsEx} from './requester.js'
-import type {Client} from './types.js'
 
 export const CLIENT_NAME = 'samsa-client/0.1.0'
 
 export interface ConnectOptions {
-  dataDir: string // absolute (cli/data-dir.ts resolves it)
+  dataDir: string // absolute (resolveDataDir)
   socket?: string // overrides $SAMSA_SOCKET and <data>/run/samsa.sock
   autostart?: boolean // default true
   clientName?: string
@@ -35,18 +36,24 @@ export function announceStart(info: DaemonStartInfo): void {
   process.stderr.write(`samsa: started daemon for ${info.dataDir} (pid ${info.pid})\n`)
 }
 
-export class SamsaClient implements Client, Requester {
+// The control APIs each capability needs from the daemon (its Hello lists what it serves).
+const CAPABILITY_APIS: Record<Capability, number[]> = {
+  groups: [ApiKey.OffsetFetch, ApiKey.OffsetCommit],
+}
+
+export class LocalClient implements Client, Requester {
   readonly paths: DaemonPaths
   readonly admin: Admin
   readonly records: RawApi
+  readonly groups: Groups
   private connection: Connection | null = null
   private dialing: Promise<Connection> | null = null
   private hello: HelloResponse | null = null
   private closed = false
   private readonly options: ConnectOptions
 
-  static async connect(options: ConnectOptions): Promise<SamsaClient> {
-    const client = new SamsaClient(options)
+  static async connect(options: ConnectOptions): Promise<LocalClient> {
+    const client = new LocalClient(options)
     await client.dial(false)
     return client
   }
@@ -56,12 +63,18 @@ export class SamsaClient implements Client, Requester {
     this.paths = daemonPaths(options.dataDir, options.socket, options.env ?? process.env)
     this.admin = new Admin(this)
     this.records = new RawApi(this)
+    this.groups = new Groups(this)
   }
 
   // Who answered: daemon version, pid, data directory, supported APIs.
   get daemon(): HelloResponse {
     if (!this.hello) throw new SamsaError('DAEMON_UNAVAILABLE', 'not connected to a samsa daemon')
     return this.hello
+  }
+
+  supports(capability: Capability): boolean {
+    const apis = this.hello?.apis ?? []
+    return CAPABILITY_APIS[capability].every((key) => apis.some((a) => a.key === key))
   }
 
   get connected(): boolean {
@@ -156,6 +169,6 @@ export class SamsaClient implements Client, Requester {
   }
 }
 
-export function connect(options: ConnectOptions): Promise<SamsaClient> {
-  return SamsaClient.connect(options)
+export function connect(options: ConnectOptions): Promise<LocalClient> {
+  return LocalClient.connect(options)
 }

@@ -4,8 +4,8 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {createServer, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {FrameDecoder, encodeFrame, type Frame} from '../../src/protocol/control/frame.js'
-import {ApiKey} from '../../src/protocol/control/messages.js'
+import {FrameDecoder, encodeFrame, type Frame} from '../../../src/protocol/control/frame.js'
+import {ApiKey} from '../../../src/protocol/control/messages.js'
 
 export interface Reply {
   body: unknown

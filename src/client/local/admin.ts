@@ -1,6 +1,6 @@
-// Admin: topics, offsets and the daemon itself, over the control protocol. Names are checked here before
+// The local backend's Admin: topics and offsets, over the control protocol. Names are checked here before
 // anything is sent, so a bad name fails fast with the same message whatever the backend.
-import {SamsaError} from '../errors.js'
+import {SamsaError} from '../../errors.js'
 import {
   ApiKey,
   type AlterTopicRequest,
@@ -16,29 +16,26 @@ import {
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   type ListTopicsResponse,
-  type OffsetCommitRequest,
-  type OffsetCommitResponse,
-  type OffsetFetchRequest,
-  type OffsetFetchResponse,
-  type ShutdownResponse,
-  type StatusResponse,
-  type TopicDescription,
-  type TopicSummary,
-} from '../protocol/control/messages.js'
+} from '../../protocol/control/messages.js'
+import {validatePartitionCount} from '../topic-checks.js'
+import {validateTopicName} from '../topic-name.js'
+import type {
+  AdminApi,
+  AlterTopicOptions,
+  CreateTopicOptions,
+  CreateTopicResult,
+  DeletedRecords,
+  ListedOffset,
+  TopicDescription,
+  TopicPartition,
+  TopicSummary,
+} from '../types.js'
 import type {Requester} from './requester.js'
-import {validateTopicName} from './topic-name.js'
-import type {AdminApi, AlterTopicOptions, CreateTopicOptions} from './types.js'
-
-export function validatePartitionCount(partitions: number, what = 'partition count'): void {
-  if (!Number.isSafeInteger(partitions) || partitions < 1) {
-    throw new SamsaError('INVALID_PARTITIONS', `${what} must be a whole number of at least 1, not ${partitions}`)
-  }
-}
 
 export class Admin implements AdminApi {
   constructor(private readonly requester: Requester) {}
 
-  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<CreateTopicResponse> {
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<CreateTopicResult> {
     validateTopicName(name)
     const partitions = options.partitions ?? 1
     validatePartitionCount(partitions)
@@ -81,38 +78,13 @@ export class Admin implements AdminApi {
     return (await this.requester.request<DeleteTopicResponse>(ApiKey.DeleteTopic, body)).body.deleted
   }
 
-  async listOffsets(partitions: ListOffsetsRequest['partitions']): Promise<ListOffsetsResponse['partitions']> {
+  async listOffsets(partitions: (TopicPartition & {timestamp: number})[]): Promise<ListedOffset[]> {
     const body: ListOffsetsRequest = {partitions}
     return (await this.requester.request<ListOffsetsResponse>(ApiKey.ListOffsets, body)).body.partitions
   }
 
-  async deleteRecords(partitions: DeleteRecordsRequest['partitions']): Promise<DeleteRecordsResponse['partitions']> {
+  async deleteRecords(partitions: (TopicPartition & {offset: number})[]): Promise<DeletedRecords[]> {
     const body: DeleteRecordsRequest = {partitions}
     return (await this.requester.request<DeleteRecordsResponse>(ApiKey.DeleteRecords, body)).body.partitions
-  }
-
-  async commitOffsets(group: string, offsets: OffsetCommitRequest['offsets']): Promise<OffsetCommitResponse['partitions']> {
-    const body: OffsetCommitRequest = {group, offsets}
-    return (await this.requester.request<OffsetCommitResponse>(ApiKey.OffsetCommit, body)).body.partitions
-  }
-
-  async fetchOffsets(group: string, partitions?: OffsetFetchRequest['partitions']): Promise<OffsetFetchResponse['offsets']> {
-    const body: OffsetFetchRequest = partitions ? {group, partitions} : {group}
-    return (await this.requester.request<OffsetFetchResponse>(ApiKey.OffsetFetch, body)).body.offsets
-  }
-
-  async status(): Promise<StatusResponse> {
-    return (await this.requester.request<StatusResponse>(ApiKey.Status, {})).body
-  }
-
-  // Asks the daemon to stop gracefully. The daemon may close the connection before or right after its
-  // answer; either way the stop was asked for.
-  async shutdown(): Promise<ShutdownResponse> {
-    try {
-      return (await this.requester.request<ShutdownResponse>(ApiKey.Shutdown, {}, undefined, {noReconnect: true})).body
-    } catch (err) {
-      if (err instanceof SamsaError && err.code === 'DAEMON_UNAVAILABLE') return {stopping: true}
-      throw err
-    }
   }
 }

@@ -6,12 +6,12 @@
 // no response frame for it).
 //
 // A Connection is one socket's life: once the socket closes, every in-flight request is rejected with
-// DAEMON_UNAVAILABLE and the Connection stays closed. Reconnecting is the owner's job (client.ts), because
-// only the caller knows whether resending is safe — produce is not idempotent, so nothing is resent here.
+// DAEMON_UNAVAILABLE and the Connection stays closed. Reconnecting is the owner's job (local-client.ts),
+// because only the caller knows whether resending is safe — produce is not idempotent, so nothing is resent.
 import {connect as netConnect, type Socket} from 'node:net'
-import {SamsaError, type ErrorCode, ERROR_KINDS} from '../errors.js'
-import {API_VERSION, type WireError} from '../protocol/control/messages.js'
-import {DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame, type Frame} from '../protocol/control/frame.js'
+import {SamsaError, type ErrorCode, ERROR_KINDS} from '../../errors.js'
+import {API_VERSION, type WireError} from '../../protocol/control/messages.js'
+import {DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame, type Frame} from '../../protocol/control/frame.js'
 
 export interface Response<T = unknown> {
   body: T

@@ -1,5 +1,7 @@
-// Where a data directory's daemon listens and locks. Shared by the daemon (which creates these) and the
-// client (which connects and auto-starts), so both derive the same names from the same data directory.
+// The data directory's layout: which directory it is (resolveDataDir, canonicalDataDir), and where its
+// daemon listens, logs and locks (daemonPaths, lockNames). Shared by the daemon (which creates these) and
+// the local client (which connects and auto-starts), so both derive the same names from the same data
+// directory. The lock exchange itself is socket-lock.ts, beside this file for the same reason.
 //
 //   <data>/run/              mode 0700: only the owner may reach the socket
 //   <data>/run/samsa.sock    the control socket, mode 0600

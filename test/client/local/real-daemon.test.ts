@@ -6,26 +6,26 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {SamsaClient, connect} from '../../src/client/client.js'
-import {Connection} from '../../src/client/connection.js'
-import {Compression} from '../../src/format/batch-header.js'
-import {RecordBatchBuilder} from '../../src/format/record-batch.js'
-import {SamsaError} from '../../src/errors.js'
-import {ApiKey, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP} from '../../src/protocol/control/messages.js'
-import {daemonPaths} from '../../src/protocol/control/paths.js'
+import {LocalClient, connect} from '../../../src/client/local/local-client.js'
+import {Connection} from '../../../src/client/local/connection.js'
+import {Compression} from '../../../src/format/batch-header.js'
+import {RecordBatchBuilder} from '../../../src/format/record-batch.js'
+import {SamsaError} from '../../../src/errors.js'
+import {ApiKey, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP} from '../../../src/protocol/control/messages.js'
+import {daemonPaths} from '../../../src/protocol/control/data-dir-layout.js'
 
-const MAIN = fileURLToPath(new URL('../../dist/engine/main.js', import.meta.url))
+const MAIN = fileURLToPath(new URL('../../../dist/engine/main.js', import.meta.url))
 
 let dataDir = ''
 let daemon: ChildProcess | null = null
-let client: SamsaClient
+let client: LocalClient
 
 function startDaemon(): ChildProcess {
   const child = spawn(process.execPath, [MAIN, '--data-dir', dataDir, '--workers', '2'], {stdio: 'ignore'})
   return child
 }
 
-async function connectWhenReady(): Promise<SamsaClient> {
+async function connectWhenReady(): Promise<LocalClient> {
   const deadline = Date.now() + 15_000
   for (;;) {
     try {

@@ -4,26 +4,26 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
-import {SamsaClient, connect} from '../../src/client/client.js'
-import {SPAWN_LOCK_WAIT_MS, daemonArgs, isAlive} from '../../src/client/autostart.js'
-import {slicePartitions} from '../../src/client/raw-api.js'
-import {SamsaError} from '../../src/errors.js'
-import {ApiKey} from '../../src/protocol/control/messages.js'
-import {daemonPaths, lockNames} from '../../src/protocol/control/paths.js'
-import {SocketLock} from '../../src/protocol/control/socket-lock.js'
+import {LocalClient, connect} from '../../../src/client/local/local-client.js'
+import {SPAWN_LOCK_WAIT_MS, daemonArgs, isAlive} from '../../../src/client/local/autostart.js'
+import {slicePartitions} from '../../../src/client/local/raw-api.js'
+import {SamsaError} from '../../../src/errors.js'
+import {ApiKey} from '../../../src/protocol/control/messages.js'
+import {daemonPaths, lockNames} from '../../../src/protocol/control/data-dir-layout.js'
+import {SocketLock} from '../../../src/protocol/control/socket-lock.js'
 import {FakeDaemon, defaultHandler} from './fake-daemon.js'
 
 const standIn = fileURLToPath(new URL('./fixtures/stand-in-daemon.mjs', import.meta.url))
 
 let daemon: FakeDaemon | null = null
-const clients: SamsaClient[] = []
+const clients: LocalClient[] = []
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.close()
   await daemon?.dispose()
   daemon = null
 })
 
-async function fakeClient(handler = defaultHandler): Promise<{client: SamsaClient; daemon: FakeDaemon}> {
+async function fakeClient(handler = defaultHandler): Promise<{client: LocalClient; daemon: FakeDaemon}> {
   daemon = new FakeDaemon(handler)
   await daemon.listen()
   const client = await connect({dataDir: daemon.dir, socket: daemon.socketPath, autostart: false})
@@ -31,7 +31,7 @@ async function fakeClient(handler = defaultHandler): Promise<{client: SamsaClien
   return {client, daemon}
 }
 
-describe('SamsaClient against a stand-in socket', () => {
+describe('LocalClient against a stand-in socket', () => {
   it('says Hello first and keeps what the daemon answered', async () => {
     const {client, daemon} = await fakeClient()
     expect(daemon.received[0]!.apiKey).toBe(ApiKey.Hello)

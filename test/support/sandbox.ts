@@ -1,0 +1,33 @@
+// Nothing a test does may touch the real data directory (~/.local/share/samsa) or leave files behind:
+// every directory a test writes is a tempDir(), removed by cleanupDirs(), and every process a test spawns
+// gets cleanEnv(): XDG_DATA_HOME in a temp home of its own, no SAMSA_DATA_DIR / SAMSA_SOCKET /
+// SAMSA_NO_AUTOSTART / SAMSA_DEBUG from the caller's shell, and no colours.
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+const dirs: string[] = []
+let home: string | null = null // XDG_DATA_HOME for spawned processes, made on first use
+
+export function tempDir(prefix = 'samsa-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
+
+// The temp dirs made so far, for cleanup() to stop the daemons serving them first.
+export function tempDirs(): readonly string[] {
+  return dirs
+}
+
+export function cleanupDirs(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
+  home = null
+}
+
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  home ??= tempDir('samsa-home-')
+  const env: NodeJS.ProcessEnv = {...process.env, XDG_DATA_HOME: home, NO_COLOR: '1'}
+  for (const name of ['SAMSA_DATA_DIR', 'SAMSA_SOCKET', 'SAMSA_NO_AUTOSTART', 'SAMSA_DEBUG']) delete env[name]
+  return {...env, ...extra}
+}
