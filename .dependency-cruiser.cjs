@@ -1,17 +1,21 @@
 // DESIGN.md's import directions, checked on every `npm test`. Imports point down only:
 // commands → cli → client → protocol → format; engine → storage, protocol, format; storage → format.
+// Beside them, three shared modules every layer may import: errors.ts, wire-error.ts (the one error-to-wire
+// mapping) and topic-name.ts (Kafka's topic-name rule); they import nothing but each other.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const layer = (name) => `^src/${name}/`
+const SHARED = ['^src/errors\\.ts$', '^src/wire-error\\.ts$', '^src/topic-name\\.ts$']
 module.exports = {
   forbidden: [
     {name: 'no-circular', severity: 'error', from: {}, to: {circular: true}},
     {name: 'nothing-imports-commands', severity: 'error', from: {pathNot: layer('commands')}, to: {path: layer('commands')}},
+    {name: 'shared-modules-are-leaves', severity: 'error', from: {path: SHARED}, to: {path: '^src/', pathNot: SHARED}},
     {name: 'format-is-the-bottom', severity: 'error', from: {path: layer('format')},
-      to: {path: '^src/', pathNot: ['^src/format/', '^src/errors\\.ts$']}},
+      to: {path: '^src/', pathNot: ['^src/format/', ...SHARED]}},
     {name: 'storage-only-uses-format', severity: 'error', from: {path: layer('storage')},
-      to: {path: '^src/', pathNot: ['^src/storage/', '^src/format/', '^src/errors\\.ts$']}},
+      to: {path: '^src/', pathNot: ['^src/storage/', '^src/format/', ...SHARED]}},
     {name: 'protocol-is-pure', severity: 'error', from: {path: layer('protocol')},
-      to: {path: '^src/', pathNot: ['^src/protocol/', '^src/format/', '^src/errors\\.ts$']}},
+      to: {path: '^src/', pathNot: ['^src/protocol/', '^src/format/', ...SHARED]}},
     {name: 'client-never-touches-engine-or-storage', severity: 'error', from: {path: layer('client')},
       to: {path: ['^src/engine/', '^src/storage/', '^src/cli/', '^src/commands/']}},
     {name: 'engine-below-the-cli', severity: 'error', from: {path: layer('engine')},
@@ -19,7 +23,7 @@ module.exports = {
     {name: 'worker-loads-no-sockets', severity: 'error',
       comment: 'worker threads must never load oclif or socket code',
       from: {path: ['^src/engine/partition-worker\\.ts$', '^src/engine/worker/']},
-      to: {path: '^src/', pathNot: ['^src/storage/', '^src/format/', '^src/errors\\.ts$', '^src/engine/worker-messages\\.ts$', '^src/engine/worker/']}},
+      to: {path: '^src/', pathNot: ['^src/storage/', '^src/format/', ...SHARED, '^src/engine/worker-messages\\.ts$', '^src/engine/worker/']}},
     {name: 'worker-loads-no-net', severity: 'error',
       from: {path: ['^src/engine/partition-worker\\.ts$', '^src/engine/worker/', '^src/storage/', '^src/format/']},
       to: {path: ['^net$', '^node:net$', '@oclif', 'cli-table3', 'cli-progress', 'chokidar']}},

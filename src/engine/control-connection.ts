@@ -32,7 +32,8 @@ import {fetchReserve} from './fetch-handler.js'
 import {FrameReader} from './frame-reader.js'
 import type {BudgetTicket, PendingFrameBudget} from './pending-frame-budget.js'
 import type {Reply, RequestContext} from './request-context.js'
-import {BARRIER_APIS, toWireError, type Router} from './router.js'
+import {BARRIER_APIS, type Router} from './router.js'
+import {toWireError} from '../wire-error.js'
 
 export interface ConnectionLimits {
   maxFrameBytes: number

@@ -6,16 +6,17 @@
 // batch of the response is always whole, and each partition's first batch is whole within what the
 // partition gets (storage's read rule). Later partitions get only whole batches that still fit.
 // Batch bytes are never copied or re-encoded here: they are views into the workers' transferred buffers.
-import {SamsaError, isSamsaError} from '../errors.js'
+import {SamsaError} from '../errors.js'
 import {BATCH_LENGTH_POS, LOG_OVERHEAD} from '../format/batch-header.js'
-import type {FetchPartitionResponse, FetchResponse, WireError} from '../protocol/control/messages.js'
-import {topicNameProblem} from '../protocol/control/topic-name.js'
+import type {FetchPartitionResponse, FetchResponse} from '../protocol/control/messages.js'
+import {topicNameProblem} from '../topic-name.js'
 import type {FetchWaiters, WakeReason} from './fetch-waiters.js'
 import type {PartitionRef, PartitionTable} from './partition-table.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {asBody, anyValue, int, list, type Body} from './request-body.js'
 import type {FetchResult, Tail} from './worker-messages.js'
-import {fromWire, type WorkerPool} from './worker-pool.js'
+import type {WorkerPool} from './worker-pool.js'
+import {fromWireError, toWireError as wire} from '../wire-error.js'
 
 export const MAX_FETCH_RESPONSE_BYTES = 8 * 1024 * 1024
 export const MAX_FETCH_WAIT_MS = 5 * 60_000
@@ -28,11 +29,6 @@ interface Part {
   maxBytes: number
   seenHwm: number
   data: Buffer | null
-}
-
-function wire(err: unknown): WireError {
-  if (isSamsaError(err)) return err.toJSON()
-  return {code: 'INTERNAL', message: `internal error: ${(err as Error)?.message ?? String(err)}`, retriable: false}
 }
 
 // How many response bytes a fetch may need: reserved against the connection's output budget while it runs.
@@ -168,7 +164,7 @@ export class FetchHandler {
           p.entry.logStartOffset = r.logStartOffset
           p.seenHwm = r.highWatermark
           if (r.highWatermark > p.ref!.highWatermark) p.ref!.highWatermark = r.highWatermark
-          if (r.error) p.entry.error = fromWire(r.error).toJSON()
+          if (r.error) p.entry.error = fromWireError(r.error).toJSON()
           if (r.nextOffset !== undefined) p.entry.nextOffset = r.nextOffset
           if (r.bytes > 0 && data) p.data = data.subarray(at, at + r.bytes)
           at += r.bytes

@@ -17,7 +17,7 @@
 // version's commits, from before the daemon's first marked batch.
 
 import {SamsaError} from '../errors.js'
-import {isInternalTopicName} from '../protocol/control/topic-name.js'
+import {isInternalTopicName} from '../topic-name.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 export const DAEMON_PRODUCER_ID = -2

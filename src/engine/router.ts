@@ -6,8 +6,8 @@
 // (internal-topics.ts): those are written by the daemon only.
 import {SamsaError, isSamsaError} from '../errors.js'
 import type {Frame} from '../protocol/control/frame.js'
-import {API_VERSION, ApiKey, type HelloResponse, type StatusResponse, type WireError} from '../protocol/control/messages.js'
-import {topicNameProblem} from '../protocol/control/topic-name.js'
+import {API_VERSION, ApiKey, type HelloResponse, type StatusResponse} from '../protocol/control/messages.js'
+import {topicNameProblem} from '../topic-name.js'
 import type {FetchHandler} from './fetch-handler.js'
 import type {OffsetStore} from './groups/offset-store.js'
 import {refuseInternalWrite} from './internal-topics.js'
@@ -15,8 +15,9 @@ import type {PartitionRef, PartitionTable} from './partition-table.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {asBody, anyValue, int, list, type Body} from './request-body.js'
 import type {TopicAdmin} from './topic-admin.js'
-import {fromWire, type WorkerPool} from './worker-pool.js'
-import type {DeleteRecordsResult, ListOffsetsResult, ProduceResult, WireErrorLike} from './worker-messages.js'
+import type {WorkerPool} from './worker-pool.js'
+import {fromWireError, toWireError, type WireError} from '../wire-error.js'
+import type {DeleteRecordsResult, ListOffsetsResult, ProduceResult} from './worker-messages.js'
 
 export const MAX_LIST_PARTITIONS = 10_000
 
@@ -51,11 +52,6 @@ export interface RouterDeps {
   offsets: OffsetStore
   ready: Promise<void> // settles when startup (recovery, offsets) is done; requests other than Hello wait
   requestShutdown: () => void
-}
-
-export function toWireError(err: unknown): WireError {
-  if (isSamsaError(err)) return err.toJSON()
-  return {code: 'INTERNAL', message: `internal error: ${(err as Error)?.message ?? String(err)}`, retriable: false}
 }
 
 export class Router {
@@ -190,7 +186,7 @@ export class Router {
   }
 
   // Resolves each entry, groups by worker, asks each worker once, answers in request order.
-  private async perPartition<R extends {partition: number; error?: WireErrorLike}>(
+  private async perPartition<R extends {partition: number; error?: WireError}>(
     items: Body[],
     ask: (worker: number, entries: {item: Body; ref: PartitionRef}[]) => Promise<{partitions: R[]}>,
     write?: string,
@@ -233,7 +229,7 @@ export class Router {
       partitions: answers.map((a, i) => {
         const {topic, partition} = echo(items[i]!)
         if ('code' in a) return {topic, partition, offset: -1, timestamp: -1, error: a}
-        return {topic, partition, offset: a.offset, timestamp: a.timestamp, ...(a.error ? {error: fromWire(a.error).toJSON()} : {})}
+        return {topic, partition, offset: a.offset, timestamp: a.timestamp, ...(a.error ? {error: fromWireError(a.error).toJSON()} : {})}
       }),
     }
   }
@@ -254,7 +250,7 @@ export class Router {
       partitions: answers.map((a, i) => {
         const {topic, partition} = echo(items[i]!)
         if ('code' in a) return {topic, partition, lowWatermark: -1, error: a}
-        return {topic, partition, lowWatermark: a.lowWatermark, ...(a.error ? {error: fromWire(a.error).toJSON()} : {})}
+        return {topic, partition, lowWatermark: a.lowWatermark, ...(a.error ? {error: fromWireError(a.error).toJSON()} : {})}
       }),
     }
   }

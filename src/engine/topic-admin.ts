@@ -16,7 +16,7 @@ import type {
   TopicDescription,
   TopicSummary,
 } from '../protocol/control/messages.js'
-import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../protocol/control/topic-name.js'
+import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../topic-name.js'
 import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../storage/log-config.js'
 import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
 import {INTERNAL_TOPICS, refuseInternalWrite} from './internal-topics.js'

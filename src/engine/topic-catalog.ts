@@ -21,7 +21,7 @@
 import {lstatSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {SamsaError} from '../errors.js'
-import {isLegalTopicName} from '../protocol/control/topic-name.js'
+import {isLegalTopicName} from '../topic-name.js'
 import {writeFileDurably} from '../storage/checkpoint.js'
 
 export const CATALOG_FILE = 'catalog.json'

@@ -15,8 +15,9 @@
 // gives every partition the same owner. One owner per partition: the single writer rule of DESIGN.md.
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
-import {SamsaError, type ErrorCode, ERROR_KINDS} from '../errors.js'
-import type {Tail, WatchMessage, WireErrorLike, WorkerInit, WorkerMessage, WorkerRequest} from './worker-messages.js'
+import {SamsaError} from '../errors.js'
+import {fromWireError} from '../wire-error.js'
+import type {Tail, WatchMessage, WorkerInit, WorkerMessage, WorkerRequest} from './worker-messages.js'
 
 export const MAX_WORKERS = 256
 export const MAX_RESTARTS = 3
@@ -52,11 +53,6 @@ export interface WorkerPoolOptions extends WorkerPoolEvents {
   workers?: number
   retentionCheckMs?: number
   tickMs?: number
-}
-
-export function fromWire(e: WireErrorLike): SamsaError {
-  const code = (Object.hasOwn(ERROR_KINDS, e.code) ? e.code : 'INTERNAL') as ErrorCode
-  return new SamsaError(code, e.message)
 }
 
 // The compiled worker entry. Under vitest the engine may be loaded from src/*.ts, where no .js exists:
@@ -176,7 +172,7 @@ export class WorkerPool {
         const p = slot.pending.get(msg.id)
         if (!p) return
         slot.pending.delete(msg.id)
-        if (msg.error) p.reject(fromWire(msg.error))
+        if (msg.error) p.reject(fromWireError(msg.error))
         else p.resolve(msg.result)
         return
       }

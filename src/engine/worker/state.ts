@@ -5,7 +5,8 @@
 import {parentPort, workerData} from 'node:worker_threads'
 import {SamsaError, isSamsaError} from '../../errors.js'
 import type {PartitionLog} from '../../storage/partition-log.js'
-import type {PartitionSpec, PartitionStats, Tail, WireErrorLike, WorkerInit, WorkerMessage} from '../worker-messages.js'
+import {toWireError, type WireError} from '../../wire-error.js'
+import type {PartitionSpec, PartitionStats, Tail, WorkerInit, WorkerMessage} from '../worker-messages.js'
 
 export interface Owned {
   spec: PartitionSpec
@@ -45,11 +46,9 @@ export function log(line: string): void {
   post({type: 'log', line: `worker ${init.index}: ${line}`})
 }
 
-export function toWire(err: unknown): WireErrorLike {
-  if (isSamsaError(err)) return {code: err.code, message: err.message}
-  const e = err as {code?: unknown; message?: unknown}
-  const text = e && typeof e.message === 'string' ? e.message : String(err)
-  return {code: 'STORAGE_ERROR', message: typeof e?.code === 'string' ? `storage error (${e.code}): ${text}` : `internal error: ${text}`}
+// On this thread, whatever is not a SamsaError was thrown by storage.
+export function toWire(err: unknown): WireError {
+  return toWireError(err, 'STORAGE_ERROR')
 }
 
 export function reply(id: number, result: unknown, transfer?: ArrayBuffer[]): void {
