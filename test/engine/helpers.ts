@@ -20,7 +20,7 @@ const started = new Set<ChildProcess>()
 const dirs: string[] = []
 
 export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist', 'engine', 'partition-worker.js'))) {
+  if (!existsSync(join(ROOT, 'dist', 'engine', 'worker', 'main.js'))) {
     throw new Error('dist/engine is missing: run `npx tsc -p .` before the engine tests')
   }
 }

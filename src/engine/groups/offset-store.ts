@@ -24,12 +24,12 @@ import {lastOffsetOf} from '../../format/batch-header.js'
 import {encodeRecordBatch, decodeRecordBatch, type Record as BatchRecord} from '../../format/record-batch.js'
 import type {OffsetCommitResponse, OffsetFetchResponse} from '../../protocol/control/messages.js'
 import type {WireError} from '../../wire-error.js'
-import {DAEMON_PRODUCER_ID, OFFSETS_TOPIC} from '../internal-topics.js'
-import type {PartitionRef, PartitionTable} from '../partition-table.js'
-import {anyValue, asBody, list, str, type Body} from '../request-body.js'
-import type {TopicAdmin} from '../topic-admin.js'
-import type {FetchResult, ProduceResult} from '../worker-messages.js'
-import type {WorkerPool} from '../worker-pool.js'
+import {DAEMON_PRODUCER_ID, OFFSETS_TOPIC} from '../broker/internal-topics.js'
+import type {PartitionRef, PartitionTable} from '../broker/partition-table.js'
+import {anyValue, asBody, list, str, type Body} from '../control/request-body.js'
+import type {TopicAdmin} from '../broker/topic-admin.js'
+import type {FetchResult, ProduceResult} from '../worker/messages.js'
+import type {WorkerPool} from '../broker/worker-pool.js'
 
 export const MAX_GROUP_ID_LENGTH = 1024
 export const MAX_METADATA_LENGTH = 4096 // Kafka's offset.metadata.max.bytes

@@ -1,7 +1,7 @@
 // High-watermark announcements from the worker thread: one `hwm` message per event-loop turn, whatever
 // the number of appends, carrying the new high watermarks and log start offsets of the partitions that
 // changed, plus the appended bytes of watched partitions (the long-poll wake-up path, worker-messages.ts).
-import {owned, post, state, type Owned} from './state.js'
+import {owned, post, state, type Owned} from './context.js'
 
 const changed = new Set<Owned>()
 let announceScheduled = false

@@ -3,7 +3,7 @@
 // For crash and fault tests only; a daemon without the variable uses the plain file I/O.
 import {createFaultyFileIo, type FaultAction, type FaultOp} from '../../storage/faulty-file-io.js'
 import {nodeFileIo, type FileIo} from '../../storage/file-io.js'
-import {init, log} from './state.js'
+import {init, log} from './context.js'
 
 export function failpointIo(): FileIo | undefined {
   const spec = process.env.SAMSA_FAILPOINTS

@@ -4,10 +4,10 @@ import {rmSync} from 'node:fs'
 import type {FileIo} from '../../storage/file-io.js'
 import type {LogConfig} from '../../storage/log-config.js'
 import {PartitionLog} from '../../storage/partition-log.js'
-import type {OpenResult, PartitionSpec, WatchMessage} from '../worker-messages.js'
+import type {OpenResult, PartitionSpec, WatchMessage} from './messages.js'
 import {forgetChanged} from './announce.js'
 import {groupCommit} from './produce.js'
-import {log, owned, state, stats, storageFailed, toWire, watched, type Owned} from './state.js'
+import {log, owned, state, stats, storageFailed, toWire, watched, type Owned} from './context.js'
 import {scheduleTick, stopTicks} from './timers.js'
 
 export function open(specs: PartitionSpec[], io: FileIo | undefined): OpenResult {

@@ -6,10 +6,10 @@ import {SamsaError} from '../../errors.js'
 import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LOG_OVERHEAD} from '../../format/batch-header.js'
 import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../../format/record-batch.js'
 import {validateBatch} from '../../format/validate-batch.js'
-import type {ProduceResult, ProduceWorkerRequest} from '../worker-messages.js'
+import type {ProduceResult, ProduceWorkerRequest} from './messages.js'
 import {markChanged} from './announce.js'
 import {CRASH, SLOW_SYNC, crashOnProduce, slowSync} from './failpoints.js'
-import {online, reply, replyError, state, storageFailed, watched, type Owned} from './state.js'
+import {online, reply, replyError, state, storageFailed, watched, type Owned} from './context.js'
 
 const pendingSync = new Map<Owned, {id: number; result: ProduceResult}[]>()
 let syncScheduled = false

@@ -11,9 +11,9 @@ import type {
   FetchResult,
   FetchWorkerRequest,
   ListOffsetsResult,
-} from '../worker-messages.js'
+} from './messages.js'
 import {markChanged} from './announce.js'
-import {log, online, readable, reply, storageFailed, toWire, type OpenOwned} from './state.js'
+import {log, online, readable, reply, storageFailed, toWire, type OpenOwned} from './context.js'
 
 export function fetch(msg: FetchWorkerRequest): void {
   const parts: FetchPartitionResult[] = []

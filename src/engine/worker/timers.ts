@@ -3,7 +3,7 @@
 // worker's partitions (at least 10 ms); segment and retention checks keep the tickMs pace.
 import {NEVER} from '../../storage/log-config.js'
 import {markChanged} from './announce.js'
-import {init, log, owned, state, storageFailed} from './state.js'
+import {init, log, owned, state, storageFailed} from './context.js'
 
 let tickTimer: NodeJS.Timeout | null = null
 let lastRetentionAt = Date.now()

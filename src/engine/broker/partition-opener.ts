@@ -5,11 +5,11 @@
 // its share first, then a directory still there is removed, so a delete cannot fail on the descriptors
 // (EMFILE) that the create's other partitions still held.
 import {rmSync} from 'node:fs'
-import {SamsaError} from '../errors.js'
-import type {LogConfig} from '../storage/log-config.js'
+import {SamsaError} from '../../errors.js'
+import type {LogConfig} from '../../storage/log-config.js'
 import type {PartitionRef, PartitionTable} from './partition-table.js'
 import {refuseSymlink} from './topic-catalog.js'
-import type {OpenResult} from './worker-messages.js'
+import type {OpenResult} from '../worker/messages.js'
 import type {WorkerPool} from './worker-pool.js'
 
 // Calls fn once per worker with the ids of its partitions among refs, all workers at once.

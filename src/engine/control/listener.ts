@@ -12,10 +12,10 @@
 import {chmodSync, lstatSync, mkdirSync, unlinkSync} from 'node:fs'
 import {connect, createServer, type Server} from 'node:net'
 import {dirname} from 'node:path'
-import {SamsaError} from '../errors.js'
-import {ControlConnection, type ConnectionLimits} from './control-connection.js'
+import {SamsaError} from '../../errors.js'
+import {ControlConnection, type ConnectionLimits} from './connection.js'
 import {PendingFrameBudget} from './pending-frame-budget.js'
-import {preparePrivateDir} from './private-dir.js'
+import {preparePrivateDir} from '../lifecycle/private-dir.js'
 import type {Router} from './router.js'
 
 export const MAX_CONNECTIONS = 1024

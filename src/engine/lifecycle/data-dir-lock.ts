@@ -9,10 +9,10 @@
 // in the instant before the holder has written its pid file; the pid file (<data>/run/daemon.pid) is
 // informational only.
 import {readFileSync, rmSync} from 'node:fs'
-import {SamsaError} from '../errors.js'
-import {lockNames, type DaemonPaths} from '../protocol/control/paths.js'
-import {SocketLock, parsePid} from '../protocol/control/socket-lock.js'
-import {writeFileDurably} from '../storage/checkpoint.js'
+import {SamsaError} from '../../errors.js'
+import {lockNames, type DaemonPaths} from '../../protocol/control/paths.js'
+import {SocketLock, parsePid} from '../../protocol/control/socket-lock.js'
+import {writeFileDurably} from '../../storage/checkpoint.js'
 import {preparePrivateDir} from './private-dir.js'
 
 function readPidFile(path: string): number | null {

@@ -16,8 +16,8 @@
 // it. Replay (groups/offset-store.ts) trusts marked batches, and unmarked ones only as an earlier
 // version's commits, from before the daemon's first marked batch.
 
-import {SamsaError} from '../errors.js'
-import {isInternalTopicName} from '../topic-name.js'
+import {SamsaError} from '../../errors.js'
+import {isInternalTopicName} from '../../topic-name.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 export const DAEMON_PRODUCER_ID = -2

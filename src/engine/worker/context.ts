@@ -6,7 +6,7 @@ import {parentPort, workerData} from 'node:worker_threads'
 import {SamsaError, isSamsaError} from '../../errors.js'
 import type {PartitionLog} from '../../storage/partition-log.js'
 import {toWireError, type WireError} from '../../wire-error.js'
-import type {PartitionSpec, PartitionStats, Tail, WorkerInit, WorkerMessage} from '../worker-messages.js'
+import type {PartitionSpec, PartitionStats, Tail, WorkerInit, WorkerMessage} from './messages.js'
 
 export interface Owned {
   spec: PartitionSpec

@@ -15,9 +15,9 @@
 // gives every partition the same owner. One owner per partition: the single writer rule of DESIGN.md.
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
-import {SamsaError} from '../errors.js'
-import {fromWireError} from '../wire-error.js'
-import type {Tail, WatchMessage, WorkerInit, WorkerMessage, WorkerRequest} from './worker-messages.js'
+import {SamsaError} from '../../errors.js'
+import {fromWireError} from '../../wire-error.js'
+import type {Tail, WatchMessage, WorkerInit, WorkerMessage, WorkerRequest} from '../worker/messages.js'
 
 export const MAX_WORKERS = 256
 export const MAX_RESTARTS = 3
@@ -59,8 +59,8 @@ export interface WorkerPoolOptions extends WorkerPoolEvents {
 // workers always run the tsc build in dist/.
 function workerUrl(): URL {
   const here = import.meta.url
-  if (here.endsWith('.ts')) return new URL('../../dist/engine/partition-worker.js', here)
-  return new URL('./partition-worker.js', here)
+  if (here.endsWith('.ts')) return new URL('../../../dist/engine/worker/main.js', here)
+  return new URL('../worker/main.js', here)
 }
 
 export class WorkerPool {

@@ -9,8 +9,8 @@
 // Worker → main, unsolicited: `hwm` announcements (batched: one message per worker event-loop turn, as a
 // flat number array) that wake long-poll fetches; `log` lines; `offline` when a partition hits a storage
 // error. Partitions are named by a numeric id the main thread assigns (unique for the daemon's life).
-import type {LogConfig} from '../storage/log-config.js'
-import type {WireError} from '../wire-error.js'
+import type {LogConfig} from '../../storage/log-config.js'
+import type {WireError} from '../../wire-error.js'
 
 export interface PartitionSpec {
   id: number

@@ -6,7 +6,7 @@
 // Mutations run one at a time through a promise queue, so two clients creating the same topic cannot race.
 // Internal topics (internal-topics.ts) are created by the daemon on first use and keep the daemon's
 // configs: clients cannot create, alter or delete them, and a stored override is undone at startup.
-import {SamsaError} from '../errors.js'
+import {SamsaError} from '../../errors.js'
 import type {
   ConfigEntry,
   CreateTopicResponse,
@@ -15,15 +15,15 @@ import type {
   ListTopicsResponse,
   TopicDescription,
   TopicSummary,
-} from '../protocol/control/messages.js'
-import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../topic-name.js'
-import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../storage/log-config.js'
+} from '../../protocol/control/messages.js'
+import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../../topic-name.js'
+import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../../storage/log-config.js'
 import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
 import {INTERNAL_TOPICS, refuseInternalWrite} from './internal-topics.js'
-import {asBody, anyValue, bool, optional, stringList, stringMap} from './request-body.js'
+import {asBody, anyValue, bool, optional, stringList, stringMap} from '../control/request-body.js'
 import {PartitionOpener, forEachWorker} from './partition-opener.js'
 import {TopicCatalog, partitionDir, type TopicMeta} from './topic-catalog.js'
-import type {PartitionStats, StatsResult} from './worker-messages.js'
+import type {PartitionStats, StatsResult} from '../worker/messages.js'
 import type {WorkerPool} from './worker-pool.js'
 
 export const MAX_PARTITIONS_PER_TOPIC = 10_000

@@ -25,14 +25,14 @@
 // Together: no client can pin more than a frame's buffer for longer than the deadline, and all of them
 // together no more than the budget (plus 64 KiB per connection for small frames and socket chunks).
 import type {Socket} from 'node:net'
-import {SamsaError} from '../errors.js'
-import {FrameReader, decodeFramePayload, encodeFrameHead, readFrameHeader, type Frame} from '../protocol/control/frame.js'
-import {API_VERSION, ApiKey} from '../protocol/control/messages.js'
-import {fetchReserve} from './fetch-handler.js'
+import {SamsaError} from '../../errors.js'
+import {FrameReader, decodeFramePayload, encodeFrameHead, readFrameHeader, type Frame} from '../../protocol/control/frame.js'
+import {API_VERSION, ApiKey} from '../../protocol/control/messages.js'
+import {fetchReserve} from '../broker/fetch-handler.js'
 import type {BudgetTicket, PendingFrameBudget} from './pending-frame-budget.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {BARRIER_APIS, type Router} from './router.js'
-import {toWireError} from '../wire-error.js'
+import {toWireError} from '../../wire-error.js'
 
 export interface ConnectionLimits {
   maxFrameBytes: number

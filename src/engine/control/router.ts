@@ -4,20 +4,20 @@
 // Produce, ListOffsets and DeleteRecords live here (they are one worker round trip each); Fetch, topic
 // administration and lifecycle have their own modules. Produce and DeleteRecords refuse internal topics
 // (internal-topics.ts): those are written by the daemon only.
-import {SamsaError, isSamsaError} from '../errors.js'
-import type {Frame} from '../protocol/control/frame.js'
-import {API_VERSION, ApiKey, type HelloResponse, type StatusResponse} from '../protocol/control/messages.js'
-import {topicNameProblem} from '../topic-name.js'
-import type {FetchHandler} from './fetch-handler.js'
-import type {OffsetStore} from './groups/offset-store.js'
-import {refuseInternalWrite} from './internal-topics.js'
-import type {PartitionRef, PartitionTable} from './partition-table.js'
+import {SamsaError, isSamsaError} from '../../errors.js'
+import type {Frame} from '../../protocol/control/frame.js'
+import {API_VERSION, ApiKey, type HelloResponse, type StatusResponse} from '../../protocol/control/messages.js'
+import {topicNameProblem} from '../../topic-name.js'
+import type {FetchHandler} from '../broker/fetch-handler.js'
+import type {OffsetStore} from '../groups/offset-store.js'
+import {refuseInternalWrite} from '../broker/internal-topics.js'
+import type {PartitionRef, PartitionTable} from '../broker/partition-table.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {asBody, anyValue, int, list, type Body} from './request-body.js'
-import type {TopicAdmin} from './topic-admin.js'
-import type {WorkerPool} from './worker-pool.js'
-import {fromWireError, toWireError, type WireError} from '../wire-error.js'
-import type {DeleteRecordsResult, ListOffsetsResult, ProduceResult} from './worker-messages.js'
+import type {TopicAdmin} from '../broker/topic-admin.js'
+import type {WorkerPool} from '../broker/worker-pool.js'
+import {fromWireError, toWireError, type WireError} from '../../wire-error.js'
+import type {DeleteRecordsResult, ListOffsetsResult, ProduceResult} from '../worker/messages.js'
 
 export const MAX_LIST_PARTITIONS = 10_000
 

@@ -1,7 +1,7 @@
 // Checks on request bodies decoded from JSON: the client is not trusted, so every field a handler reads
 // is type-checked here first, and a wrong shape becomes INVALID_REQUEST naming the field. Keys are read
 // with Object.hasOwn only, so `__proto__` or `constructor` in a body are just data. Main thread.
-import {SamsaError} from '../errors.js'
+import {SamsaError} from '../../errors.js'
 
 export type Body = Record<string, unknown>
 

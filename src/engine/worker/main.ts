@@ -10,12 +10,12 @@
 // worker thread never loads socket or CLI code.
 // A storage error takes that partition offline until restart; the worker's other partitions keep working.
 import {parentPort} from 'node:worker_threads'
-import type {WatchMessage, WorkerRequest} from './worker-messages.js'
-import {failpointIo} from './worker/failpoints.js'
-import {close, open, shutdown, updateConfig, watch} from './worker/partitions.js'
-import {produce} from './worker/produce.js'
-import {deleteRecords, fetch, listOffsets} from './worker/reads.js'
-import {owned, reply, replyError, stats, type Owned} from './worker/state.js'
+import type {WatchMessage, WorkerRequest} from './messages.js'
+import {failpointIo} from './failpoints.js'
+import {close, open, shutdown, updateConfig, watch} from './partitions.js'
+import {produce} from './produce.js'
+import {deleteRecords, fetch, listOffsets} from './reads.js'
+import {owned, reply, replyError, stats, type Owned} from './context.js'
 
 const io = failpointIo()
 

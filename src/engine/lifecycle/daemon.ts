@@ -11,20 +11,20 @@
 // nobody answers on) is replaced, and each PartitionLog recovers inside open() (logged per partition).
 import {mkdirSync, readFileSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {SamsaError, isSamsaError} from '../errors.js'
-import {daemonPaths, type DaemonPaths} from '../protocol/control/paths.js'
-import {ControlListener} from './control-listener.js'
-import {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from './control-connection.js'
+import {SamsaError, isSamsaError} from '../../errors.js'
+import {daemonPaths, type DaemonPaths} from '../../protocol/control/paths.js'
+import {ControlListener} from '../control/listener.js'
+import {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from '../control/connection.js'
 import {DataDirLock} from './data-dir-lock.js'
-import {FetchHandler} from './fetch-handler.js'
-import {FetchWaiters} from './fetch-waiters.js'
-import {OffsetStore} from './groups/offset-store.js'
-import {PartitionTable} from './partition-table.js'
-import {Router} from './router.js'
-import {TopicAdmin} from './topic-admin.js'
-import {TopicCatalog} from './topic-catalog.js'
-import {WorkerPool} from './worker-pool.js'
-import {HWM_STRIDE} from './worker-messages.js'
+import {FetchHandler} from '../broker/fetch-handler.js'
+import {FetchWaiters} from '../broker/fetch-waiters.js'
+import {OffsetStore} from '../groups/offset-store.js'
+import {PartitionTable} from '../broker/partition-table.js'
+import {Router} from '../control/router.js'
+import {TopicAdmin} from '../broker/topic-admin.js'
+import {TopicCatalog} from '../broker/topic-catalog.js'
+import {WorkerPool} from '../broker/worker-pool.js'
+import {HWM_STRIDE} from '../worker/messages.js'
 
 export interface DaemonOptions {
   dataDir: string
@@ -47,7 +47,7 @@ export interface Daemon {
 
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version?: unknown}
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version?: unknown}
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
   } catch {
     return '0.0.0'

@@ -6,17 +6,17 @@
 // batch of the response is always whole, and each partition's first batch is whole within what the
 // partition gets (storage's read rule). Later partitions get only whole batches that still fit.
 // Batch bytes are never copied or re-encoded here: they are views into the workers' transferred buffers.
-import {SamsaError} from '../errors.js'
-import {BATCH_LENGTH_POS, LOG_OVERHEAD} from '../format/batch-header.js'
-import type {FetchPartitionResponse, FetchResponse} from '../protocol/control/messages.js'
-import {topicNameProblem} from '../topic-name.js'
+import {SamsaError} from '../../errors.js'
+import {BATCH_LENGTH_POS, LOG_OVERHEAD} from '../../format/batch-header.js'
+import type {FetchPartitionResponse, FetchResponse} from '../../protocol/control/messages.js'
+import {topicNameProblem} from '../../topic-name.js'
 import type {FetchWaiters, WakeReason} from './fetch-waiters.js'
 import type {PartitionRef, PartitionTable} from './partition-table.js'
-import type {Reply, RequestContext} from './request-context.js'
-import {asBody, anyValue, int, list, type Body} from './request-body.js'
-import type {FetchResult, Tail} from './worker-messages.js'
+import type {Reply, RequestContext} from '../control/request-context.js'
+import {asBody, anyValue, int, list, type Body} from '../control/request-body.js'
+import type {FetchResult, Tail} from '../worker/messages.js'
 import type {WorkerPool} from './worker-pool.js'
-import {fromWireError, toWireError as wire} from '../wire-error.js'
+import {fromWireError, toWireError as wire} from '../../wire-error.js'
 
 export const MAX_FETCH_RESPONSE_BYTES = 8 * 1024 * 1024
 export const MAX_FETCH_WAIT_MS = 5 * 60_000
