@@ -4,8 +4,8 @@
 // Refused for a client, with INVALID_TOPIC (Kafka answers a produce to an internal topic with
 // InvalidTopicException, "Cannot append to internal topic"): create, alter (configs and partitions),
 // delete, produce and DeleteRecords. Allowed: fetch, list offsets, describe, list — so
-// `samsa consume __consumer_offsets` shows the commits. The daemon writes through its worker pool
-// directly, never through these request paths.
+// `samsa consume __consumer_offsets` shows the commits. The daemon writes through Broker.appendInternal,
+// which no front end reaches.
 //
 // Shape: the partitions and configs below are the daemon's, not a default: a stored override that
 // differs (an earlier version let a client alter them) is replaced at startup (topic-admin.ts).

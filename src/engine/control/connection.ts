@@ -1,12 +1,13 @@
-// One client connection on the control socket: frames in, requests to the router, responses out, with
-// every resource bounded (README Guarantees, rule 7). Main thread.
+// One client connection on the control socket: frames in, requests to the dispatch (dispatch.ts),
+// responses out, with every resource bounded (README Guarantees, rule 7). Main thread.
+// Frames are split, decoded and encoded by the one control codec, protocol/control/frame.ts.
 //
 // Ordering: requests START in arrival order; data requests (produce, fetch, list offsets) then run
 // concurrently and their responses may come back OUT OF ORDER, each carrying its request's correlation id
 // (a long-poll fetch must not hold up a produce behind it). Two produces to one partition on one
 // connection are still appended in arrival order (one worker, one ordered message channel). Topic
-// changes, DeleteRecords, OffsetCommit and Shutdown are barriers: nothing after them starts before they
-// complete.
+// changes, DeleteRecords, OffsetCommit and Shutdown are barriers (the broker's operation traits,
+// broker/operations.ts): nothing after them starts before they complete.
 //
 // Flow control: the connection stops taking requests (leaves bytes in the reader and pauses the socket)
 // while maxInFlight requests are running, while its output is backed up (write() returned false, until
@@ -27,12 +28,11 @@
 import type {Socket} from 'node:net'
 import {SamsaError} from '../../errors.js'
 import {FrameReader, decodeFramePayload, encodeFrameHead, readFrameHeader, type Frame} from '../../protocol/control/frame.js'
-import {API_VERSION, ApiKey} from '../../protocol/control/messages.js'
-import {fetchReserve} from '../broker/fetch-handler.js'
+import {API_VERSION} from '../../protocol/control/messages.js'
+import {toWireError} from '../../wire-error.js'
+import type {ControlDispatch} from './dispatch.js'
 import type {BudgetTicket, PendingFrameBudget} from './pending-frame-budget.js'
 import type {Reply, RequestContext} from './request-context.js'
-import {BARRIER_APIS, type Router} from './router.js'
-import {toWireError} from '../../wire-error.js'
 
 export interface ConnectionLimits {
   maxFrameBytes: number
@@ -78,7 +78,7 @@ export class ControlConnection implements RequestContext {
 
   constructor(
     private readonly socket: Socket,
-    private readonly router: Router,
+    private readonly dispatcher: ControlDispatch,
     private readonly limits: ConnectionLimits,
     private readonly log: (line: string) => void,
     private readonly budget: PendingFrameBudget,
@@ -178,7 +178,7 @@ export class ControlConnection implements RequestContext {
         starved = true
         break
       }
-      this.dispatch(payload)
+      this.begin(payload)
     }
     this.starved = starved
     if (this.closed) return
@@ -213,7 +213,8 @@ export class ControlConnection implements RequestContext {
     if (starved && this.reader.partial && !waitingForMemory && !this.frameTimer) this.armFrameTimer()
   }
 
-  private dispatch(payload: Buffer): void {
+  // Starts one request: decoded here, run by the dispatch, answered when it settles.
+  private begin(payload: Buffer): void {
     const header = readFrameHeader(payload)
     if (!header) return this.destroy() // the reader checked the length: cannot happen, and nothing to answer
     let frame: Frame
@@ -228,12 +229,12 @@ export class ControlConnection implements RequestContext {
       this.write(header.apiKey, header.correlationId, {body: {error: toWireError(err)}})
       return
     }
-    const cost = frame.raw.length + (frame.apiKey === ApiKey.Fetch ? fetchReserve(frame.body) : 0)
-    const isBarrier = BARRIER_APIS.has(frame.apiKey)
+    const cost = frame.raw.length + this.dispatcher.reserveBytes(frame)
+    const isBarrier = this.dispatcher.isBarrier(frame)
     this.inFlight++
     this.reserved += cost
     if (isBarrier) this.barrier = true
-    this.router.handle(frame, this).then((reply) => {
+    this.dispatcher.handle(frame, this).then((reply) => {
       this.inFlight--
       this.reserved -= cost
       if (isBarrier) this.barrier = false
