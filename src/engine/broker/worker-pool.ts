@@ -1,7 +1,7 @@
 // The pool of partition workers, seen from the main thread: starts N worker threads running
-// partition-worker.js, sends them WorkerRequests and matches each reply to its promise by id, and passes
+// worker/main.js, sends them WorkerRequests and matches each reply to its promise by id, and passes
 // their unsolicited messages (high-watermark announcements, log lines, partitions going offline) to the
-// daemon. Runs on the main thread.
+// broker. Runs on the main thread.
 //
 // A worker that dies (an uncaught exception, process.exit inside it) is noticed ('error', then 'exit'): its
 // in-flight requests fail with a retriable TIMEOUT (a produce may or may not have been appended), and once

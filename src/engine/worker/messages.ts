@@ -1,5 +1,6 @@
-// The messages between the daemon's main thread and its partition workers (worker_threads). Types only,
-// plus two tiny helpers, so partition-worker.ts may import this file without loading any socket code.
+// The messages between the daemon's main thread and its partition workers (worker_threads). Types and
+// one constant only, so both sides import this file: the worker without loading any socket code, the main
+// thread (broker/worker-pool.ts) without loading any worker code.
 //
 // Main → worker: a WorkerRequest carries an `id`; the worker answers every one with exactly one
 // WorkerReply of the same id (ok or error). Record data never crosses as JS objects: produce batches go
