@@ -116,7 +116,7 @@ export class TopicAdmin {
 
   // A replacement worker took the slot of one that died: reopen every partition it owns (recovery runs
   // inside PartitionLog.open, as at startup). The open requests are posted before this returns (no await
-  // comes first), so any request the router sends that worker afterwards queues behind them.
+  // comes first), so any request the broker sends that worker afterwards queues behind them.
   reopenWorker(index: number): Promise<void> {
     const refs = [...this.ctx.table.allPartitions()].filter((r) => r.worker === index)
     for (const r of refs) r.offline = null
