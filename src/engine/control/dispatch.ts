@@ -12,10 +12,20 @@ import type {Frame} from '../../protocol/control/frame.js'
 import {
   API_VERSION,
   ApiKey,
+  type AlterTopicResponse,
+  type CreateTopicResponse,
+  type DeleteRecordsResponse,
+  type DeleteTopicResponse,
+  type DescribeTopicsResponse,
   type FetchPartitionResponse,
   type FetchResponse,
   type HelloResponse,
+  type ListOffsetsResponse,
+  type ListTopicsResponse,
   type OffsetCommitResponse,
+  type OffsetFetchResponse,
+  type ProduceResponse,
+  type ShutdownResponse,
   type StatusResponse,
 } from '../../protocol/control/messages.js'
 import {toWireError} from '../../wire-error.js'
@@ -24,7 +34,18 @@ import type {FetchedPartition} from '../broker/fetcher.js'
 import {OPERATIONS, fetchResponseBound, type Operation} from '../broker/operations.js'
 import type {OffsetStore} from '../groups/offset-store.js'
 import type {Reply, RequestContext} from './request-context.js'
-import * as decode from './requests.js'
+import {
+  decodeAlterTopic,
+  decodeCreateTopic,
+  decodeDeleteRecords,
+  decodeDeleteTopic,
+  decodeDescribeTopics,
+  decodeFetch,
+  decodeListOffsets,
+  decodeOffsetCommit,
+  decodeOffsetFetch,
+  decodeProduce,
+} from './requests.js'
 
 // Who this daemon is: what Hello and Status report.
 export interface DaemonInfo {
@@ -52,7 +73,8 @@ interface ControlApi {
 
 const errorOf = (e: SamsaError | undefined) => (e ? {error: e.toJSON()} : {})
 
-// In the order Hello lists them.
+// In the order Hello lists them. Each body `satisfies` its messages.ts type: the broker's typed results and
+// the wire contract are checked against each other at compile time.
 const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
   [ApiKey.Hello, {operation: null, early: true, call: async (s) => ({body: hello(s.info)})}],
   [
@@ -60,9 +82,9 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'produce',
       async call(s, frame) {
-        const {topic, partition, acks, timeoutMs} = decode.decodeProduce(frame.body)
+        const {topic, partition, acks, timeoutMs} = decodeProduce(frame.body)
         const result = await s.broker.produce(topic, partition, acks, frame.raw, timeoutMs)
-        return acks === 0 ? null : {body: result}
+        return acks === 0 ? null : {body: result satisfies ProduceResponse}
       },
     },
   ],
@@ -71,7 +93,7 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'fetch',
       reserve: (body) => fetchResponseBound((body as {maxBytes?: unknown} | null)?.maxBytes),
-      call: async (s, frame, ctx) => fetchReply(await s.broker.fetch(decode.decodeFetch(frame.body), ctx)),
+      call: async (s, frame, ctx) => fetchReply(await s.broker.fetch(decodeFetch(frame.body), ctx)),
     },
   ],
   [
@@ -79,8 +101,8 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'listOffsets',
       async call(s, frame) {
-        const listed = await s.broker.listOffsets(decode.decodeListOffsets(frame.body))
-        return {body: {partitions: listed.map(({error, ...p}) => ({...p, ...errorOf(error)}))}}
+        const listed = await s.broker.listOffsets(decodeListOffsets(frame.body))
+        return {body: {partitions: listed.map(({error, ...p}) => ({...p, ...errorOf(error)}))} satisfies ListOffsetsResponse}
       },
     },
   ],
@@ -89,8 +111,8 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'deleteRecords',
       async call(s, frame) {
-        const deleted = await s.broker.deleteRecords(decode.decodeDeleteRecords(frame.body))
-        return {body: {partitions: deleted.map(({error, ...p}) => ({...p, ...errorOf(error)}))}}
+        const deleted = await s.broker.deleteRecords(decodeDeleteRecords(frame.body))
+        return {body: {partitions: deleted.map(({error, ...p}) => ({...p, ...errorOf(error)}))} satisfies DeleteRecordsResponse}
       },
     },
   ],
@@ -99,10 +121,9 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'commitOffsets',
       async call(s, frame) {
-        const {group, offsets} = decode.decodeOffsetCommit(frame.body)
+        const {group, offsets} = decodeOffsetCommit(frame.body)
         const results = await s.offsets.commitOffsets(group, offsets)
-        const body: OffsetCommitResponse = {partitions: results.map(({error, ...p}) => ({...p, ...errorOf(error)}))}
-        return {body}
+        return {body: {partitions: results.map(({error, ...p}) => ({...p, ...errorOf(error)}))} satisfies OffsetCommitResponse}
       },
     },
   ],
@@ -111,23 +132,26 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'fetchOffsets',
       async call(s, frame) {
-        const {group, partitions} = decode.decodeOffsetFetch(frame.body)
-        return {body: {offsets: s.offsets.fetchOffsets(group, partitions)}}
+        const {group, partitions} = decodeOffsetFetch(frame.body)
+        return {body: {offsets: s.offsets.fetchOffsets(group, partitions)} satisfies OffsetFetchResponse}
       },
     },
   ],
-  [ApiKey.ListTopics, {operation: 'listTopics', call: async (s) => ({body: {topics: await s.broker.listTopics()}})}],
+  [ApiKey.ListTopics, {operation: 'listTopics', call: async (s) => ({body: {topics: await s.broker.listTopics()} satisfies ListTopicsResponse})}],
   [
     ApiKey.DescribeTopics,
-    {operation: 'describeTopics', call: async (s, frame) => ({body: {topics: await s.broker.describeTopics(decode.decodeDescribeTopics(frame.body))}})},
+    {
+      operation: 'describeTopics',
+      call: async (s, frame) => ({body: {topics: await s.broker.describeTopics(decodeDescribeTopics(frame.body))} satisfies DescribeTopicsResponse}),
+    },
   ],
   [
     ApiKey.CreateTopic,
     {
       operation: 'createTopic',
       async call(s, frame) {
-        const {name, partitions, configs, ifNotExists} = decode.decodeCreateTopic(frame.body)
-        return {body: await s.broker.createTopic(name, partitions, configs, {ifNotExists})}
+        const {name, partitions, configs, ifNotExists} = decodeCreateTopic(frame.body)
+        return {body: (await s.broker.createTopic(name, partitions, configs, {ifNotExists})) satisfies CreateTopicResponse}
       },
     },
   ],
@@ -136,8 +160,8 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'alterTopic',
       async call(s, frame) {
-        const {name, change} = decode.decodeAlterTopic(frame.body)
-        return {body: {topic: await s.broker.alterTopic(name, change)}}
+        const {name, change} = decodeAlterTopic(frame.body)
+        return {body: {topic: await s.broker.alterTopic(name, change)} satisfies AlterTopicResponse}
       },
     },
   ],
@@ -146,8 +170,8 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'deleteTopic',
       async call(s, frame) {
-        const {name, ifExists} = decode.decodeDeleteTopic(frame.body)
-        return {body: {deleted: await s.broker.deleteTopic(name, {ifExists})}}
+        const {name, ifExists} = decodeDeleteTopic(frame.body)
+        return {body: {deleted: await s.broker.deleteTopic(name, {ifExists})} satisfies DeleteTopicResponse}
       },
     },
   ],
@@ -160,7 +184,7 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
       // after this reply is written: stop() waits for in-flight requests, and this one is done by then
       call: async (s) => {
         setImmediate(s.requestShutdown)
-        return {body: {stopping: true}}
+        return {body: {stopping: true} satisfies ShutdownResponse}
       },
     },
   ],
