@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 export default function setup(): void {
   const root = join(import.meta.dirname, '..')
-  for (const file of ['dist/engine/main.js', 'dist/engine/partition-worker.js', 'dist/commands/produce.js']) {
+  for (const file of ['dist/engine/main.js', 'dist/engine/worker/main.js', 'dist/commands/produce.js']) {
     if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`)
   }
 }

@@ -1,9 +1,9 @@
 // Kafka's topic-name rule, checked by the client before a request is sent (the daemon checks again):
-// the shared validator of the control protocol, so client and daemon say the same thing.
+// the shared validator (src/topic-name.ts), so client and daemon say the same thing.
 export {
   MAX_TOPIC_NAME_LENGTH,
   topicNameProblem,
   validateTopicName,
   isLegalTopicName,
   printableTopicName,
-} from '../protocol/control/topic-name.js'
+} from '../topic-name.js'

@@ -12,7 +12,7 @@
 // option; 7 any other storage or startup failure. After startup the promise resolves with the exit code:
 // 0 for a clean stop, 1 after an internal error.
 import {SamsaError, isSamsaError} from '../errors.js'
-import {startDaemon, type Daemon, type DaemonOptions} from './daemon.js'
+import {startDaemon, type Daemon, type DaemonOptions} from './lifecycle/daemon.js'
 
 export function logLine(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`)

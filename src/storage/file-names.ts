@@ -18,7 +18,7 @@
 // The data directory `<data>/` holds one such directory per partition, named `<topic>-<partition>`
 // (Kafka's topic characters, so a topic `a-1-2` has the directory `a-1-2-3` for partition 3), beside the
 // daemon's own entries, named here too so offline tools can tell a data directory from any other (their
-// writers, engine/topic-catalog.ts and protocol/control/paths.ts, are layers storage does not import):
+// writers, engine/broker/topic-catalog.ts and protocol/control/data-dir-layout.ts, are layers storage does not import):
 //   catalog.json   topics, partition counts, config overrides
 //   daemon.log     a detached daemon's log
 //   run/           the control socket and pid file

@@ -10,7 +10,7 @@ import {Compression, writeBatchCrc} from '../../src/format/batch-header.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {encodeFrame} from '../../src/protocol/control/frame.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
-import {startDaemon} from '../../src/engine/daemon.js'
+import {startDaemon} from '../../src/engine/lifecycle/daemon.js'
 import {ROOT, sleep, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
 import {lz4Batch, rssKb, sharedDaemon, TestClient} from './helpers.js'
 

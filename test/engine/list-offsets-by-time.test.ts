@@ -8,7 +8,7 @@
 import {describe, expect, it} from 'vitest'
 import {Compression} from '../../src/format/batch-header.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
-import {startDaemon} from '../../src/engine/daemon.js'
+import {startDaemon} from '../../src/engine/lifecycle/daemon.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
 import {sleep, tempDir} from '../support/index.js'
 import {sharedDaemon, TestClient} from './helpers.js'

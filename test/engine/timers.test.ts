@@ -3,7 +3,7 @@
 // idle partition. (flush.ms is PartitionLog.flushIfDue, called by the same tick; its effect — a recovery
 // point that is only checkpointed at the storage's own pace — is covered by the storage tests.)
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {startDaemon, type Daemon} from '../../src/engine/daemon.js'
+import {startDaemon, type Daemon} from '../../src/engine/lifecycle/daemon.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
 import {cleanupDirs, requireBuild, sleep, tempDir} from '../support/index.js'
 import {TestClient, lz4Batch} from './helpers.js'

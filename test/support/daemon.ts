@@ -15,7 +15,7 @@ export const ENGINE_MAIN = join(ROOT, 'dist', 'engine', 'main.js')
 const started = new Set<ChildProcess>()
 
 export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist', 'engine', 'partition-worker.js'))) {
+  if (!existsSync(join(ROOT, 'dist', 'engine', 'worker', 'main.js'))) {
     throw new Error('dist/engine is missing: run `npx tsc -p .` before the engine tests')
   }
 }

@@ -9,9 +9,10 @@
 // DAEMON_UNAVAILABLE and the Connection stays closed. Reconnecting is the owner's job (local-client.ts),
 // because only the caller knows whether resending is safe — produce is not idempotent, so nothing is resent.
 import {connect as netConnect, type Socket} from 'node:net'
-import {SamsaError, type ErrorCode, ERROR_KINDS} from '../../errors.js'
+import {SamsaError} from '../../errors.js'
 import {API_VERSION, type WireError} from '../../protocol/control/messages.js'
 import {DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame, type Frame} from '../../protocol/control/frame.js'
+import {fromWireError} from '../../wire-error.js'
 
 export interface Response<T = unknown> {
   body: T
@@ -55,11 +56,6 @@ export function isRetriableConnectError(err: unknown): boolean {
 export function isNoDaemonError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   return code === 'ENOENT' || code === 'ECONNREFUSED'
-}
-
-export function wireErrorToSamsaError(error: WireError): SamsaError {
-  const code: ErrorCode = Object.hasOwn(ERROR_KINDS, error.code) ? error.code : 'INTERNAL'
-  return new SamsaError(code, String(error.message ?? error.code))
 }
 
 function lostConnection(cause?: unknown): SamsaError {
@@ -221,7 +217,7 @@ export class Connection {
       if (entry.timer) clearTimeout(entry.timer)
       const body = frame.body as {error?: WireError} | null
       if (body && typeof body === 'object' && body.error && typeof body.error === 'object') {
-        entry.reject(wireErrorToSamsaError(body.error))
+        entry.reject(fromWireError(body.error))
       } else {
         entry.resolve({body, raw: frame.raw})
       }

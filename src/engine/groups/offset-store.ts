@@ -1,5 +1,7 @@
-// Committed consumer-group offsets (OffsetCommit / OffsetFetch), kept as DESIGN.md says: records in the
-// internal compacted topic __consumer_offsets, read back into memory at startup. Main thread.
+// Committed consumer-group offsets (commitOffsets / fetchOffsets), kept as DESIGN.md says: records in the
+// internal compacted topic __consumer_offsets, read back into memory at startup. Main thread. Typed and
+// protocol-free: a front end decodes its OffsetCommit / OffsetFetch and calls these; the store reaches
+// its topic only through the Broker's typed methods (appendInternal, listOffsets, fetch).
 //
 // Record layout (one record per group/topic/partition commit, LZ4 batches, one batch per OffsetCommit,
 // all in partition 0, every batch marked producerId = DAEMON_PRODUCER_ID — internal-topics.ts):
@@ -22,26 +24,41 @@
 import {SamsaError} from '../../errors.js'
 import {lastOffsetOf} from '../../format/batch-header.js'
 import {encodeRecordBatch, decodeRecordBatch, type Record as BatchRecord} from '../../format/record-batch.js'
-import type {OffsetCommitResponse, OffsetFetchResponse, WireError} from '../../protocol/control/messages.js'
-import {DAEMON_PRODUCER_ID, OFFSETS_TOPIC} from '../internal-topics.js'
-import type {PartitionRef, PartitionTable} from '../partition-table.js'
-import {anyValue, asBody, list, str, type Body} from '../request-body.js'
-import type {TopicAdmin} from '../topic-admin.js'
-import type {FetchResult, ProduceResult} from '../worker-messages.js'
-import type {WorkerPool} from '../worker-pool.js'
+import type {Broker} from '../broker/broker.js'
+import type {FetchContext} from '../broker/fetcher.js'
+import {DAEMON_PRODUCER_ID, OFFSETS_TOPIC} from '../broker/internal-topics.js'
 
 export const MAX_GROUP_ID_LENGTH = 1024
 export const MAX_METADATA_LENGTH = 4096 // Kafka's offset.metadata.max.bytes
-const MAX_COMMIT_PARTITIONS = 10_000
+export const MAX_COMMIT_PARTITIONS = 10_000
+const REPLAY_BYTES = 8 << 20 // per read of __consumer_offsets at startup
 
 interface Committed {
   offset: number
   metadata: string
 }
 
-function wire(code: 'UNKNOWN_TOPIC' | 'UNKNOWN_PARTITION' | 'INVALID_REQUEST', message: string): WireError {
-  return new SamsaError(code, message).toJSON()
+// A group's committed offset for a partition is the NEXT offset to consume (Kafka's convention).
+export interface OffsetCommit {
+  topic: string
+  partition: number
+  offset: number // an integer ≥ 0, checked per partition
+  metadata: string // at most MAX_METADATA_LENGTH characters, checked per partition
 }
+export interface CommitResult {
+  topic: string
+  partition: number
+  error?: SamsaError // UNKNOWN_TOPIC, UNKNOWN_PARTITION, INVALID_REQUEST: this partition was not committed
+}
+export interface CommittedOffset {
+  topic: string
+  partition: number
+  offset: number // -1 when the group has no commit for the partition
+  metadata: string
+}
+
+// Replay at startup has no asker that could go away.
+const STARTUP: FetchContext = {closed: false, onClose: () => () => {}}
 
 function tpKey(topic: string, partition: number): string {
   return `${topic}\0${partition}`
@@ -51,30 +68,31 @@ export class OffsetStore {
   private readonly groups = new Map<string, Map<string, Committed & {topic: string; partition: number}>>()
 
   constructor(
-    private readonly table: PartitionTable,
-    private readonly pool: WorkerPool,
-    private readonly admin: TopicAdmin,
+    private readonly broker: Broker,
     private readonly log: (line: string) => void,
   ) {}
 
   // Startup: replays what the daemon wrote into __consumer_offsets-0 (see the header), oldest first.
   async load(): Promise<void> {
-    const entry = this.table.topics.get(OFFSETS_TOPIC)
-    if (!entry) return
-    const ref = entry.partitions[0]!
+    const partitions = this.broker.partitionCount(OFFSETS_TOPIC)
+    if (partitions === undefined) return
+    const [earliest, latest] = await this.broker.listOffsets([
+      {topic: OFFSETS_TOPIC, partition: 0, timestamp: -2},
+      {topic: OFFSETS_TOPIC, partition: 0, timestamp: -1},
+    ])
     const counts = {daemon: 0, earlier: 0, ignored: 0}
     let marked = false // a batch the daemon marked has been seen: unmarked ones no longer count
-    let offset = ref.logStartOffset
-    while (offset < ref.highWatermark) {
-      const r = await this.pool.request<FetchResult>(ref.worker, {
-        type: 'fetch',
-        partitions: [{partition: ref.id, offset, maxBytes: 8 << 20}],
-        maxBytes: 8 << 20,
-      })
-      const part = r.partitions[0]!
-      if (part.error) throw new SamsaError('STORAGE_ERROR', `cannot read ${OFFSETS_TOPIC}: ${part.error.message}`)
-      if (!r.data || part.bytes === 0) break
-      const data = Buffer.from(r.data)
+    // a partition whose log did not open has nothing to replay (it is offline, and logged as such)
+    let offset = earliest!.error || latest!.error ? 0 : earliest!.offset
+    const end = earliest!.error || latest!.error ? 0 : latest!.offset
+    while (offset < end) {
+      const [part] = await this.broker.fetch(
+        {partitions: [{topic: OFFSETS_TOPIC, partition: 0, offset, maxBytes: REPLAY_BYTES}], maxWaitMs: 0, minBytes: 0, maxBytes: REPLAY_BYTES},
+        STARTUP,
+      )
+      if (part!.error) throw new SamsaError('STORAGE_ERROR', `cannot read ${OFFSETS_TOPIC}: ${part!.error.message}`)
+      const data = part!.records
+      if (!data || data.length === 0) break
       for (let pos = 0; pos < data.length; ) {
         const size = data.readInt32BE(pos + 8) + 12
         const {header, records} = decodeRecordBatch(data.subarray(pos, pos + size))
@@ -94,7 +112,7 @@ export class OffsetStore {
         pos += size
       }
     }
-    const extra = entry.partitions.length > 1 ? `; its other ${entry.partitions.length - 1} partition(s) hold no commit of the daemon's and are not read` : ''
+    const extra = partitions > 1 ? `; its other ${partitions - 1} partition(s) hold no commit of the daemon's and are not read` : ''
     this.log(
       `committed offsets: ${this.groups.size} group(s) from ${counts.daemon + counts.earlier} record(s) of ${OFFSETS_TOPIC}` +
         (counts.earlier > 0 ? ` (${counts.earlier} written by an earlier samsa version)` : '') +
@@ -114,36 +132,29 @@ export class OffsetStore {
     }
   }
 
-  async commit(raw: unknown): Promise<OffsetCommitResponse> {
-    const body = asBody(raw, 'OffsetCommit')
-    const group = groupId(body)
-    const items = list(body, 'offsets', MAX_COMMIT_PARTITIONS)
-    const out: OffsetCommitResponse['partitions'] = []
+  // Commits each offset that names a known partition and is in range; the others carry their error. One
+  // batch, appended durably before anything is remembered: when the append fails, the whole call fails.
+  async commitOffsets(group: string, commits: readonly OffsetCommit[]): Promise<CommitResult[]> {
+    checkGroupId(group)
+    const out: CommitResult[] = []
     const records: BatchRecord[] = []
     const accepted: {topic: string; partition: number; committed: Committed}[] = []
     const now = Date.now()
-    for (const item of items) {
-      const topic = anyValue(item, 'topic')
-      const partition = anyValue(item, 'partition')
-      const offset = anyValue(item, 'offset')
-      const metadata = anyValue(item, 'metadata') ?? ''
-      if (typeof topic !== 'string' || typeof partition !== 'number' || !Number.isSafeInteger(partition)) {
-        throw new SamsaError('INVALID_REQUEST', 'each offset needs a string "topic" and an integer "partition"')
-      }
+    for (const {topic, partition, offset, metadata} of commits) {
       const entry = {topic, partition}
-      let error: WireError | null = null
-      const topicEntry = this.table.topics.get(topic)
-      if (!topicEntry) error = wire('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`)
-      else if (partition < 0 || partition >= topicEntry.partitions.length) error = wire('UNKNOWN_PARTITION', `topic ${topic} has no partition ${partition}`)
-      else if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) error = wire('INVALID_REQUEST', `offset must be an integer ≥ 0, got ${JSON.stringify(offset)}`)
-      else if (typeof metadata !== 'string' || metadata.length > MAX_METADATA_LENGTH) {
-        error = wire('INVALID_REQUEST', `metadata must be a string of at most ${MAX_METADATA_LENGTH} characters`)
+      let error: SamsaError | null = null
+      const count = this.broker.partitionCount(topic)
+      if (count === undefined) error = new SamsaError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`)
+      else if (partition < 0 || partition >= count) error = new SamsaError('UNKNOWN_PARTITION', `topic ${topic} has no partition ${partition}`)
+      else if (!Number.isSafeInteger(offset) || offset < 0) error = new SamsaError('INVALID_REQUEST', `offset must be an integer ≥ 0, got ${JSON.stringify(offset)}`)
+      else if (metadata.length > MAX_METADATA_LENGTH) {
+        error = new SamsaError('INVALID_REQUEST', `metadata must be a string of at most ${MAX_METADATA_LENGTH} characters`)
       }
       if (error) {
         out.push({...entry, error})
         continue
       }
-      const committed = {offset: offset as number, metadata: metadata as string}
+      const committed = {offset, metadata}
       records.push(record([group, topic, partition], {...committed, commitTimestamp: now}, now))
       accepted.push({topic, partition, committed})
       out.push(entry)
@@ -154,26 +165,20 @@ export class OffsetStore {
       if (!offsets) this.groups.set(group, (offsets = new Map()))
       for (const a of accepted) offsets.set(tpKey(a.topic, a.partition), {...a.committed, topic: a.topic, partition: a.partition})
     }
-    return {partitions: out}
+    return out
   }
 
-  fetch(raw: unknown): OffsetFetchResponse {
-    const body = asBody(raw, 'OffsetFetch')
-    const group = groupId(body)
+  // The group's committed offsets: for the partitions asked, in order (offset -1 where none), or all of them.
+  fetchOffsets(group: string, partitions?: readonly {topic: string; partition: number}[]): CommittedOffset[] {
+    checkGroupId(group)
     const offsets = this.groups.get(group)
-    if (anyValue(body, 'partitions') === undefined || anyValue(body, 'partitions') === null) {
-      return {offsets: [...(offsets?.values() ?? [])].map((c) => ({topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata}))}
+    if (partitions === undefined) {
+      return [...(offsets?.values() ?? [])].map((c) => ({topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata}))
     }
-    const items = list(body, 'partitions', MAX_COMMIT_PARTITIONS)
-    return {
-      offsets: items.map((item) => {
-        const topic = String(anyValue(item, 'topic'))
-        const p = anyValue(item, 'partition')
-        const partition = typeof p === 'number' ? p : -1
-        const c = offsets?.get(tpKey(topic, partition))
-        return {topic, partition, offset: c?.offset ?? -1, metadata: c?.metadata ?? ''}
-      }),
-    }
+    return partitions.map(({topic, partition}) => {
+      const c = offsets?.get(tpKey(topic, partition))
+      return {topic, partition, offset: c?.offset ?? -1, metadata: c?.metadata ?? ''}
+    })
   }
 
   // A deleted topic's committed offsets go too (a topic created later under the same name starts fresh).
@@ -192,15 +197,10 @@ export class OffsetStore {
     }
   }
 
+  // acks=all; the topic is created on the first commit (forgetTopic runs inside a topic delete, and only
+  // when there were commits, so the topic exists then)
   private async append(records: BatchRecord[]): Promise<void> {
-    // (ensureInternal queues behind topic changes; forgetTopic runs inside one, when the topic exists)
-    const entry = this.table.topics.get(OFFSETS_TOPIC) ?? (await this.admin.ensureInternal(OFFSETS_TOPIC))
-    const ref: PartitionRef = entry.partitions[0]!
-    if (ref.offline !== null) throw new SamsaError('PARTITION_OFFLINE', `${OFFSETS_TOPIC} is offline: ${ref.offline}`)
-    const batch = encodeRecordBatch(records, {producerId: DAEMON_PRODUCER_ID})
-    const bytes = new ArrayBuffer(batch.length) // a buffer of its own, to transfer
-    new Uint8Array(bytes).set(batch)
-    await this.pool.request<ProduceResult>(ref.worker, {type: 'produce', partition: ref.id, acks: -1, bytes}, [bytes])
+    await this.broker.appendInternal(OFFSETS_TOPIC, 0, encodeRecordBatch(records, {producerId: DAEMON_PRODUCER_ID}))
   }
 
   private apply(key: Buffer | null, value: Buffer | null): void {
@@ -228,12 +228,10 @@ export class OffsetStore {
   }
 }
 
-function groupId(body: Body): string {
-  const group = str(body, 'group')
+function checkGroupId(group: string): void {
   if (group.length === 0 || group.length > MAX_GROUP_ID_LENGTH) {
     throw new SamsaError('INVALID_REQUEST', `group id must be 1 to ${MAX_GROUP_ID_LENGTH} characters`)
   }
-  return group
 }
 
 function record(key: unknown, value: unknown, timestamp: number): BatchRecord {

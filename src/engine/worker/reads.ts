@@ -11,11 +11,10 @@ import type {
   FetchResult,
   FetchWorkerRequest,
   ListOffsetsResult,
-} from '../worker-messages.js'
-import {markChanged} from './announce.js'
-import {log, online, readable, reply, storageFailed, toWire, type OpenOwned} from './state.js'
+} from './messages.js'
+import {toWire, type OpenOwned, type WorkerContext} from './context.js'
 
-export function fetch(msg: FetchWorkerRequest): void {
+export function fetch(ctx: WorkerContext, msg: FetchWorkerRequest): void {
   const parts: FetchPartitionResult[] = []
   const chunks: Buffer[] = []
   let budget = msg.maxBytes
@@ -25,7 +24,7 @@ export function fetch(msg: FetchWorkerRequest): void {
     parts.push(entry)
     let p: OpenOwned | null = null
     try {
-      p = readable(q.partition)
+      p = ctx.readable(q.partition)
       entry.highWatermark = p.log.highWatermark
       entry.logStartOffset = p.log.logStartOffset
       if (budget <= 0) continue
@@ -42,9 +41,9 @@ export function fetch(msg: FetchWorkerRequest): void {
       if (p && err instanceof CorruptBatchError) {
         entry.error = toWire(err)
         entry.nextOffset = err.nextOffset
-        reportDamage(p, err)
+        reportDamage(ctx, p, err)
       } else {
-        entry.error = toWire(p ? storageFailed(p, err) : err)
+        entry.error = toWire(p ? ctx.storageFailed(p, err) : err)
       }
     }
   }
@@ -60,22 +59,22 @@ export function fetch(msg: FetchWorkerRequest): void {
     }
   }
   const result: FetchResult = {partitions: parts, data}
-  reply(msg.id, result, data ? [data] : undefined)
+  ctx.reply(msg.id, result, data ? [data] : undefined)
 }
 
 // Once per damaged batch in the daemon's log, not once per fetch that reaches it.
-function reportDamage(p: OpenOwned, err: CorruptBatchError): void {
+function reportDamage(ctx: WorkerContext, p: OpenOwned, err: CorruptBatchError): void {
   const key = `${err.file}:${err.position}`
   if (p.reportedDamage.has(key)) return
   p.reportedDamage.add(key)
-  log(`partition ${p.label}: a fetch failed: ${err.message}`)
+  ctx.log(`partition ${p.label}: a fetch failed: ${err.message}`)
 }
 
-export function listOffsets(partitions: {partition: number; timestamp: number}[]): ListOffsetsResult {
+export function listOffsets(ctx: WorkerContext, partitions: {partition: number; timestamp: number}[]): ListOffsetsResult {
   const out: ListOffsetsResult = {partitions: []}
   for (const q of partitions) {
     try {
-      const p = readable(q.partition)
+      const p = ctx.readable(q.partition)
       let offset = -1
       let timestamp = -1
       if (q.timestamp === -1) offset = p.log.highWatermark
@@ -94,22 +93,22 @@ export function listOffsets(partitions: {partition: number; timestamp: number}[]
   return out
 }
 
-export function deleteRecords(partitions: {partition: number; offset: number}[]): DeleteRecordsResult {
+export function deleteRecords(ctx: WorkerContext, partitions: {partition: number; offset: number}[]): DeleteRecordsResult {
   const out: DeleteRecordsResult = {partitions: []}
   for (const q of partitions) {
     let p: OpenOwned | null = null
     try {
-      p = online(q.partition)
+      p = ctx.online(q.partition)
       const hwm = p.log.highWatermark
       const offset = q.offset === -1 ? hwm : q.offset
       if (offset < 0 || offset > hwm) {
         throw new SamsaError('OFFSET_OUT_OF_RANGE', `cannot delete records before offset ${offset} of ${p.label}: the high watermark is ${hwm}`)
       }
       p.log.deleteRecordsBefore(offset)
-      markChanged(p)
+      ctx.markChanged(p)
       out.partitions.push({partition: q.partition, lowWatermark: p.log.logStartOffset})
     } catch (err) {
-      const e = p ? storageFailed(p, err) : err
+      const e = p ? ctx.storageFailed(p, err) : err
       out.partitions.push({partition: q.partition, lowWatermark: -1, error: toWire(e)})
     }
   }

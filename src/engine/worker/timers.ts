@@ -1,74 +1,80 @@
-// The worker thread's timer: flush.ms (flushIfDue), segment.ms rolls and retention (every
-// retentionCheckMs and after every roll). One unref'd timeout, paced by the smallest flush.ms of the
-// worker's partitions (at least 10 ms); segment and retention checks keep the tickMs pace.
+// A worker thread's timer: flush.ms (flushIfDue), segment.ms rolls and retention (every retentionCheckMs
+// and after every roll). One unref'd timeout, paced by the smallest flush.ms of the worker's partitions
+// (at least 10 ms); segment and retention checks keep the tickMs pace. Worker thread.
 import {NEVER} from '../../storage/log-config.js'
-import {markChanged} from './announce.js'
-import {init, log, owned, state, storageFailed} from './state.js'
+import type {WorkerContext} from './context.js'
 
-let tickTimer: NodeJS.Timeout | null = null
-let lastRetentionAt = Date.now()
-let lastSlowTickAt = 0
+export class Ticker {
+  private timer: NodeJS.Timeout | null = null
+  private lastRetentionAt = Date.now()
+  private lastSlowTickAt = 0
+  private readonly onTick = (): void => this.tick()
 
-function tickInterval(): number {
-  let ms = init.tickMs
-  for (const p of owned.values()) {
-    const f = p.spec.config['flush.ms']
-    if (f < ms) ms = f
+  constructor(private readonly ctx: WorkerContext) {}
+
+  // (Re)arms the timer at the pace the worker's partitions need now.
+  schedule(): void {
+    if (this.ctx.stopping) return
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(this.onTick, this.interval())
+    this.timer.unref()
   }
-  return Math.max(10, ms)
-}
 
-export function scheduleTick(): void {
-  if (state.stopping) return
-  if (tickTimer) clearTimeout(tickTimer)
-  tickTimer = setTimeout(tick, tickInterval())
-  tickTimer.unref()
-}
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
 
-export function stopTicks(): void {
-  if (tickTimer) clearTimeout(tickTimer)
-  tickTimer = null
-}
-
-function tick(): void {
-  tickTimer = null
-  const now = Date.now()
-  const retentionDue = now - lastRetentionAt >= init.retentionCheckMs
-  if (retentionDue) lastRetentionAt = now
-  // a small flush.ms makes the tick fast; segment and retention checks keep the tickMs pace
-  const slow = now - lastSlowTickAt >= init.tickMs
-  if (slow) lastSlowTickAt = now
-  for (const p of owned.values()) {
-    if (p.offline !== null || !p.log) continue
-    try {
-      const config = p.spec.config
-      const l = p.log
-      if (config['flush.ms'] < NEVER) l.flushIfDue(now)
-      if (!slow && !retentionDue) continue
-      let rolled = false
-      const segments = l.segments()
-      const active = segments[segments.length - 1]
-      if (active && active.baseOffset !== p.activeBase) {
-        p.activeBase = active.baseOffset
-        p.activeSince = now
-        if (segments.length > 1) rolled = true // storage rolled by size since the last tick
-      }
-      if (active && active.sizeInBytes === 0) p.activeSince = now // segment.ms counts from the first write
-      if (active && active.sizeInBytes > 0 && now - p.activeSince >= config['segment.ms']) {
-        l.roll()
-        rolled = true
-        log(`${p.label}: rolled a new segment after segment.ms=${config['segment.ms']}`)
-      }
-      if (rolled || retentionDue) {
-        const r = l.applyRetention(now)
-        if (r.deletedSegments > 0) {
-          log(`${p.label}: retention deleted ${r.deletedSegments} segment(s), ${r.deletedBytes} bytes; log start offset now ${l.logStartOffset}`)
-          markChanged(p)
-        }
-      }
-    } catch (err) {
-      storageFailed(p, err)
+  private interval(): number {
+    let ms = this.ctx.init.tickMs
+    for (const p of this.ctx.owned.values()) {
+      const f = p.spec.config['flush.ms']
+      if (f < ms) ms = f
     }
+    return Math.max(10, ms)
   }
-  scheduleTick()
+
+  private tick(): void {
+    const {ctx} = this
+    this.timer = null
+    const now = Date.now()
+    const retentionDue = now - this.lastRetentionAt >= ctx.init.retentionCheckMs
+    if (retentionDue) this.lastRetentionAt = now
+    // a small flush.ms makes the tick fast; segment and retention checks keep the tickMs pace
+    const slow = now - this.lastSlowTickAt >= ctx.init.tickMs
+    if (slow) this.lastSlowTickAt = now
+    for (const p of ctx.owned.values()) {
+      if (p.offline !== null || !p.log) continue
+      try {
+        const config = p.spec.config
+        const l = p.log
+        if (config['flush.ms'] < NEVER) l.flushIfDue(now)
+        if (!slow && !retentionDue) continue
+        let rolled = false
+        const segments = l.segments()
+        const active = segments[segments.length - 1]
+        if (active && active.baseOffset !== p.activeBase) {
+          p.activeBase = active.baseOffset
+          p.activeSince = now
+          if (segments.length > 1) rolled = true // storage rolled by size since the last tick
+        }
+        if (active && active.sizeInBytes === 0) p.activeSince = now // segment.ms counts from the first write
+        if (active && active.sizeInBytes > 0 && now - p.activeSince >= config['segment.ms']) {
+          l.roll()
+          rolled = true
+          ctx.log(`${p.label}: rolled a new segment after segment.ms=${config['segment.ms']}`)
+        }
+        if (rolled || retentionDue) {
+          const r = l.applyRetention(now)
+          if (r.deletedSegments > 0) {
+            ctx.log(`${p.label}: retention deleted ${r.deletedSegments} segment(s), ${r.deletedBytes} bytes; log start offset now ${l.logStartOffset}`)
+            ctx.markChanged(p)
+          }
+        }
+      } catch (err) {
+        ctx.storageFailed(p, err)
+      }
+    }
+    this.schedule()
+  }
 }

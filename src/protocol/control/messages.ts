@@ -6,7 +6,9 @@
 // inside multi-partition responses are WireError objects on that partition's entry, so one bad partition
 // does not fail the others.
 
-import type {ErrorCode} from '../../errors.js'
+import type {WireError} from '../../wire-error.js'
+
+export type {WireError} // the one error-to-wire mapping (src/wire-error.ts) defines the shape
 
 export const ApiKey = {
   Hello: 0, // first request on a connection: versions, daemon identity
@@ -27,12 +29,6 @@ export const ApiKey = {
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey]
 
 export const API_VERSION = 0
-
-export interface WireError {
-  code: ErrorCode
-  message: string
-  retriable: boolean
-}
 
 export interface ErrorResponse {
   error: WireError

@@ -4,8 +4,8 @@
 // is never stale and a recycled pid can never appear to hold one. The holder answers every connection with
 // its pid and a newline: that is how a refused process names the holder.
 //
-// The daemon holds its data directory's lock with it (engine/data-dir-lock.ts); the local client holds the
-// spawn lock with it and asks the data-directory lock who holds it (client/local/autostart.ts). Both sides
+// The daemon holds its data directory's lock with it (engine/lifecycle/data-dir-lock.ts); the local client
+// holds the spawn lock with it and asks the data-directory lock who holds it (client/local/autostart.ts). Both sides
 // speak this one-line exchange, so it lives with the rest of the control protocol. Main thread.
 import {connect, createServer, type Server, type Socket} from 'node:net'
 

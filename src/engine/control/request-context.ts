@@ -1,9 +1,8 @@
-// What a request handler may know about the connection it serves (main thread): whether it is gone, so
-// long work can stop early, and a hook to release resources (a parked fetch) the moment it closes.
-export interface RequestContext {
-  readonly closed: boolean
-  // Calls fn once when the connection closes; returns a function that removes the hook.
-  onClose(fn: () => void): () => void
+// What a control request's handler may know about the connection it serves (main thread): what a long
+// poll needs (FetchContext: whether it is gone, a hook for the moment it closes), and a way to close it.
+import type {FetchContext} from '../broker/fetcher.js'
+
+export interface RequestContext extends FetchContext {
   // Logs `reason` (one line) and closes the connection: nothing more is read from it, replies already
   // written still reach the peer, replies of requests still running are dropped. How a failed acks=0
   // produce is reported, as in Kafka: the producer sees its connection close.

@@ -20,9 +20,9 @@
 // could not read (README Guarantees, rule 3).
 import {lstatSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {SamsaError} from '../errors.js'
-import {isLegalTopicName} from '../protocol/control/topic-name.js'
-import {writeFileDurably} from '../storage/checkpoint.js'
+import {SamsaError} from '../../errors.js'
+import {isLegalTopicName} from '../../topic-name.js'
+import {writeFileDurably} from '../../storage/checkpoint.js'
 
 export const CATALOG_FILE = 'catalog.json'
 const PARTITION_DIR = /^(.+)-(0|[1-9]\d{0,8})$/

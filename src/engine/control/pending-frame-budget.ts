@@ -1,6 +1,7 @@
-// The daemon-wide cap on memory pinned by half-received control frames (README Guarantees, rule 7). A frame
-// that spans socket reads is assembled in a buffer of its full size (frame-reader.ts), so sixteen clients
-// each stalled inside a 60 MiB frame would pin a GiB. Every such buffer is reserved here first.
+// The daemon-wide cap on memory pinned by half-received control frames (README Guarantees, rule 7). A
+// frame that spans socket reads is assembled in a buffer of its full size (FrameReader in
+// protocol/control/frame.ts), so sixteen clients each stalled inside a 60 MiB frame would pin a GiB. Every
+// such buffer is reserved here first.
 //
 // A reservation that does not fit waits, first come first served, and is granted as soon as enough is
 // released. Waiting rather than closing keeps honest clients working: a producer whose big batch arrives

@@ -1,7 +1,7 @@
 // The pool of partition workers, seen from the main thread: starts N worker threads running
-// partition-worker.js, sends them WorkerRequests and matches each reply to its promise by id, and passes
+// worker/main.js, sends them WorkerRequests and matches each reply to its promise by id, and passes
 // their unsolicited messages (high-watermark announcements, log lines, partitions going offline) to the
-// daemon. Runs on the main thread.
+// broker. Runs on the main thread.
 //
 // A worker that dies (an uncaught exception, process.exit inside it) is noticed ('error', then 'exit'): its
 // in-flight requests fail with a retriable TIMEOUT (a produce may or may not have been appended), and once
@@ -15,8 +15,9 @@
 // gives every partition the same owner. One owner per partition: the single writer rule of DESIGN.md.
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
-import {SamsaError, type ErrorCode, ERROR_KINDS} from '../errors.js'
-import type {Tail, WatchMessage, WireErrorLike, WorkerInit, WorkerMessage, WorkerRequest} from './worker-messages.js'
+import {SamsaError} from '../../errors.js'
+import {fromWireError} from '../../wire-error.js'
+import type {Tail, WatchMessage, WorkerInit, WorkerMessage, WorkerRequest} from '../worker/messages.js'
 
 export const MAX_WORKERS = 256
 export const MAX_RESTARTS = 3
@@ -54,17 +55,12 @@ export interface WorkerPoolOptions extends WorkerPoolEvents {
   tickMs?: number
 }
 
-export function fromWire(e: WireErrorLike): SamsaError {
-  const code = (Object.hasOwn(ERROR_KINDS, e.code) ? e.code : 'INTERNAL') as ErrorCode
-  return new SamsaError(code, e.message)
-}
-
 // The compiled worker entry. Under vitest the engine may be loaded from src/*.ts, where no .js exists:
 // workers always run the tsc build in dist/.
 function workerUrl(): URL {
   const here = import.meta.url
-  if (here.endsWith('.ts')) return new URL('../../dist/engine/partition-worker.js', here)
-  return new URL('./partition-worker.js', here)
+  if (here.endsWith('.ts')) return new URL('../../../dist/engine/worker/main.js', here)
+  return new URL('../worker/main.js', here)
 }
 
 export class WorkerPool {
@@ -176,7 +172,7 @@ export class WorkerPool {
         const p = slot.pending.get(msg.id)
         if (!p) return
         slot.pending.delete(msg.id)
-        if (msg.error) p.reject(fromWire(msg.error))
+        if (msg.error) p.reject(fromWireError(msg.error))
         else p.resolve(msg.result)
         return
       }

@@ -6,27 +6,63 @@
 // Mutations run one at a time through a promise queue, so two clients creating the same topic cannot race.
 // Internal topics (internal-topics.ts) are created by the daemon on first use and keep the daemon's
 // configs: clients cannot create, alter or delete them, and a stored override is undone at startup.
-import {SamsaError} from '../errors.js'
-import type {
-  ConfigEntry,
-  CreateTopicResponse,
-  DeleteTopicResponse,
-  AlterTopicResponse,
-  ListTopicsResponse,
-  TopicDescription,
-  TopicSummary,
-} from '../protocol/control/messages.js'
-import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../protocol/control/topic-name.js'
-import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../storage/log-config.js'
+// Typed: names are strings, configs Maps of Kafka config names to the raw strings a user gave; every name
+// and value is checked here whichever front end sent it.
+import {SamsaError} from '../../errors.js'
+import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../../topic-name.js'
+import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../../storage/log-config.js'
+import type {PartitionStats, StatsResult} from '../worker/messages.js'
 import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
 import {INTERNAL_TOPICS, refuseInternalWrite} from './internal-topics.js'
-import {asBody, anyValue, bool, optional, stringList, stringMap} from './request-body.js'
 import {PartitionOpener, forEachWorker} from './partition-opener.js'
 import {TopicCatalog, partitionDir, type TopicMeta} from './topic-catalog.js'
-import type {PartitionStats, StatsResult} from './worker-messages.js'
 import type {WorkerPool} from './worker-pool.js'
 
 export const MAX_PARTITIONS_PER_TOPIC = 10_000
+export const MAX_DESCRIBE_TOPICS = 10_000
+export const MAX_CONFIG_DELETES = LOG_CONFIG_NAMES.length * 4 // names an alter may remove at once
+
+export interface ConfigEntry {
+  name: string
+  value: string
+  isDefault: boolean
+}
+export interface PartitionDescription {
+  partition: number
+  logStartOffset: number
+  logEndOffset: number
+  sizeInBytes: number
+  segments: number
+  worker: number // index of the owning worker thread
+  online: boolean
+}
+export interface TopicDescription {
+  name: string
+  partitions: PartitionDescription[]
+  configs: ConfigEntry[] // every known config, defaults marked
+}
+export interface TopicSummary {
+  name: string
+  partitions: number
+  compact: boolean
+  sizeInBytes: number
+  messages: number // sum over partitions of logEndOffset − logStartOffset
+  internal?: boolean // the daemon's own "__"-prefixed topics; absent = false
+}
+export interface TopicChange {
+  set: ReadonlyMap<string, string>
+  delete: readonly string[]
+  partitions?: number // increase only
+}
+
+// A partition count as the daemon takes it: an integer from 1 to MAX_PARTITIONS_PER_TOPIC. Takes anything,
+// so a front end can check a value it has not typed yet with the same words (INVALID_PARTITIONS).
+export function requirePartitionCount(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_PARTITIONS_PER_TOPIC) {
+    throw new SamsaError('INVALID_PARTITIONS', `partitions must be an integer from 1 to ${MAX_PARTITIONS_PER_TOPIC}, got ${JSON.stringify(v)}`)
+  }
+  return v
+}
 
 export interface TopicAdminContext {
   dataDir: string
@@ -80,7 +116,7 @@ export class TopicAdmin {
 
   // A replacement worker took the slot of one that died: reopen every partition it owns (recovery runs
   // inside PartitionLog.open, as at startup). The open requests are posted before this returns (no await
-  // comes first), so any request the router sends that worker afterwards queues behind them.
+  // comes first), so any request the broker sends that worker afterwards queues behind them.
   reopenWorker(index: number): Promise<void> {
     const refs = [...this.ctx.table.allPartitions()].filter((r) => r.worker === index)
     for (const r of refs) r.offline = null
@@ -140,17 +176,18 @@ export class TopicAdmin {
     })
   }
 
-  create(raw: unknown): Promise<CreateTopicResponse> {
-    const body = asBody(raw, 'CreateTopic')
-    const name = anyValue(body, 'name')
+  async create(
+    name: string,
+    partitions: number,
+    overrides: ReadonlyMap<string, string>,
+    {ifNotExists}: {ifNotExists: boolean},
+  ): Promise<{created: boolean; topic: TopicDescription}> {
     validateTopicName(name)
     if (isInternalTopicName(name)) {
       throw new SamsaError('INVALID_TOPIC', `topic name ${name} starts with "__", which is reserved for samsa's internal topics`)
     }
-    const partitions = partitionCount(body, 'partitions', 1)
-    const overrides = stringMap(body, 'configs')
+    requirePartitionCount(partitions)
     const config = resolveLogConfig(overrides) // INVALID_CONFIG naming the config and its range
-    const ifNotExists = bool(body, 'ifNotExists', false)
     return this.serial(async () => {
       const existing = this.ctx.table.topics.get(name)
       if (existing) {
@@ -178,17 +215,14 @@ export class TopicAdmin {
     })
   }
 
-  alter(raw: unknown): Promise<AlterTopicResponse> {
-    const body = asBody(raw, 'AlterTopic')
-    const name = anyValue(body, 'name')
+  async alter(name: string, change: TopicChange): Promise<TopicDescription> {
     validateTopicName(name)
     refuseInternalWrite(name, 'alter')
-    const set = stringMap(body, 'set')
-    const remove = stringList(body, 'delete', LOG_CONFIG_NAMES.length * 4)
+    const {set, delete: remove} = change
     for (const n of remove) {
       if (!isLogConfigName(n)) throw new SamsaError('INVALID_CONFIG', `unknown config ${JSON.stringify(n)}; known: ${LOG_CONFIG_NAMES.join(', ')}`)
     }
-    const wanted = optional(body, 'partitions') ? undefined : partitionCount(body, 'partitions', 1)
+    const wanted = change.partitions === undefined ? undefined : requirePartitionCount(change.partitions)
     return this.serial(async () => {
       const entry = this.ctx.table.topic(name)
       const overrides = new Map(Object.entries(entry.meta.configs))
@@ -218,20 +252,18 @@ export class TopicAdmin {
         }),
       )
       this.ctx.log(`altered topic ${name}: ${set.size} config(s) set, ${remove.length} removed, ${meta.partitions} partition(s)`)
-      return {topic: await this.describeOne(entry)}
+      return this.describeOne(entry)
     })
   }
 
-  delete(raw: unknown): Promise<DeleteTopicResponse> {
-    const body = asBody(raw, 'DeleteTopic')
-    const name = anyValue(body, 'name')
+  // Resolves false when the topic did not exist and ifExists allowed that.
+  async delete(name: string, {ifExists}: {ifExists: boolean}): Promise<boolean> {
     validateTopicName(name)
     refuseInternalWrite(name, 'delete')
-    const ifExists = bool(body, 'ifExists', false)
     return this.serial(async () => {
       const entry = this.ctx.table.topics.get(name)
       if (!entry) {
-        if (ifExists) return {deleted: false}
+        if (ifExists) return false
         throw new SamsaError('UNKNOWN_TOPIC', `topic ${name} does not exist`)
       }
       this.ctx.catalog.remove(name) // the commit point: from here the topic is gone, even after a crash
@@ -240,21 +272,19 @@ export class TopicAdmin {
       await this.opener.destroy(entry.partitions)
       await this.ctx.onTopicDeleted?.(name) // its committed offsets go before the delete is answered
       this.ctx.log(`deleted topic ${name}`)
-      return {deleted: true}
+      return true
     })
   }
 
-  async describe(raw: unknown): Promise<{topics: TopicDescription[]}> {
-    const body = asBody(raw, 'DescribeTopics')
-    const names = stringList(body, 'topics', 10_000)
+  async describe(names: readonly string[]): Promise<TopicDescription[]> {
     const entries = names.map((n) => {
       validateTopicName(n)
       return this.ctx.table.topic(n)
     })
-    return {topics: await Promise.all(entries.map((e) => this.describeOne(e)))}
+    return Promise.all(entries.map((e) => this.describeOne(e)))
   }
 
-  async list(): Promise<ListTopicsResponse> {
+  async list(): Promise<TopicSummary[]> {
     const stats = await this.stats([...this.ctx.table.allPartitions()])
     const topics = [...this.ctx.table.topics.values()]
       .sort((a, b) => (a.meta.name < b.meta.name ? -1 : 1))
@@ -272,7 +302,7 @@ export class TopicAdmin {
         if (isInternalTopicName(e.meta.name)) summary.internal = true
         return summary
       })
-    return {topics}
+    return topics
   }
 
   // Per-partition stats from the owning workers; a partition whose worker is gone is simply absent.
@@ -332,12 +362,4 @@ export class TopicAdmin {
     this.queue = run.catch(() => undefined)
     return run
   }
-}
-
-function partitionCount(body: Record<string, unknown>, key: string, fallback: number): number {
-  const v = Object.hasOwn(body, key) ? body[key] : fallback
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_PARTITIONS_PER_TOPIC) {
-    throw new SamsaError('INVALID_PARTITIONS', `partitions must be an integer from 1 to ${MAX_PARTITIONS_PER_TOPIC}, got ${JSON.stringify(v)}`)
-  }
-  return v
 }

@@ -2,8 +2,8 @@
 // the worker that owns it and the last high watermark that worker announced. Runs on the main thread.
 // Lookups answer UNKNOWN_TOPIC / UNKNOWN_PARTITION with a message a user can act on. Names live in Maps,
 // never as keys of plain objects (README Guarantees, rule 6).
-import {SamsaError} from '../errors.js'
-import type {LogConfig} from '../storage/log-config.js'
+import {SamsaError} from '../../errors.js'
+import type {LogConfig} from '../../storage/log-config.js'
 import type {TopicMeta} from './topic-catalog.js'
 
 export interface PartitionRef {

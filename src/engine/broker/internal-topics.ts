@@ -4,8 +4,8 @@
 // Refused for a client, with INVALID_TOPIC (Kafka answers a produce to an internal topic with
 // InvalidTopicException, "Cannot append to internal topic"): create, alter (configs and partitions),
 // delete, produce and DeleteRecords. Allowed: fetch, list offsets, describe, list — so
-// `samsa consume __consumer_offsets` shows the commits. The daemon writes through its worker pool
-// directly, never through these request paths.
+// `samsa consume __consumer_offsets` shows the commits. The daemon writes through Broker.appendInternal,
+// which no front end reaches.
 //
 // Shape: the partitions and configs below are the daemon's, not a default: a stored override that
 // differs (an earlier version let a client alter them) is replaced at startup (topic-admin.ts).
@@ -16,8 +16,8 @@
 // it. Replay (groups/offset-store.ts) trusts marked batches, and unmarked ones only as an earlier
 // version's commits, from before the daemon's first marked batch.
 
-import {SamsaError} from '../errors.js'
-import {isInternalTopicName} from '../protocol/control/topic-name.js'
+import {SamsaError} from '../../errors.js'
+import {isInternalTopicName} from '../../topic-name.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 export const DAEMON_PRODUCER_ID = -2

@@ -1,12 +1,12 @@
-// Kafka's topic-name rules, shared by the client (checks before sending) and the daemon (checks again,
-// before any path is built from a name — README Guarantees, rule 6):
+// Kafka's topic-name rules, one module for every layer: the client checks before sending, the daemon checks
+// again before any path is built from a name (README Guarantees, rule 6), whichever front end it came from:
 //   - 1–249 characters from [a-zA-Z0-9._-], and not "." or ".." (Kafka's Topic.validate);
 //   - "." and "_" are interchangeable in Kafka's metric names, so two topics whose names differ only there
 //     collide (Kafka refuses the second one); collisionKey() gives the name both map to;
 //   - names starting with "__" are internal (e.g. __consumer_offsets): clients may read them but not
-//     create, alter, delete or write them (the daemon enforces it: src/engine/internal-topics.ts).
-// Pure: no I/O, so both sides import it.
-import {SamsaError} from '../../errors.js'
+//     create, alter, delete or write them (the daemon enforces it: src/engine/broker/internal-topics.ts).
+// Pure: no I/O. Beside errors.ts, so every layer may import it (dependency-cruiser allows it like errors.ts).
+import {SamsaError} from './errors.js'
 
 export const MAX_TOPIC_NAME_LENGTH = 249
 export const INTERNAL_TOPIC_PREFIX = '__'

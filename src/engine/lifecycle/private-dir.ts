@@ -1,7 +1,7 @@
 // Creates (or checks) a directory only its owner may enter: mode 0700, a real directory (not a symbolic
 // link), owned by this user. Holds the control socket and the pid file. Main thread.
 import {chmodSync, lstatSync, mkdirSync} from 'node:fs'
-import {SamsaError} from '../errors.js'
+import {SamsaError} from '../../errors.js'
 
 export function preparePrivateDir(dir: string): void {
   mkdirSync(dir, {recursive: true, mode: 0o700})

@@ -1,5 +1,6 @@
-// The messages between the daemon's main thread and its partition workers (worker_threads). Types only,
-// plus two tiny helpers, so partition-worker.ts may import this file without loading any socket code.
+// The messages between the daemon's main thread and its partition workers (worker_threads). Types and
+// one constant only, so both sides import this file: the worker without loading any socket code, the main
+// thread (broker/worker-pool.ts) without loading any worker code.
 //
 // Main → worker: a WorkerRequest carries an `id`; the worker answers every one with exactly one
 // WorkerReply of the same id (ok or error). Record data never crosses as JS objects: produce batches go
@@ -9,7 +10,8 @@
 // Worker → main, unsolicited: `hwm` announcements (batched: one message per worker event-loop turn, as a
 // flat number array) that wake long-poll fetches; `log` lines; `offline` when a partition hits a storage
 // error. Partitions are named by a numeric id the main thread assigns (unique for the daemon's life).
-import type {LogConfig} from '../storage/log-config.js'
+import type {LogConfig} from '../../storage/log-config.js'
+import type {WireError} from '../../wire-error.js'
 
 export interface PartitionSpec {
   id: number
@@ -37,10 +39,8 @@ export interface PartitionStats {
   online: boolean
 }
 
-export interface WireErrorLike {
-  code: string
-  message: string
-}
+// Errors cross as the one wire form (src/wire-error.ts): toWireError on the worker, fromWireError back.
+export type {WireError}
 
 // ── requests ─────────────────────────────────────────────────────────────────────────────────────────
 export interface OpenRequest {
@@ -49,7 +49,7 @@ export interface OpenRequest {
   partitions: PartitionSpec[]
 }
 export interface OpenResult {
-  partitions: {id: number; stats: PartitionStats | null; recovery: RecoveryReport | null; error?: WireErrorLike}[]
+  partitions: {id: number; stats: PartitionStats | null; recovery: RecoveryReport | null; error?: WireError}[]
 }
 
 // Closes (and with destroy: deletes from disk) partitions. A partition closed by id is forgotten.
@@ -86,7 +86,7 @@ export interface FetchPartitionResult {
   highWatermark: number
   logStartOffset: number
   bytes: number // how many bytes of `data` belong to this partition, in order
-  error?: WireErrorLike
+  error?: WireError
   nextOffset?: number // with a CORRUPT_LOG error: the first offset after the damage, where reading can go on
 }
 export interface FetchResult {
@@ -100,7 +100,7 @@ export interface ListOffsetsWorkerRequest {
   partitions: {partition: number; timestamp: number}[]
 }
 export interface ListOffsetsResult {
-  partitions: {partition: number; offset: number; timestamp: number; error?: WireErrorLike}[]
+  partitions: {partition: number; offset: number; timestamp: number; error?: WireError}[]
 }
 
 export interface DeleteRecordsWorkerRequest {
@@ -109,7 +109,7 @@ export interface DeleteRecordsWorkerRequest {
   partitions: {partition: number; offset: number}[] // offset -1 = the high watermark
 }
 export interface DeleteRecordsResult {
-  partitions: {partition: number; lowWatermark: number; error?: WireErrorLike}[]
+  partitions: {partition: number; lowWatermark: number; error?: WireError}[]
 }
 
 export interface StatsRequest {
@@ -160,7 +160,7 @@ export interface ReplyMessage {
   type: 'reply'
   id: number
   result?: unknown
-  error?: WireErrorLike
+  error?: WireError
 }
 // updates = [partitionId, highWatermark, logStartOffset, partitionId, …]: a flat array clones cheaply.
 // tails: what was appended to watched partitions this turn (whole batches from offset `from`), transferred.

@@ -1,11 +1,12 @@
-// Checks on request bodies decoded from JSON: the client is not trusted, so every field a handler reads
-// is type-checked here first, and a wrong shape becomes INVALID_REQUEST naming the field. Keys are read
-// with Object.hasOwn only, so `__proto__` or `constructor` in a body are just data. Main thread.
-import {SamsaError} from '../errors.js'
+// Checks on control request bodies decoded from JSON: the client is not trusted, so every field a decoder
+// (requests.ts) reads is type-checked here first, and a wrong shape becomes INVALID_REQUEST naming the
+// field. Keys are read with Object.hasOwn only, so `__proto__` or `constructor` in a body are just data.
+// Main thread.
+import {SamsaError} from '../../errors.js'
 
 export type Body = Record<string, unknown>
 
-function invalid(message: string): SamsaError {
+export function invalid(message: string): SamsaError {
   return new SamsaError('INVALID_REQUEST', message)
 }
 
@@ -30,7 +31,7 @@ export function str(o: Body, key: string): string {
   return v
 }
 
-// Topic names are checked by the handler (topic-name.ts) so that a bad one is INVALID_TOPIC, not this.
+// Topic names are checked against topic-name.ts so that a bad one is INVALID_TOPIC, not this.
 export function anyValue(o: Body, key: string): unknown {
   return field(o, key)
 }

@@ -2,17 +2,17 @@
 //
 // The lock is a SocketLock (protocol/control/socket-lock.ts): an abstract Unix socket the kernel releases
 // when the process dies, kill -9 included, so no stale lock ever needs cleaning. It is named by the data
-// directory's device and inode (paths.ts lockNames), so every path that reaches the directory — a symlink,
+// directory's device and inode (data-dir-layout.ts lockNames), so every path that reaches the directory — a symlink,
 // a bind mount, the real path — meets the same lock. Every way of starting a daemon (the engine's entry,
 // `daemon start`, `daemon start --foreground`, auto-start) ends here; nothing else decides who runs.
 // The holder answers on the lock socket with its pid, which is how a refused daemon names the holder even
 // in the instant before the holder has written its pid file; the pid file (<data>/run/daemon.pid) is
 // informational only.
 import {readFileSync, rmSync} from 'node:fs'
-import {SamsaError} from '../errors.js'
-import {lockNames, type DaemonPaths} from '../protocol/control/data-dir-layout.js'
-import {SocketLock, parsePid} from '../protocol/control/socket-lock.js'
-import {writeFileDurably} from '../storage/checkpoint.js'
+import {SamsaError} from '../../errors.js'
+import {lockNames, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
+import {SocketLock, parsePid} from '../../protocol/control/socket-lock.js'
+import {writeFileDurably} from '../../storage/checkpoint.js'
 import {preparePrivateDir} from './private-dir.js'
 
 function readPidFile(path: string): number | null {

@@ -1,12 +1,13 @@
-// One client connection on the control socket: frames in, requests to the router, responses out, with
-// every resource bounded (README Guarantees, rule 7). Main thread.
+// One client connection on the control socket: frames in, requests to the dispatch (dispatch.ts),
+// responses out, with every resource bounded (README Guarantees, rule 7). Main thread.
+// Frames are split, decoded and encoded by the one control codec, protocol/control/frame.ts.
 //
 // Ordering: requests START in arrival order; data requests (produce, fetch, list offsets) then run
 // concurrently and their responses may come back OUT OF ORDER, each carrying its request's correlation id
 // (a long-poll fetch must not hold up a produce behind it). Two produces to one partition on one
 // connection are still appended in arrival order (one worker, one ordered message channel). Topic
-// changes, DeleteRecords, OffsetCommit and Shutdown are barriers: nothing after them starts before they
-// complete.
+// changes, DeleteRecords, OffsetCommit and Shutdown are barriers (the broker's operation traits,
+// broker/operations.ts): nothing after them starts before they complete.
 //
 // Flow control: the connection stops taking requests (leaves bytes in the reader and pauses the socket)
 // while maxInFlight requests are running, while its output is backed up (write() returned false, until
@@ -25,14 +26,13 @@
 // Together: no client can pin more than a frame's buffer for longer than the deadline, and all of them
 // together no more than the budget (plus 64 KiB per connection for small frames and socket chunks).
 import type {Socket} from 'node:net'
-import {SamsaError} from '../errors.js'
-import {FRAME_HEADER_BYTES, FRAME_PREFIX_BYTES, decodeFramePayload, type Frame} from '../protocol/control/frame.js'
-import {ApiKey} from '../protocol/control/messages.js'
-import {fetchReserve} from './fetch-handler.js'
-import {FrameReader} from './frame-reader.js'
+import {SamsaError} from '../../errors.js'
+import {FrameReader, decodeFramePayload, encodeFrameHead, readFrameHeader, type Frame} from '../../protocol/control/frame.js'
+import {API_VERSION} from '../../protocol/control/messages.js'
+import {toWireError} from '../../wire-error.js'
+import type {ControlDispatch} from './dispatch.js'
 import type {BudgetTicket, PendingFrameBudget} from './pending-frame-budget.js'
 import type {Reply, RequestContext} from './request-context.js'
-import {BARRIER_APIS, toWireError, type Router} from './router.js'
 
 export interface ConnectionLimits {
   maxFrameBytes: number
@@ -54,20 +54,6 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   outputBudgetBytes: 16 * 1024 * 1024,
   partialFrameTimeoutMs: 10_000,
   maxPendingFrameBytes: 256 * 1024 * 1024,
-}
-
-// frame.ts's layout, written without copying the raw part: the fetch path hands its batch views to the
-// socket as they are.
-export function encodeFrameHead(apiKey: number, correlationId: number, body: unknown, rawLength: number): Buffer {
-  const json = Buffer.from(JSON.stringify(body ?? null), 'utf8')
-  const head = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + FRAME_HEADER_BYTES + json.length)
-  head.writeUInt32BE(FRAME_HEADER_BYTES + json.length + rawLength, 0)
-  head.writeUInt16BE(apiKey, 4)
-  head.writeUInt16BE(0, 6)
-  head.writeUInt32BE(correlationId >>> 0, 8)
-  head.writeUInt32BE(json.length, 12)
-  json.copy(head, 16)
-  return head
 }
 
 // How long an aborted connection may take to flush the replies already written before it is destroyed.
@@ -92,7 +78,7 @@ export class ControlConnection implements RequestContext {
 
   constructor(
     private readonly socket: Socket,
-    private readonly router: Router,
+    private readonly dispatcher: ControlDispatch,
     private readonly limits: ConnectionLimits,
     private readonly log: (line: string) => void,
     private readonly budget: PendingFrameBudget,
@@ -192,7 +178,7 @@ export class ControlConnection implements RequestContext {
         starved = true
         break
       }
-      this.dispatch(payload)
+      this.begin(payload)
     }
     this.starved = starved
     if (this.closed) return
@@ -227,30 +213,28 @@ export class ControlConnection implements RequestContext {
     if (starved && this.reader.partial && !waitingForMemory && !this.frameTimer) this.armFrameTimer()
   }
 
-  private dispatch(payload: Buffer): void {
+  // Starts one request: decoded here, run by the dispatch, answered when it settles.
+  private begin(payload: Buffer): void {
+    const header = readFrameHeader(payload)
+    if (!header) return this.destroy() // the reader checked the length: cannot happen, and nothing to answer
     let frame: Frame
     try {
       // JSON expands several-fold once parsed: bound it apart from the raw record bytes
-      const jsonLength = payload.length >= FRAME_HEADER_BYTES ? payload.readUInt32BE(8) : 0
-      if (jsonLength > this.limits.maxJsonBytes) {
-        throw new SamsaError('INVALID_REQUEST', `request JSON of ${jsonLength} bytes exceeds the ${this.limits.maxJsonBytes}-byte limit`)
+      if (header.jsonLength > this.limits.maxJsonBytes) {
+        throw new SamsaError('INVALID_REQUEST', `request JSON of ${header.jsonLength} bytes exceeds the ${this.limits.maxJsonBytes}-byte limit`)
       }
       frame = decodeFramePayload(payload)
     } catch (err) {
-      // The frame's bounds were fine, so the stream is still in step: answer it if its header is there.
-      if (payload.length >= 8) {
-        this.write(payload.readUInt16BE(0), payload.readUInt32BE(4), {body: {error: toWireError(err)}})
-      } else {
-        this.destroy()
-      }
+      // The frame's bounds were fine, so the stream is still in step: answer it by its correlation id.
+      this.write(header.apiKey, header.correlationId, {body: {error: toWireError(err)}})
       return
     }
-    const cost = frame.raw.length + (frame.apiKey === ApiKey.Fetch ? fetchReserve(frame.body) : 0)
-    const isBarrier = BARRIER_APIS.has(frame.apiKey)
+    const cost = frame.raw.length + this.dispatcher.reserveBytes(frame)
+    const isBarrier = this.dispatcher.isBarrier(frame)
     this.inFlight++
     this.reserved += cost
     if (isBarrier) this.barrier = true
-    this.router.handle(frame, this).then((reply) => {
+    this.dispatcher.handle(frame, this).then((reply) => {
       this.inFlight--
       this.reserved -= cost
       if (isBarrier) this.barrier = false
@@ -268,7 +252,7 @@ export class ControlConnection implements RequestContext {
     const raw = reply.raw ?? []
     let rawLength = 0
     for (const r of raw) rawLength += r.length
-    const head = encodeFrameHead(apiKey, correlationId, reply.body, rawLength)
+    const head = encodeFrameHead(apiKey, API_VERSION, correlationId, reply.body, rawLength)
     if (raw.length === 0) {
       this.socket.write(head)
       return

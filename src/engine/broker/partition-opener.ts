@@ -5,11 +5,12 @@
 // its share first, then a directory still there is removed, so a delete cannot fail on the descriptors
 // (EMFILE) that the create's other partitions still held.
 import {rmSync} from 'node:fs'
-import {SamsaError} from '../errors.js'
-import type {LogConfig} from '../storage/log-config.js'
+import {SamsaError} from '../../errors.js'
+import {toWireError} from '../../wire-error.js'
+import type {LogConfig} from '../../storage/log-config.js'
 import type {PartitionRef, PartitionTable} from './partition-table.js'
 import {refuseSymlink} from './topic-catalog.js'
-import type {OpenResult} from './worker-messages.js'
+import type {OpenResult} from '../worker/messages.js'
 import type {WorkerPool} from './worker-pool.js'
 
 // Calls fn once per worker with the ids of its partitions among refs, all workers at once.
@@ -86,9 +87,11 @@ export class PartitionOpener {
         summary.offline++
         log(`partition ${ref.topic}-${ref.partition} is offline: ${ref.offline}`)
       }
-      const result = await this.pool.request<OpenResult>(worker, {type: 'open', partitions: usable}).catch((err: Error) => ({
-        partitions: usable.map((s) => ({id: s.id, stats: null, recovery: null, error: {code: 'PARTITION_OFFLINE', message: err.message}})),
-      }))
+      const result = await this.pool.request<OpenResult>(worker, {type: 'open', partitions: usable}).catch(
+        (err: Error): OpenResult => ({
+          partitions: usable.map((s) => ({id: s.id, stats: null, recovery: null, error: toWireError(new SamsaError('PARTITION_OFFLINE', err.message))})),
+        }),
+      )
       for (const r of result.partitions) {
         const ref = byId.get(r.id)!
         const label = `${ref.topic}-${ref.partition}`

@@ -1,29 +1,26 @@
-// The control socket's server (main thread): prepares the private socket directory, listens — replacing a
-// stale socket file, never a live one — and hands each connection to a ControlConnection.
+// The control socket's server (main thread): listens — replacing a stale socket file, never a live one —
+// and hands each connection to a ControlConnection, all of them sharing one dispatch and one
+// PendingFrameBudget. The directory holding the socket is prepared by the daemon before (lifecycle/).
 //
 // Stale means nobody answers on it (connect refused: its daemon died without removing it). Holding the
 // data-dir lock is not proof enough: --socket / $SAMSA_SOCKET may name another data directory's socket,
 // and a daemon whose socket was unlinked under it would lose its clients for good. So a socket someone
 // answers on is refused (exit 3), whoever it belongs to.
 //
-// Permissions: the directory holding the socket is 0700 (created so, and chmod-ed back if it was not) and
-// the socket itself 0600: only the owner can connect (DESIGN.md). For a --socket path chosen by the user,
-// only the socket's own mode is set; the directory is the user's choice.
-import {chmodSync, lstatSync, mkdirSync, unlinkSync} from 'node:fs'
+// Permissions: the socket is 0600: only the owner can connect (DESIGN.md); its directory is 0700 (the
+// daemon's doing), or the user's choice for a --socket path.
+import {chmodSync, lstatSync, unlinkSync} from 'node:fs'
 import {connect, createServer, type Server} from 'node:net'
-import {dirname} from 'node:path'
-import {SamsaError} from '../errors.js'
-import {ControlConnection, type ConnectionLimits} from './control-connection.js'
+import {SamsaError} from '../../errors.js'
+import {ControlConnection, type ConnectionLimits} from './connection.js'
+import type {ControlDispatch} from './dispatch.js'
 import {PendingFrameBudget} from './pending-frame-budget.js'
-import {preparePrivateDir} from './private-dir.js'
-import type {Router} from './router.js'
 
 export const MAX_CONNECTIONS = 1024
 
 export interface ListenOptions {
   socketPath: string
-  privateDir: string | null // the directory to create 0700 (run/ or the fallback), null for --socket
-  router: Router
+  dispatch: ControlDispatch
   limits: ConnectionLimits
   log: (line: string) => void
 }
@@ -86,14 +83,12 @@ export class ControlListener {
 
   static async listen(options: ListenOptions): Promise<ControlListener> {
     const {socketPath, log} = options
-    if (options.privateDir) preparePrivateDir(options.privateDir)
-    else mkdirSync(dirname(socketPath), {recursive: true, mode: 0o700})
     const server = createServer({allowHalfOpen: true, pauseOnConnect: false})
     server.maxConnections = MAX_CONNECTIONS
     const listener = new ControlListener(server, socketPath)
     const frameBudget = new PendingFrameBudget(options.limits.maxPendingFrameBytes) // shared by every connection
     server.on('connection', (socket) => {
-      const conn = new ControlConnection(socket, options.router, options.limits, log, frameBudget)
+      const conn = new ControlConnection(socket, options.dispatch, options.limits, log, frameBudget)
       listener.connections.add(conn)
       socket.on('close', () => listener.connections.delete(conn))
     })

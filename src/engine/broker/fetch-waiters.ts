@@ -10,7 +10,7 @@
 // Watching: the first waiter on a partition asks its worker to watch it (send tails). Watching stops
 // lazily, WATCH_LINGER_MS after the partition's last waiter left: a tailing consumer re-parks at once
 // after every answer, and a watch flapping on and off would cost a message each time.
-import type {Tail} from './worker-messages.js'
+import type {Tail} from '../worker/messages.js'
 
 export type WakeReason = 'data' | 'timeout' | 'cancel'
 export const WATCH_LINGER_MS = 5000
