@@ -7,7 +7,8 @@
 // Invariants: log-start-offset.checkpoint is written durably before any segment below it is deleted, so
 // a crash half way reopens in the after state (the loader finishes the deletion); the head moves only
 // in whole closed segments; the log start never moves beyond what survives a power loss; a batch is never
-// split; any I/O failure takes the partition offline.
+// split; truncation lowers the cleaner's checkpoint to the new log end (what is written again is dirty);
+// any I/O failure takes the partition offline.
 // Owner: the partition's worker thread, through PartitionLog.
 
 import {SamsaError} from '../errors.js'
@@ -89,6 +90,9 @@ export function truncateTo(log: LocalLog, offset: number): void {
     log.recoveryPoint = Math.min(log.recoveryPoint, log.logEndOffset)
     log.checkpointedRecoveryPoint = -1
     log.writeRecoveryPoint()
+    // Kafka's maybeTruncateCheckpoint: offsets written again after this are dirty, never "already clean"
+    const firstDirty = log.cleaner.firstDirtyOffset
+    if (firstDirty !== null && firstDirty > log.logEndOffset) log.writeCleanerCheckpoint(log.logEndOffset, null)
   } catch (err) {
     throw log.goOffline(err)
   }
