@@ -79,7 +79,8 @@ export function truncateTo(log: LocalLog, offset: number): void {
     } else {
       while (segs.length > 1 && log.active.baseOffset >= offset) segs.removeNewest().deleteFiles()
       const r = log.active.truncateTo(offset)
-      if (r.nextOffset >= 0) log.logEndOffset = r.nextOffset
+      // a compacted log's gap: the first batch removed may start above `offset`; the log ends at `offset`
+      if (r.nextOffset >= 0) log.logEndOffset = Math.min(r.nextOffset, offset)
       else if (log.active.size === 0) log.logEndOffset = log.active.baseOffset
       if (log.logStartOffset > log.logEndOffset) {
         log.logStartOffset = log.logEndOffset
