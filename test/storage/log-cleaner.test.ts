@@ -134,6 +134,42 @@ describe('the log cleaner', () => {
     log.close()
   })
 
+  it('a log shaped like __consumer_offsets (few keys, many commits, the daemon\'s producerId marker) stays small, marker kept', () => {
+    const log = open(dir, {config: config({...cfg, 'segment.bytes': 4096})})
+    let now = NOW
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 50; i++) {
+        log.append(keyed([[`group-${i % 4}/orders/${i % 3}`, `{"offset":${round * 50 + i}}`]], {producerId: -2, timestamp: T0 + round * 1000 + i}))
+      }
+      log.roll()
+      now += 1000
+      cleanFully(log, new OffsetMap(), {now})
+      expect(log.sizeInBytes).toBeLessThan(4096) // 12 keys' latest commits (and a few empty batches), whatever the history
+    }
+    const records = readRecords(log)
+    expect(records).toHaveLength(12)
+    expect(records.every((r) => r.value!.startsWith('{"offset":9'))).toBe(true)
+    for (const s of log.segments().slice(0, -1)) {
+      for (const b of batchesIn(`${dir}/${String(s.baseOffset).padStart(20, '0')}.log`)) expect(readBatchHeader(b.bytes).producerId).toBe(-2)
+    }
+    log.close()
+  })
+
+  it('remembers when it last cleaned, across a reopen (topic describe shows it)', () => {
+    let clock = T0 + 5000
+    const log = open(dir, {config: cfg, now: () => clock})
+    fill(log, 20)
+    expect(log.cleanerState().lastCleanedAt).toBeNull()
+    clock = Date.now() // the checkpoint file's mtime is what a reopen reads: a real clock
+    log.startCleaning(new OffsetMap(), {now: NOW})!.run()
+    expect(log.cleanerState().lastCleanedAt).toBe(clock)
+    log.close()
+    const again = open(dir, {config: cfg})
+    expect(Math.abs(again.cleanerState().lastCleanedAt! - clock)).toBeLessThan(5000)
+    expect(again.cleanerState().firstDirtyOffset).toBe(100)
+    again.close()
+  })
+
   it('a group whose last batch loses every record keeps it as an empty batch, so offsets and segment bounds stay', () => {
     const log = open(dir, {config: config({...cfg, 'segment.bytes': 4096})})
     for (let i = 0; i < 20; i++) log.append(keyed([[`x${i}`, `old-${i}`]]))
