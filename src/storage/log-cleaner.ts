@@ -22,7 +22,8 @@
 // Failures: damage found while reading (CORRUPT_LOG) or a failed write of a `.cleaned` file
 // (STORAGE_ERROR) ends the pass with its `.cleaned` files deleted and the log as it was, online; a
 // failure inside a swap takes the log offline (replaceSegments), its files left for the next open.
-// Owner: the partition's worker thread; one pass per log at a time, one offset map per thread.
+// Owner: the partition's worker thread; one pass per log at a time, and one pass per offset map at a
+// time (a thread's passes share its map: a dry run and a real pass must not interleave on one map).
 
 import {join} from 'node:path'
 import {SamsaError} from '../errors.js'
@@ -119,8 +120,9 @@ export class CleaningPass {
       else if (this.phase === 'swap') this.swapStep()
       else this.finish()
     } catch (err) {
-      // a failed swap leaves its files to the next open (the log is offline); anything else: as it was
-      if (!this.swapping) this.discardQuietly()
+      // a swap that failed half way took the log offline: its files are the next open's to finish or roll
+      // back; anything else (a swap refused before it began included) leaves no file of the pass behind
+      if (!this.swapping || this.log.failure === null) this.discardQuietly()
       this.end(null, 'failed')
       throw err
     }

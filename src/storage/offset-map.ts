@@ -14,7 +14,8 @@
 // updateLatestOffset: records above it were not read into the map, so they are kept as they are).
 // Two keys whose 128-bit hashes are equal count as one key (the risk Kafka takes with MD5: ~2^-64 for
 // billions of keys).
-// Owner: one per worker thread, reused by every cleaning pass there (clear() between passes).
+// Owner: one per worker thread, reused by every cleaning pass there, one pass at a time (each pass
+// clears it when it starts).
 
 import {murmur3x86128} from '../format/murmur3.js'
 

@@ -37,6 +37,9 @@ import type {AppendResult, PartitionLogOptions, ReadResult, RecoveryReport, Segm
 import {createCleanedSegment, replaceSegments} from './segment-swap.js'
 
 export type {AppendResult, PartitionLogOptions, Quarantine, ReadResult, RecoveryReport, SegmentInfo} from './partition-log-types.js'
+export type {CleaningPass} from './log-cleaner.js'
+export type {CleanerStats, CleaningOptions, CleaningResult} from './log-cleaner-types.js'
+export type {CleanerState} from './log-to-clean.js'
 
 export class PartitionLog {
   private readonly local: LocalLog
