@@ -98,6 +98,18 @@ export class CleaningPass {
     return this.phase === 'done'
   }
 
+  /**
+   * Bytes read so far and about how many the pass reads in all (the dirty section once for the map, then
+   * every segment it recopies), for a progress bar; done equals total once the pass is.
+   */
+  get progress(): {done: number; total: number} {
+    const done = this.stats.mapBytes + this.stats.bytesRead
+    if (this.done) return {done, total: done}
+    const recopy = this.phase === 'map' ? this.state.cleanBytes + this.state.dirtyBytes : this.groups.flat().reduce((n, s) => n + s.size, 0)
+    const mapped = this.phase === 'map' ? this.state.dirtyBytes : this.stats.mapBytes
+    return {done, total: Math.max(done, mapped + recopy)}
+  }
+
   /** What the pass did (or, on a dry run, would do); null until it is done. */
   get result(): CleaningResult | null {
     return this.outcome

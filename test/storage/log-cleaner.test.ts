@@ -297,13 +297,17 @@ describe('the log cleaner', () => {
 
     const pass = b.startCleaning(new OffsetMap())!
     let steps = 0
+    const progress: Array<{done: number; total: number}> = []
     while (pass.step(2048)) {
+      progress.push(pass.progress)
       steps++
       b.append(keyed([[`k${steps % 20}`, `during-${steps}`]])) // the worker serves produces between steps
       expect(b.read(0, 4096).bytes.length).toBeGreaterThan(0)
     }
     expect(steps).toBeGreaterThan(20)
     expect(pass.result).toMatchObject({complete: true, abandoned: null})
+    expect(progress.every((p, i) => i === 0 || (p.done >= progress[i - 1]!.done && p.done <= p.total))).toBe(true)
+    expect(pass.progress.done).toBe(pass.progress.total)
     const inB = readRecords(b)
     expect(inB.filter((x) => x.offset < end)).toEqual(readRecords(a))
     expect(inB.filter((x) => x.offset >= end).map((x) => x.value)).toEqual(Array.from({length: steps}, (_, i) => `during-${i + 1}`))
