@@ -19,7 +19,7 @@
 
 import {CONTROL_MASK, TRANSACTIONAL_MASK, type BatchHeader} from '../format/batch-header.js'
 import type {RecordView} from '../format/record-reader.js'
-import {emptyBatchOf, RetainedBatchBuilder} from '../format/retained-batch.js'
+import {emptyBatchOf, type RetainedBatchBuilder} from '../format/retained-batch.js'
 import type {CleanerReader} from './cleaner-reader.js'
 import type {LocalLog} from './local-log.js'
 import type {CleanerStats} from './log-cleaner-types.js'
@@ -27,7 +27,8 @@ import type {LogSegment} from './log-segment.js'
 import type {OffsetMap} from './offset-map.js'
 import {createCleanedSegment} from './segment-swap.js'
 
-const OUT_BYTES = 1024 * 1024
+/** A good size for GroupCleanerOptions.out: one write per MiB of cleaned batches. */
+export const CLEANER_OUT_BYTES = 1024 * 1024
 
 export interface GroupCleanerOptions {
   log: LocalLog
@@ -35,6 +36,8 @@ export interface GroupCleanerOptions {
   map: OffsetMap
   reader: CleanerReader
   builder: RetainedBatchBuilder
+  /** Where batches gather before a write to the cleaned segment (the pass's, reused group to group). */
+  out: Buffer
   stats: CleanerStats
   /** Tombstones in segments whose time is below this go (pass time − delete.retention.ms). */
   deleteHorizon: number
@@ -50,7 +53,7 @@ export class GroupCleaner {
   private finished = false
   private tombstonesGo = false
   private pendingEmpty: BatchHeader | null = null // the last batch read, when it was dropped whole
-  private out = Buffer.allocUnsafe(OUT_BYTES)
+  private readonly out: Buffer
   private used = 0
   // the kept records of the batch being read: positions in the decompressed section, and timestamps
   private starts = new Int32Array(1024)
@@ -89,6 +92,7 @@ export class GroupCleaner {
   }
 
   constructor(private readonly o: GroupCleanerOptions) {
+    this.out = o.out
     this.cleaned = o.dryRun ? null : createCleanedSegment(o.log, o.group[0]!.baseOffset)
   }
 
@@ -152,15 +156,18 @@ export class GroupCleaner {
       this.write(buf, at, reader.size)
     } else {
       this.changed = true
-      if (!this.o.dryRun) {
-        const builder = this.o.builder
-        builder.reset()
-        for (let i = 0; i < this.kept; i++) builder.keep(this.section!, this.starts[i]!, this.ends[i]!, this.times[i]!)
-        const rebuilt = builder.build(buf, at, h)
-        this.write(rebuilt, 0, rebuilt.length)
-      }
+      const rebuilt = this.o.dryRun ? buf.subarray(at, at) : this.rebuild(buf, at, h)
+      this.write(rebuilt, 0, rebuilt.length)
     }
     return true
+  }
+
+  /** The batch at buf[at…] with only the records kept by the last walk (format/retained-batch.ts). */
+  private rebuild(buf: Buffer, at: number, h: BatchHeader): Buffer {
+    const builder = this.o.builder
+    builder.reset()
+    for (let i = 0; i < this.kept; i++) builder.keep(this.section!, this.starts[i]!, this.ends[i]!, this.times[i]!)
+    return builder.build(buf, at, h)
   }
 
   /** Queues a batch for the cleaned segment (a later batch means a pending empty one went after all). */

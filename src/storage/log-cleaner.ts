@@ -30,7 +30,7 @@ import {SamsaError} from '../errors.js'
 import {RetainedBatchBuilder} from '../format/retained-batch.js'
 import {CleanerReader} from './cleaner-reader.js'
 import {CLEANER_OFFSET_CHECKPOINT} from './file-names.js'
-import {GroupCleaner} from './group-cleaner.js'
+import {CLEANER_OUT_BYTES, GroupCleaner} from './group-cleaner.js'
 import type {LocalLog} from './local-log.js'
 import {type CleaningOptions, type CleaningResult, type CleanerStats, emptyCleanerStats} from './log-cleaner-types.js'
 import {applyRetention} from './log-deletion.js'
@@ -69,6 +69,7 @@ export class CleaningPass {
   private phase: Phase = 'map'
   private readonly reader = new CleanerReader()
   private readonly builder = new RetainedBatchBuilder()
+  private readonly out = Buffer.allocUnsafe(CLEANER_OUT_BYTES)
   private readonly mapBuilder: OffsetMapBuilder
   private groups: LogSegment[][] = []
   private groupIndex = 0
@@ -189,6 +190,7 @@ export class CleaningPass {
       map: this.map,
       reader: this.reader,
       builder: this.builder,
+      out: this.out,
       stats: this.stats,
       deleteHorizon: this.now - this.log.config['delete.retention.ms'],
       dryRun: this.dryRun,
