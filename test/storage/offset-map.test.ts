@@ -10,10 +10,10 @@ import {config, open, removeDir, tempDir} from './helpers.js'
 const key = (s: string): Buffer => Buffer.from(s)
 
 describe('OffsetMap', () => {
-  it('answers like a Map of key → last offset, for any keys (sub-ranges of larger buffers too)', () => {
+  it('answers like a Map of key → last offset, for any keys (sub-ranges of larger buffers too), growing as it fills', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.uint8Array({maxLength: 40}), fc.boolean()), {maxLength: 300}), (ops) => {
-        const map = new OffsetMap({memoryBytes: 24 * 1024})
+      fc.property(fc.array(fc.tuple(fc.uint8Array({maxLength: 40}), fc.boolean()), {maxLength: 300}), fc.constantFrom(4, 16, 1024), (ops, initialSlots) => {
+        const map = new OffsetMap({memoryBytes: 24 * 1024, initialSlots})
         const model = new Map<string, number>()
         ops.forEach(([bytes, isGet], offset) => {
           const padded = Buffer.concat([Buffer.from('..'), Buffer.from(bytes), Buffer.from('...')])
@@ -26,13 +26,20 @@ describe('OffsetMap', () => {
           }
         })
         expect(map.size).toBe(model.size)
+        for (const [id, offset] of model) {
+          const k = Buffer.from(id, 'hex')
+          expect(map.get(k, 0, k.length)).toBe(offset)
+        }
+        map.clear()
+        expect(map.size).toBe(0)
+        for (const id of model.keys()) expect(map.get(Buffer.from(id, 'hex'), 0, id.length / 2)).toBe(-1)
       }),
       {numRuns: 200},
     )
   })
 
   it('refuses a new key once it holds maxEntries, still updates the keys it has, and clear() empties it', () => {
-    const map = new OffsetMap({memoryBytes: 24 * 16, loadFactor: 0.75}) // 16 slots, 12 keys
+    const map = new OffsetMap({memoryBytes: 24 * 16, loadFactor: 0.75, initialSlots: 4}) // 16 slots, 12 keys
     expect([map.slots, map.maxEntries, map.memoryBytes]).toEqual([16, 12, 384])
     for (let i = 0; i < 12; i++) {
       const k = key(`k${i}`)
@@ -50,6 +57,13 @@ describe('OffsetMap', () => {
     map.clear()
     expect([map.size, map.latestOffset, map.get(key('k3'), 0, 2)]).toEqual([0, -1, -1])
     expect(map.put(key('new'), 0, 3, 1)).toBe(true)
+  })
+
+  it('keeps offsets beyond 2^32 exactly, through growth', () => {
+    const map = new OffsetMap({memoryBytes: 24 * 64, initialSlots: 4})
+    const big = (i: number): number => 2 ** 40 + i * 2 ** 33 + 7
+    for (let i = 0; i < 50; i++) map.put(key(`k${i}`), 0, `k${i}`.length, big(i))
+    for (let i = 0; i < 50; i++) expect(map.get(key(`k${i}`), 0, `k${i}`.length)).toBe(big(i))
   })
 
   it('its memory is set by its size (a power-of-two number of 24-byte slots within the budget), never by what it holds', () => {
