@@ -132,6 +132,9 @@ function gunzip(data: Buffer, max: number): Buffer {
  */
 export class RecordView {
   buffer: Buffer = EMPTY
+  /** The whole record, its length varint included: buffer[recordStart, recordEnd) (what a cleaner copies). */
+  recordStart = 0
+  recordEnd = 0
   offset = 0
   offsetDelta = 0
   timestamp = 0
@@ -233,6 +236,8 @@ export function walkRecords(section: RecordsSection, header: BatchHeader, view: 
     }
     if (c.pos !== recordEnd) corrupt(`record ${i} length ${length} but its fields use ${c.pos - recordStart} bytes`)
     view.headerCount = headerCount
+    view.recordStart = p
+    view.recordEnd = recordEnd
     view.offsetDelta = offsetDelta
     view.offset = header.baseOffset + offsetDelta
     view.timestamp = logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta

@@ -5,7 +5,10 @@
 //   producer: Kafka's produce-side rules — at least one record, lastOffsetDelta = recordsCount − 1, no
 //            control bit, and (deep) offset deltas exactly 0..n−1;
 //   deep:    decompress (size-capped) and walk every record (see record-reader.ts for what is checked),
-//            offset deltas strictly increasing and ≤ lastOffsetDelta.
+//            offset deltas strictly increasing and ≤ lastOffsetDelta;
+//   requireKeys (deep): every record has a key — what a compacted topic demands of a produce (Kafka
+//            refuses a keyless record there with INVALID_RECORD, and so the whole batch: nothing of it is
+//            appended). That problem alone is not damage: validateBatchProblem tells it apart.
 // The descriptions are those of the shared reader's SamsaErrors, so `samsa log verify`, produce errors
 // and recovery logs all say the same thing about the same bytes.
 // Used by the engine on produce, by storage recovery, and by `samsa log verify`.
@@ -24,17 +27,32 @@ export interface ValidateOptions {
   expectedBaseOffset?: number
   /** Apply Kafka's producer-side rules. */
   producer?: boolean
+  /** Every record must have a key (a produce to a compacted topic); only checked when deep. */
+  requireKeys?: boolean
+}
+
+/** What is wrong with a batch: `corrupt` (bad bytes), or `keyless` (sound, but a compacted topic needs keys). */
+export interface BatchProblem {
+  kind: 'corrupt' | 'keyless'
+  message: string
 }
 
 class Invalid extends Error {}
+class Keyless extends Error {}
 
 /** Checks the batch at buf[pos, …) within end; returns null when valid, else the first problem. */
 export function validateBatch(buf: Buffer, pos: number, end: number, options: ValidateOptions): string | null {
+  return validateBatchProblem(buf, pos, end, options)?.message ?? null
+}
+
+/** validateBatch, telling a keyless record (requireKeys) apart from damage, so each gets its own error code. */
+export function validateBatchProblem(buf: Buffer, pos: number, end: number, options: ValidateOptions): BatchProblem | null {
   try {
     checkBatch(buf, pos, Math.min(end, buf.length), options)
     return null
   } catch (err) {
-    if (err instanceof Invalid || isSamsaError(err)) return err.message
+    if (err instanceof Keyless) return {kind: 'keyless', message: err.message}
+    if (err instanceof Invalid || isSamsaError(err)) return {kind: 'corrupt', message: err.message}
     throw err
   }
 }
@@ -66,16 +84,22 @@ function checkBatch(buf: Buffer, pos: number, end: number, options: ValidateOpti
   let previous = -1
   let index = 0
   const producer = options.producer === true
+  let keyless = -1
   walkRecords(section, h, new RecordView(), (r) => {
     const delta = r.offsetDelta
     if (producer && delta !== index) fail(`record ${index} has offset delta ${delta}, expected ${index}`)
     if (delta <= previous) fail(`record ${index} has offset delta ${delta}, not above the previous ${previous}`)
     if (delta > h.lastOffsetDelta) fail(`record ${index} has offset delta ${delta}, beyond lastOffsetDelta ${h.lastOffsetDelta}`)
+    if (keyless < 0 && r.keyStart < 0) keyless = index
     previous = delta
     index++
   })
   // don't pin a large decompressed section for the rest of the process
   if (scratch.buf.length > 4 * 1024 * 1024) scratch.buf = Buffer.alloc(0)
+  // after the walk: damage anywhere in the batch is reported as damage, not as a missing key
+  if (options.requireKeys && keyless >= 0) {
+    throw new Keyless(`record ${keyless} has no key: a compacted topic (cleanup.policy=compact) keeps the latest record per key, so every record needs one`)
+  }
   return h
 }
 

@@ -3,9 +3,12 @@
 // returned). For tests and the daemon's failpoints (README Guarantees, rules 1-2): crash behaviour without mocking
 // any storage logic.
 //
-// Rule matching: op ('write' | 'datasync' | 'truncate' | 'open' | 'rename' | 'unlink' | 'fsyncDir'), a path test
-// (suffix string or RegExp), skip the first `after` matching calls, then fail `times` calls (default:
-// every later call). Invariants: with no rule armed it behaves exactly like `inner`.
+// Rule matching: op ('write' | 'datasync' | 'truncate' | 'open' | 'rename' | 'unlink' | 'fsyncDir', or
+// 'any' of these), a path test (suffix string or RegExp), skip the first `after` matching calls, then
+// fail `times` calls (default: every later call). `{op: 'any', after: k}` is a crash at the k-th file
+// operation: it and everything after it fail, so nothing the code does after that point reaches the disk
+// (what a crash test needs, before reopening the directory with plain I/O).
+// Invariants: with no rule armed it behaves exactly like `inner`.
 // Owner: whichever thread owns the storage it is handed to.
 
 import type {FileIo, OpenMode, StorageFile} from './file-io.js'
@@ -14,7 +17,7 @@ export type FaultOp = 'write' | 'datasync' | 'truncate' | 'open' | 'rename' | 'u
 export type FaultAction = 'ENOSPC' | 'EIO' | 'short-write'
 
 export interface FaultRule {
-  op: FaultOp
+  op: FaultOp | 'any'
   action: FaultAction
   /** Path suffix (e.g. '.log') or pattern; default any path. */
   path?: string | RegExp
@@ -55,7 +58,7 @@ export function createFaultyFileIo(inner: FileIo): FaultyFileIo {
   /** The action to take for this call, or null to let it through. */
   const check = (op: FaultOp, path: string): FaultAction | null => {
     for (const r of rules) {
-      if (r.op !== op) continue
+      if (r.op !== op && r.op !== 'any') continue
       if (r.path !== undefined && (typeof r.path === 'string' ? !path.endsWith(r.path) : !r.path.test(path))) continue
       r.seen++
       if (r.seen <= (r.after ?? 0)) continue

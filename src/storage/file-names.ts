@@ -5,6 +5,8 @@
 //   00000000000000000000.timeindex  sparse time index: 12-byte entries (see time-index.ts)
 //   recovery-point.checkpoint       offset below which every batch is fsynced (see checkpoint.ts)
 //   log-start-offset.checkpoint     first offset a reader may fetch (moved by deleteRecordsBefore/retention)
+//   cleaner-offset.checkpoint       the log cleaner's first dirty offset: below it the log is compacted (and
+//                                   may have gaps in its offsets); present once the log was ever cleaned
 //   .clean-shutdown                 present only between a clean close() and the next open()
 //   *.tmp                           a metadata file being written durably; ignored and removed on load
 //   <segment file>.cleaned          a replacement segment being written (by the log cleaner)
@@ -36,6 +38,7 @@ export const DELETED_SUFFIX = '.deleted'
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point.checkpoint'
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset.checkpoint'
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset.checkpoint'
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown'
 
 /** The daemon's own entries of a data directory (see the header). */
@@ -89,7 +92,13 @@ export function replaceSuffix(path: string, from: SegmentFileSuffix, to: Segment
 
 /** True for a name only a partition directory holds: a segment file, a checkpoint, the clean-shutdown marker. */
 export function isPartitionFileName(name: string): boolean {
-  return parseSegmentFileName(name) !== null || name === RECOVERY_POINT_CHECKPOINT || name === LOG_START_OFFSET_CHECKPOINT || name === CLEAN_SHUTDOWN_MARKER
+  return (
+    parseSegmentFileName(name) !== null ||
+    name === RECOVERY_POINT_CHECKPOINT ||
+    name === LOG_START_OFFSET_CHECKPOINT ||
+    name === CLEANER_OFFSET_CHECKPOINT ||
+    name === CLEAN_SHUTDOWN_MARKER
+  )
 }
 
 /** `{topic, partition}` for a partition directory name, or null (e.g. the daemon's `run/`). */

@@ -11,6 +11,8 @@
 // - every batch below recoveryPoint has been fdatasynced; recovery-point.checkpoint holds a value ≤ it
 //   (rewritten at most every checkpointIntervalMs by flush, always by roll/close/truncateTo).
 // - log-start-offset.checkpoint is written (durably) before any segment below it is deleted.
+// - cleaner-offset.checkpoint exists before the cleaner's first segment swap (the loader then accepts
+//   the gaps cleaning leaves) and is never above logEndOffset (truncateTo lowers it).
 // - a new segment's name is durable (directory fsynced) before anything in it counts.
 // - offline (`failure`: an I/O error) or quarantined (corruption found on open): every write refuses
 //   with PARTITION_OFFLINE (ensureWritable); reads below logEndOffset still work.
@@ -20,7 +22,7 @@ import {join} from 'node:path'
 import {SamsaError} from '../errors.js'
 import {writeOffsetCheckpoint} from './checkpoint.js'
 import {describeIoError, type FileIo, storageError} from './file-io.js'
-import {LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, type SegmentFileSuffix} from './file-names.js'
+import {CLEANER_OFFSET_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, type SegmentFileSuffix} from './file-names.js'
 import type {LogConfig} from './log-config.js'
 import {LogSegment} from './log-segment.js'
 import {LogSegments} from './log-segments.js'
@@ -39,6 +41,15 @@ export interface LocalLogOptions {
   logEndOffset: number
   recoveryPoint: number
   recovery: RecoveryReport
+  cleaner: CleanerCheckpoint
+}
+
+/** The log cleaner's checkpoint as the log holds it (log-cleaner.ts writes it, truncateTo lowers it). */
+export interface CleanerCheckpoint {
+  /** Where the dirty section starts (cleaner-offset.checkpoint); null: never cleaned, or unreadable. */
+  firstDirtyOffset: number | null
+  /** When a cleaning pass last finished (the checkpoint's write time), or null. */
+  lastCleanedAt: number | null
 }
 
 export class LocalLog {
@@ -53,6 +64,7 @@ export class LocalLog {
   logEndOffset: number
   logStartOffset: number
   recoveryPoint: number
+  readonly cleaner: CleanerCheckpoint
   /** The recovery point last written to recovery-point.checkpoint (-1: rewrite it on the next chance). */
   checkpointedRecoveryPoint: number
   lastCheckpointAt: number
@@ -74,6 +86,7 @@ export class LocalLog {
     this.recoveryPoint = o.recoveryPoint
     this.checkpointedRecoveryPoint = o.recoveryPoint
     this.recovery = o.recovery
+    this.cleaner = o.cleaner
     this.lastCheckpointAt = this.lastFlushAt = this.now()
   }
 
@@ -177,5 +190,12 @@ export class LocalLog {
   /** Writes log-start-offset.checkpoint durably (before any segment below it goes). Throws as it fails. */
   writeLogStartOffset(offset: number): void {
     writeOffsetCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), offset, this.io)
+  }
+
+  /** Writes cleaner-offset.checkpoint durably and remembers it (`cleanedAt`: a pass just finished). Throws as it fails. */
+  writeCleanerCheckpoint(firstDirtyOffset: number, cleanedAt: number | null): void {
+    writeOffsetCheckpoint(join(this.dir, CLEANER_OFFSET_CHECKPOINT), firstDirtyOffset, this.io)
+    this.cleaner.firstDirtyOffset = firstDirtyOffset
+    if (cleanedAt !== null) this.cleaner.lastCleanedAt = cleanedAt
   }
 }

@@ -1,6 +1,7 @@
 // The append path of a partition's log (Kafka's UnifiedLog.append for one replica): assign offsets,
-// roll between batches where segment.bytes / segment.ms / the relative-offset limit ask for it, write,
-// index, and flush when flush.messages says so.
+// roll between batches where segment.bytes / segment.ms (or max.compaction.lag.ms when shorter on a
+// compacted topic: maxSegmentMs) / the relative-offset limit ask for it, write, index, and flush when
+// flush.messages says so.
 //
 // Bytes: the caller's buffer is whole RecordBatch v2 frames (layout: format/batch-header.ts), validated
 // by the caller; append rewrites each baseOffset (bytes 0–7, outside the CRC) and, for LogAppendTime,
@@ -14,6 +15,7 @@
 import {BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, readInt64} from '../format/batch-header.js'
 import {frameBatches, stampBatches} from './batch-stamping.js'
 import type {LocalLog} from './local-log.js'
+import {maxSegmentMs} from './log-config.js'
 import type {AppendResult} from './partition-log-types.js'
 
 /** Kafka rolls before offset - baseOffset overflows a signed 32-bit relative offset. */
@@ -59,7 +61,7 @@ function shouldRoll(log: LocalLog, used: number, size: number, lastOffset: numbe
   const seg = log.active
   if (used === 0) return false
   if (used + size > log.config['segment.bytes']) return true
-  if (seg.rollingBasedTimestamp !== null && now - seg.rollingBasedTimestamp >= log.config['segment.ms']) return true
+  if (seg.rollingBasedTimestamp !== null && now - seg.rollingBasedTimestamp >= maxSegmentMs(log.config)) return true
   return lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET
 }
 

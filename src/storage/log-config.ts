@@ -5,7 +5,8 @@
 // only by resolveLogConfig from LOG_CONFIG_DEFAULTS plus checked overrides, never by indexing an object
 // with a user-supplied name: every name is first checked with isLogConfigName (Object.hasOwn on a
 // null-prototype table, so '__proto__' or 'constructor' are just unknown names).
-// Invariants: every value in a LogConfig is within its def's range. "Never" (flush.messages, flush.ms)
+// Invariants: every value in a LogConfig is within its def's range, and min.compaction.lag.ms ≤
+// max.compaction.lag.ms (Kafka's one cross-config rule). "Never" (flush.messages, flush.ms)
 // is Number.MAX_SAFE_INTEGER: Kafka's default is Long.MAX_VALUE, and any integer ≥ 2^53 given by a user
 // is clamped to it (formatLogConfigValue prints it back as Kafka's 9223372036854775807).
 // Deviation from Kafka: segment.bytes has a minimum of 1024 (Kafka: 14, which only makes sense in tests;
@@ -27,6 +28,8 @@ export interface LogConfig {
   'message.timestamp.type': TimestampType
   'min.cleanable.dirty.ratio': number
   'delete.retention.ms': number
+  'min.compaction.lag.ms': number
+  'max.compaction.lag.ms': number
   'flush.messages': number
   'flush.ms': number
   'index.interval.bytes': number
@@ -117,6 +120,20 @@ export const LOG_CONFIG_DEFS = defs({
     max: NEVER,
     doc: 'how long a tombstone (null value) survives compaction, in ms',
   },
+  'min.compaction.lag.ms': {
+    type: 'long',
+    default: 0,
+    min: 0,
+    max: NEVER,
+    doc: 'a record stays uncompacted for at least this long (ms): segments holding newer records are not cleaned',
+  },
+  'max.compaction.lag.ms': {
+    type: 'long',
+    default: NEVER,
+    min: 1,
+    max: NEVER,
+    doc: 'a record is compacted within about this long (ms): a dirty segment older than this is cleaned whatever the dirty ratio',
+  },
   'flush.messages': {
     type: 'long',
     default: NEVER,
@@ -192,7 +209,24 @@ export function resolveLogConfig(overrides: ReadonlyMap<string, string> | Readon
     if (!isLogConfigName(name)) throw unknownConfig(name)
     setConfig(config, name, parseLogConfigValue(name, String(raw)))
   }
+  // Kafka's LogConfig.validateValues: the one rule between two configs
+  if (config['min.compaction.lag.ms'] > config['max.compaction.lag.ms']) {
+    throw new SamsaError(
+      'INVALID_CONFIG',
+      `min.compaction.lag.ms (${config['min.compaction.lag.ms']}) is greater than max.compaction.lag.ms (${formatLogConfigValue('max.compaction.lag.ms', config['max.compaction.lag.ms'])})`,
+    )
+  }
   return config
+}
+
+/**
+ * When the active segment rolls by age (Kafka's LogConfig.maxSegmentMs): segment.ms, or sooner on a
+ * compacted topic when max.compaction.lag.ms is shorter — the cleaner never touches the active segment,
+ * so a record could otherwise stay uncompacted for segment.ms whatever max.compaction.lag.ms says.
+ */
+export function maxSegmentMs(config: LogConfig): number {
+  if (config['cleanup.policy'].includes('compact')) return Math.min(config['segment.ms'], config['max.compaction.lag.ms'])
+  return config['segment.ms']
 }
 
 /** The text a user would type for a value (`topic describe`): "never" longs print as Kafka's Long.MAX. */

@@ -7,7 +7,8 @@
 // Invariants: log-start-offset.checkpoint is written durably before any segment below it is deleted, so
 // a crash half way reopens in the after state (the loader finishes the deletion); the head moves only
 // in whole closed segments; the log start never moves beyond what survives a power loss; a batch is never
-// split; any I/O failure takes the partition offline.
+// split; truncation lowers the cleaner's checkpoint to the new log end (what is written again is dirty);
+// any I/O failure takes the partition offline.
 // Owner: the partition's worker thread, through PartitionLog.
 
 import {SamsaError} from '../errors.js'
@@ -78,7 +79,8 @@ export function truncateTo(log: LocalLog, offset: number): void {
     } else {
       while (segs.length > 1 && log.active.baseOffset >= offset) segs.removeNewest().deleteFiles()
       const r = log.active.truncateTo(offset)
-      if (r.nextOffset >= 0) log.logEndOffset = r.nextOffset
+      // a compacted log's gap: the first batch removed may start above `offset`; the log ends at `offset`
+      if (r.nextOffset >= 0) log.logEndOffset = Math.min(r.nextOffset, offset)
       else if (log.active.size === 0) log.logEndOffset = log.active.baseOffset
       if (log.logStartOffset > log.logEndOffset) {
         log.logStartOffset = log.logEndOffset
@@ -89,6 +91,9 @@ export function truncateTo(log: LocalLog, offset: number): void {
     log.recoveryPoint = Math.min(log.recoveryPoint, log.logEndOffset)
     log.checkpointedRecoveryPoint = -1
     log.writeRecoveryPoint()
+    // Kafka's maybeTruncateCheckpoint: offsets written again after this are dirty, never "already clean"
+    const firstDirty = log.cleaner.firstDirtyOffset
+    if (firstDirty !== null && firstDirty > log.logEndOffset) log.writeCleanerCheckpoint(log.logEndOffset, null)
   } catch (err) {
     throw log.goOffline(err)
   }

@@ -12,12 +12,23 @@
 // - A segment swap a crash interrupted is finished or rolled back before any segment is loaded
 //   (segment-swap.ts), so the passes after it see either the old segments or the new ones.
 // - Checkpoints that cannot be read mean "validate from the start", never "delete segments".
+// - Offsets: contiguous from batch to batch and segment to segment, unless the log may hold compacted
+//   segments (cleanup.policy has compact, or cleaner-offset.checkpoint exists: the log was cleaned once,
+//   whatever its policy is now); then, as in Kafka, they must only increase — the cleaner leaves gaps.
+//   Every batch is still checked whole (frame, CRC, records) either way.
 // Owner: called once by PartitionLog.open on the partition's worker thread.
 
 import {join} from 'node:path'
 import {type CheckpointRead, readOffsetCheckpoint, writeOffsetCheckpoint} from './checkpoint.js'
 import type {FileIo} from './file-io.js'
-import {CLEAN_SHUTDOWN_MARKER, LOG_START_OFFSET_CHECKPOINT, parseSegmentFileName, RECOVERY_POINT_CHECKPOINT, TMP_SUFFIX} from './file-names.js'
+import {
+  CLEAN_SHUTDOWN_MARKER,
+  CLEANER_OFFSET_CHECKPOINT,
+  LOG_START_OFFSET_CHECKPOINT,
+  parseSegmentFileName,
+  RECOVERY_POINT_CHECKPOINT,
+  TMP_SUFFIX,
+} from './file-names.js'
 import {recoverSegments} from './log-recovery.js'
 import {LogSegment} from './log-segment.js'
 import type {RecoveryReport} from './partition-log-types.js'
@@ -29,6 +40,8 @@ export interface LoadOptions {
   indexIntervalBytes: number
   now: number
   log: (line: string) => void
+  /** cleanup.policy includes compact: the cleaner may have left gaps in the offsets. */
+  compacted: boolean
 }
 
 export interface LoadedLog {
@@ -37,6 +50,8 @@ export interface LoadedLog {
   logEndOffset: number
   recoveryPoint: number
   recovery: RecoveryReport
+  /** The cleaner's checkpointed first dirty offset (null: never cleaned, or unreadable) and when it was written. */
+  cleaner: {firstDirtyOffset: number | null; lastCleanedAt: number | null}
 }
 
 /** What the passes share: the options, the report they add to, and the segments opened so far. */
@@ -50,7 +65,7 @@ interface Loading {
 }
 
 /** The log as the passes find it, from the segments pass on. */
-interface Found extends LoadedLog {
+interface Found extends Omit<LoadedLog, 'cleaner'> {
   /** Segments whose batches were re-validated (and indexes rebuilt) by this open: made durable at the end. */
   recovered: Set<LogSegment>
 }
@@ -90,11 +105,17 @@ function load(c: Loading): LoadedLog {
   recoverInterruptedSwap({dir, io, say: c.say})
   const recoveryCkpt = readCheckpoint(c, RECOVERY_POINT_CHECKPOINT, 'validating every segment from the start')
   const startCkpt = readCheckpoint(c, LOG_START_OFFSET_CHECKPOINT, 'using the first segment’s base offset')
+  const cleanerCkpt = readCheckpoint(c, CLEANER_OFFSET_CHECKPOINT, 'the cleaner will clean the whole log again')
+  const allowGaps = c.o.compacted || cleanerCkpt.status !== 'missing'
   const found = loadSegments(c, startCkpt)
-  findLogEnd(c, found, marker, recoveryCkpt)
+  findLogEnd(c, found, marker, recoveryCkpt, allowGaps)
   applyLogStartOffset(c, found, startCkpt)
   makeRecoveredDurable(c, found)
-  return {segments: found.segments, logStartOffset: found.logStartOffset, logEndOffset: found.logEndOffset, recoveryPoint: found.recoveryPoint, recovery: c.report}
+  const cleaner = {
+    firstDirtyOffset: cleanerCkpt.status === 'ok' ? cleanerCkpt.offset : null,
+    lastCleanedAt: cleanerCkpt.status === 'ok' ? (io.stat(join(dir, CLEANER_OFFSET_CHECKPOINT))?.mtimeMs ?? null) : null,
+  }
+  return {segments: found.segments, logStartOffset: found.logStartOffset, logEndOffset: found.logEndOffset, recoveryPoint: found.recoveryPoint, recovery: c.report, cleaner}
 }
 
 /**
@@ -130,7 +151,10 @@ function removeTempFiles(c: Loading): void {
 // segments go), then `.deleted` files go. It runs before segments are loaded so that they are either
 // all old or all new.
 
-/** Fifth pass: a checkpoint. Unreadable means "recover from the start", never "delete". */
+/**
+ * Fifth pass: a checkpoint (recovery point, log start, the cleaner's). Unreadable means "recover (or
+ * clean) from the start", never "delete".
+ */
 function readCheckpoint(c: Loading, name: string, action: string): CheckpointRead {
   const read = readOffsetCheckpoint(join(c.o.dir, name), c.o.io)
   if (read.status === 'unreadable') c.say(`${name} unreadable (${read.reason}): ${action}`)
@@ -178,10 +202,10 @@ function loadSegments(c: Loading, startCkpt: CheckpointRead): Found {
  * batch from the recovery point on (log-recovery.ts: a torn tail is truncated, damage quarantines).
  * Then segment.ms counts from the active segment's first batch (at most now), as it did before the stop.
  */
-function findLogEnd(c: Loading, found: Found, marker: CheckpointRead, recoveryCkpt: CheckpointRead): void {
+function findLogEnd(c: Loading, found: Found, marker: CheckpointRead, recoveryCkpt: CheckpointRead, allowGaps: boolean): void {
   const {report, say} = c
   if (!report.clean && marker.status === 'ok') {
-    const end = loadClean(found.segments[found.segments.length - 1]!, say)
+    const end = loadClean(found.segments[found.segments.length - 1]!, say, allowGaps)
     if (end === marker.offset) {
       found.logEndOffset = end
       report.clean = true
@@ -196,7 +220,7 @@ function findLogEnd(c: Loading, found: Found, marker: CheckpointRead, recoveryCk
     found.recoveryPoint = found.logEndOffset
   } else {
     const recoveryPoint = recoveryCkpt.status === 'ok' ? recoveryCkpt.offset : found.segments[0]!.baseOffset
-    const r = recoverSegments(found.segments, recoveryPoint, say, report)
+    const r = recoverSegments(found.segments, recoveryPoint, say, report, allowGaps)
     found.segments = r.segments
     found.logEndOffset = r.logEndOffset
     found.recovered = new Set(r.segments.slice(r.firstRecovered))
@@ -208,16 +232,16 @@ function findLogEnd(c: Loading, found: Found, marker: CheckpointRead, recoveryCk
 }
 
 /** The clean path: the active segment's index, then its tail. Returns the log end, or -1 on a problem. */
-function loadClean(active: LogSegment, say: (line: string) => void): number {
+function loadClean(active: LogSegment, say: (line: string) => void, allowGaps: boolean): number {
   const problem = active.readIndexes()
   let walk
   if (problem !== null) {
     say(`${problem}; rebuilding it from the log`)
     active.resetIndexes()
-    walk = active.rebuildIndexes(0, false, active.baseOffset)
+    walk = active.rebuildIndexes(0, false, active.baseOffset, !allowGaps)
   } else {
     const last = active.offsetIndex.lastEntry()
-    walk = active.rebuildIndexes(last?.position ?? 0, last !== null, last === null ? active.baseOffset : -1)
+    walk = active.rebuildIndexes(last?.position ?? 0, last !== null, last === null ? active.baseOffset : -1, !allowGaps)
   }
   if (walk.problem !== null) {
     say(`${active.logPath}: ${walk.problem} at byte ${walk.position} despite a clean shutdown; recovering`)

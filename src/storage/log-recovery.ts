@@ -3,7 +3,9 @@
 // with valid data after it quarantines the partition. README Guarantees, rule 3.
 //
 // Checks per batch: frame (length, magic, int64 offsets: batch-scanner.ts), base offset = the offset
-// expected next, CRC-32C, records and LZ4 frames (validateBatch deep). Every batch that passes is indexed
+// expected next (with `allowGaps`, for a log that may hold compacted segments: not below it — Kafka's
+// rule, since the cleaner leaves gaps; a segment may then also start above where the previous ended),
+// CRC-32C, records and LZ4 frames (validateBatch deep). Every batch that passes is indexed
 // (the segment's indexes are rebuilt from the recovery point on, in memory; the loader writes them).
 // Decisions:
 // - first bad batch with nothing valid after it (torn write, zero-filled or garbage tail, a header
@@ -38,6 +40,7 @@ export function recoverSegments(
   recoveryPoint: number,
   say: (line: string) => void,
   report: RecoveryReport,
+  allowGaps = false,
 ): {segments: LogSegment[]; logEndOffset: number; firstRecovered: number} {
   // the segment holding the recovery point: the last one based at or below it
   let k = 0
@@ -74,7 +77,7 @@ export function recoverSegments(
   }
 
   // Deep validation from (k, position) to the very end.
-  const checked = validateFrom(segments, k, position, expected)
+  const checked = validateFrom(segments, k, position, expected, allowGaps)
   const stop = checked.stop
   expected = checked.expected
   if (stop === null) return {segments, logEndOffset: expected, firstRecovered: k}
@@ -94,7 +97,7 @@ export function recoverSegments(
     )
     if (first === null || first.baseOffset <= expected) return {segments, logEndOffset: expected, firstRecovered: k}
     if (resume.segment !== stop.segment) seg.resetIndexes()
-    const after = validateFrom(segments, resume.segment, resume.position, first.baseOffset)
+    const after = validateFrom(segments, resume.segment, resume.position, first.baseOffset, allowGaps)
     quarantined.resume = {file: seg.logPath, position: resume.position, offset: first.baseOffset}
     say(`offsets ${expected} to ${first.baseOffset - 1} are unreadable; offsets ${first.baseOffset} to ${after.expected - 1} after them are served`)
     if (after.stop !== null) {
@@ -155,17 +158,20 @@ function truncateFile(seg: LogSegment, size: number): void {
 
 /**
  * Deep-validates batches from segment `start`, byte `position` (its indexes ready to extend), expecting
- * base offset `expected`; later segments must start at the offset expected and get fresh indexes. Every
- * batch that passes is indexed. Returns the first problem (null: none to the end) and the next offset.
+ * base offset `expected` (with allowGaps: at least `expected`); later segments must start at the offset
+ * expected (at least) and get fresh indexes. Every batch that passes is indexed. Returns the first
+ * problem (null: none to the end) and the next offset.
  */
-function validateFrom(segments: LogSegment[], start: number, position: number, expected: number): {stop: Stop | null; expected: number} {
+function validateFrom(segments: LogSegment[], start: number, position: number, expected: number, allowGaps: boolean): {stop: Stop | null; expected: number} {
   for (let i = start; i < segments.length; i++) {
     const s = segments[i]!
     if (i > start) {
       s.resetIndexes()
-      if (s.baseOffset !== expected) {
-        return {stop: {segment: i, position: 0, problem: `segment base offset ${s.baseOffset}, expected ${expected}`, badBatch: false}, expected}
+      if (allowGaps ? s.baseOffset < expected : s.baseOffset !== expected) {
+        const problem = `segment base offset ${s.baseOffset}, expected ${allowGaps ? 'at least ' : ''}${expected}`
+        return {stop: {segment: i, position: 0, problem, badBatch: false}, expected}
       }
+      expected = s.baseOffset
     }
     const scanner = new BatchScanner(s.logFile(), i > start ? 0 : position, s.size)
     for (;;) {
@@ -173,11 +179,12 @@ function validateFrom(segments: LogSegment[], start: number, position: number, e
       if (b === null) break
       if (isProblem(b)) return {stop: {segment: i, position: b.position, problem: b.problem, badBatch: true}, expected}
       const body = scanner.body()
-      const problem = validateBatch(body.buf, body.at, body.at + b.size, {
+      let problem = validateBatch(body.buf, body.at, body.at + b.size, {
         deep: true,
         maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES,
-        expectedBaseOffset: expected,
+        expectedBaseOffset: allowGaps ? undefined : expected,
       })
+      if (problem === null && b.baseOffset < expected) problem = `base offset ${b.baseOffset} is below ${expected}: offsets must increase`
       if (problem !== null) return {stop: {segment: i, position: b.position, problem, badBatch: true}, expected}
       s.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp)
       expected = b.lastOffset + 1

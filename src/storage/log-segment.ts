@@ -224,7 +224,7 @@ export class LogSegment {
     const problem = this.readIndexes(true)
     if (problem === null) return
     this.log(`${problem}; rebuilding the segment's indexes from the log`)
-    const walked = this.rebuildIndexes(0)
+    const walked = this.rebuildIndexes(0, false, this.baseOffset)
     if (walked.problem !== null) this.log(`${this.logPath}: ${walked.problem} at byte ${walked.position} while rebuilding its index`)
     // a closed segment: its final time entry (what retention.ms compares with), as roll would have written
     if (this.maxTimestampSoFar >= 0) this.timeIdx!.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar)
@@ -235,11 +235,12 @@ export class LogSegment {
 
   /**
    * Re-derives index entries from batches at [from, size) (headers only); entries before `from` stay.
-   * Stops at the first frame problem or offset discontinuity (a batch not starting at the previous
-   * batch's last offset + 1; `expected` = -1 accepts any first batch). nextOffset: after the last batch
-   * walked, or -1 when none was.
+   * Stops at the first frame problem or offset out of order: with `contiguous`, a batch not starting at
+   * the previous batch's last offset + 1 (or at `expected`, when ≥ 0, for the first one); otherwise (a
+   * segment the cleaner may have rewritten, with gaps) a batch starting below that. nextOffset: after the
+   * last batch walked, or -1 when none was.
    */
-  rebuildIndexes(from: number, resumeAtIndexedBatch = false, expected = -1): {position: number; problem: string | null; nextOffset: number} {
+  rebuildIndexes(from: number, resumeAtIndexedBatch = false, expected = -1, contiguous = false): {position: number; problem: string | null; nextOffset: number} {
     if (this.offsetIdx === null) this.resetIndexes()
     const scanner = new BatchScanner(this.logFile(), from, this.size)
     let first = resumeAtIndexedBatch
@@ -249,7 +250,9 @@ export class LogSegment {
       if (b === null) return {position: scanner.position, problem: null, nextOffset}
       if (isProblem(b)) return {...b, nextOffset}
       const want = nextOffset >= 0 ? nextOffset : expected
-      if (want >= 0 && b.baseOffset !== want) return {position: b.position, problem: `base offset ${b.baseOffset}, expected ${want}`, nextOffset}
+      if (want >= 0 && (contiguous ? b.baseOffset !== want : b.baseOffset < want)) {
+        return {position: b.position, problem: contiguous ? `base offset ${b.baseOffset}, expected ${want}` : `base offset ${b.baseOffset} is below ${want}: offsets must increase`, nextOffset}
+      }
       this.indexBatch(b.position, b.size, b.lastOffset, b.maxTimestamp, first)
       nextOffset = b.lastOffset + 1
       first = false

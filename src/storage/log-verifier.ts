@@ -28,7 +28,8 @@
 // - .timeindex: timestamps strictly increasing, offsets non-decreasing, each offset inside a batch whose
 //   maxTimestamp equals the entry's timestamp;
 // - a trailing run of all-zero index entries is ignored: Kafka preallocates index files while active.
-// - per directory: checkpoints readable, recovery point and log start offset within the log.
+// - per directory: checkpoints readable; recovery point, log start offset and the cleaner's first dirty
+//   offset within the log.
 // Problem.position (and Note.position) is a byte position in `file`, or -1 for the whole file.
 // Owner: the CLI process (no daemon needed); synchronous.
 
@@ -41,6 +42,7 @@ import {BatchScanner, findNextValidBatch, isProblem} from './batch-scanner.js'
 import {readOffsetCheckpoint} from './checkpoint.js'
 import {type FileIo, nodeFileIo, type StorageFile} from './file-io.js'
 import {
+  CLEANER_OFFSET_CHECKPOINT,
   DATA_DIR_ENTRIES,
   isPartitionFileName,
   LOG_START_OFFSET_CHECKPOINT,
@@ -273,10 +275,11 @@ function verifyPartition(dir: string, io: FileIo, report: VerifyReport): void {
     previousFile = path
   }
   const logEnd = previousNext >= 0 ? previousNext : firstOffset
-  for (const name of [RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT]) {
+  for (const name of [RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, CLEANER_OFFSET_CHECKPOINT]) {
     const c = readOffsetCheckpoint(join(dir, name), io)
     if (c.status === 'unreadable') {
-      problems.push({file: join(dir, name), position: -1, problem: `unreadable checkpoint (${c.reason}); a daemon would recover from the start`})
+      const then = name === CLEANER_OFFSET_CHECKPOINT ? 'clean the whole log again' : 'recover from the start'
+      problems.push({file: join(dir, name), position: -1, problem: `unreadable checkpoint (${c.reason}); a daemon would ${then}`})
     } else if (c.status === 'ok' && logs.size > 0 && c.offset > logEnd) {
       problems.push({file: join(dir, name), position: -1, problem: `checkpoint offset ${c.offset} is beyond the log end ${logEnd}`})
     }

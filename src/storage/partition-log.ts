@@ -4,14 +4,15 @@
 //   read, ListOffsets          log-read.ts          flush, roll, checkpoints local-log.ts
 //   retention, DeleteRecords,  log-deletion.ts      segment replacement      segment-swap.ts
 //   truncateTo                                       (for the log cleaner)
+//   compaction                 log-to-clean.ts (which sections, whether now), log-cleaner.ts (a pass)
 // Directory layout and file formats: file-names.ts.
 //
 // Invariants (details in each module): offsets are assigned in order and never change; an append is
 // all or nothing; every batch below recoveryPoint is fdatasynced; a checkpoint is written before the
 // files it allows to go; reads serve only batches that pass their frame and CRC checks.
 // Offline (I/O failure) or quarantined (corruption found on open): appends, flush, roll, retention,
-// deleteRecordsBefore and replaceSegments throw PARTITION_OFFLINE; reads below logEndOffset still work;
-// close() writes nothing (no marker), so the next open recovers. truncateTo may clear a quarantine.
+// deleteRecordsBefore, replaceSegments and startCleaning (but for a dry run) throw PARTITION_OFFLINE;
+// reads below logEndOffset still work; close() writes nothing (no marker), so the next open recovers. truncateTo may clear a quarantine.
 // Owner: exactly one partition worker thread; no threads, sockets or timers here (the worker's timers
 // call flush/roll/applyRetention).
 
@@ -22,16 +23,23 @@ import {nodeFileIo, storageError} from './file-io.js'
 import {CLEAN_SHUTDOWN_MARKER} from './file-names.js'
 import {appendBatches} from './log-append.js'
 import type {LogConfig} from './log-config.js'
+import {type CleaningPass, startCleaning} from './log-cleaner.js'
+import type {CleaningOptions} from './log-cleaner-types.js'
 import {applyRetention, deleteRecordsBefore, truncateTo} from './log-deletion.js'
 import {loadLog} from './log-loader.js'
 import {offsetForTimestamp, read} from './log-read.js'
+import {cleanerState, type CleanerState} from './log-to-clean.js'
 import type {LogSegment} from './log-segment.js'
 import type {LogSegments} from './log-segments.js'
 import {LocalLog} from './local-log.js'
+import type {OffsetMap} from './offset-map.js'
 import type {AppendResult, PartitionLogOptions, ReadResult, RecoveryReport, SegmentInfo} from './partition-log-types.js'
 import {createCleanedSegment, replaceSegments} from './segment-swap.js'
 
 export type {AppendResult, PartitionLogOptions, Quarantine, ReadResult, RecoveryReport, SegmentInfo} from './partition-log-types.js'
+export type {CleaningPass} from './log-cleaner.js'
+export type {CleanerStats, CleaningOptions, CleaningResult} from './log-cleaner-types.js'
+export type {CleanerState} from './log-to-clean.js'
 
 export class PartitionLog {
   private readonly local: LocalLog
@@ -40,7 +48,8 @@ export class PartitionLog {
     const io = options.io ?? nodeFileIo
     const now = options.now ?? Date.now
     const log = options.log ?? (() => {})
-    const loaded = loadLog({dir: options.dir, io, indexIntervalBytes: options.config['index.interval.bytes'], now: now(), log})
+    const compacted = options.config['cleanup.policy'].includes('compact')
+    const loaded = loadLog({dir: options.dir, io, indexIntervalBytes: options.config['index.interval.bytes'], now: now(), log, compacted})
     this.local = new LocalLog({...loaded, dir: options.dir, config: options.config, io, now, log, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000})
   }
 
@@ -191,6 +200,22 @@ export class PartitionLog {
   /** Replaces a run of closed segments by `.cleaned` segments holding what is left of their offsets. */
   replaceSegments(newSegments: LogSegment[], oldSegments: LogSegment[]): void {
     replaceSegments(this.local, newSegments, oldSegments)
+  }
+
+  // ---- compaction (log-to-clean.ts, log-cleaner.ts) ---------------------------------------------------
+
+  /** The clean/dirty split, the dirty ratio, and whether (and why) the log should be cleaned now. */
+  cleanerState(now: number = this.local.now()): CleanerState {
+    return cleanerState(this.local, now)
+  }
+
+  /**
+   * A cleaning pass to run by steps (CleaningPass.step), or null when there is nothing to clean now;
+   * `map` is the worker thread's offset map (its memory bounds the pass). INVALID_CONFIG when the log's
+   * cleanup.policy is not compact.
+   */
+  startCleaning(map: OffsetMap, options: CleaningOptions = {}): CleaningPass | null {
+    return startCleaning(this.local, map, options)
   }
 
   // ---- shutdown -------------------------------------------------------------------------------------

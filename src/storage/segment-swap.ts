@@ -34,7 +34,7 @@ import {join} from 'node:path'
 import {SamsaError} from '../errors.js'
 import {validateBatch} from '../format/validate-batch.js'
 import {BatchScanner, isProblem} from './batch-scanner.js'
-import type {FileIo} from './file-io.js'
+import {type FileIo, storageError} from './file-io.js'
 import {CLEANED_SUFFIX, DELETED_SUFFIX, logFileName, offsetIndexFileName, parseSwapFileName, replaceSuffix, SWAP_SUFFIX, timeIndexFileName} from './file-names.js'
 import type {LocalLog} from './local-log.js'
 import type {LogSegment} from './log-segment.js'
@@ -42,6 +42,8 @@ import type {LogSegment} from './log-segment.js'
 /**
  * A new, empty replacement segment at `baseOffset` under `.cleaned` names, for the cleaner to append to
  * (LogSegment.append) and then hand to replaceSegments. A stale `.cleaned` segment there is removed first.
+ * A failure (ENOSPC, EIO) throws STORAGE_ERROR and leaves the log online: none of its own files was
+ * touched, and a `.cleaned` file left behind goes with the next attempt or the next open.
  */
 export function createCleanedSegment(log: LocalLog, baseOffset: number): LogSegment {
   log.ensureWritable()
@@ -51,7 +53,7 @@ export function createCleanedSegment(log: LocalLog, baseOffset: number): LogSegm
     }
     return log.newSegment(baseOffset, CLEANED_SUFFIX)
   } catch (err) {
-    throw log.goOffline(err)
+    throw err instanceof SamsaError ? err : storageError(log.dir, `cannot create the cleaned segment at offset ${baseOffset}`, err)
   }
 }
 

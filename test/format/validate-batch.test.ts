@@ -9,7 +9,7 @@ import {
   writeBatchCrc,
 } from '../../src/format/batch-header.js'
 import {encodeRecordBatch, type Record} from '../../src/format/record-batch.js'
-import {scanBatches, validateBatch, type ValidateOptions} from '../../src/format/validate-batch.js'
+import {scanBatches, validateBatch, validateBatchProblem, type ValidateOptions} from '../../src/format/validate-batch.js'
 import {GOLDEN} from './helpers.js'
 
 const shallow: ValidateOptions = {deep: false, maxDecompressedBytes: 1 << 20}
@@ -27,6 +27,23 @@ function edited(batch: Buffer, edit: (b: Buffer) => void): Buffer {
 }
 
 describe('validateBatch', () => {
+  it('requireKeys (a produce to a compacted topic): a keyless record is its own kind of problem, damage still damage', () => {
+    const compacted: ValidateOptions = {...producer, requireKeys: true}
+    const keyed = lines(3).map((r, i) => ({...r, key: Buffer.from(`k${i}`)}))
+    for (const compression of [Compression.None, Compression.Lz4]) {
+      expect(validateBatchProblem(encodeRecordBatch(keyed, {compression}), 0, Infinity, compacted)).toBeNull()
+      const one = encodeRecordBatch([keyed[0]!, {...keyed[1]!, key: null}, keyed[2]!], {compression})
+      expect(validateBatchProblem(one, 0, one.length, compacted)).toEqual({
+        kind: 'keyless',
+        message: 'record 1 has no key: a compacted topic (cleanup.policy=compact) keeps the latest record per key, so every record needs one',
+      })
+      expect(validateBatch(one, 0, one.length, producer)).toBeNull() // only asked for on compacted topics
+      const damaged = Buffer.from(one)
+      damaged[damaged.length - 1] ^= 1
+      expect(validateBatchProblem(damaged, 0, damaged.length, compacted)).toMatchObject({kind: 'corrupt', message: expect.stringMatching(/^CRC mismatch/)})
+    }
+  })
+
   it('accepts good batches of every codec, at any position', () => {
     for (const compression of [Compression.None, Compression.Lz4, Compression.Gzip]) {
       const batch = encodeRecordBatch(lines(50), {compression})

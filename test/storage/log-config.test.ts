@@ -5,6 +5,7 @@ import {
   formatLogConfigValue,
   LOG_CONFIG_DEFAULTS,
   LOG_CONFIG_DEFS,
+  maxSegmentMs,
   NEVER,
   parseLogConfigValue,
   resolveLogConfig,
@@ -22,6 +23,8 @@ describe('log config', () => {
       'message.timestamp.type': 'CreateTime',
       'min.cleanable.dirty.ratio': 0.5,
       'delete.retention.ms': 86400000,
+      'min.compaction.lag.ms': 0,
+      'max.compaction.lag.ms': NEVER,
       'flush.messages': NEVER,
       'flush.ms': NEVER,
       'index.interval.bytes': 4096,
@@ -50,12 +53,28 @@ describe('log config', () => {
     ['message.timestamp.type', 'createtime', 'expected one of CreateTime | LogAppendTime'],
     ['flush.messages', '0', 'for flush.messages'],
     ['flush.ms', '99999999999999999999', 'for flush.ms'],
+    ['min.compaction.lag.ms', '-1', 'invalid value "-1" for min.compaction.lag.ms: expected an integer from 0 to 9223372036854775807'],
+    ['max.compaction.lag.ms', '0', 'invalid value "0" for max.compaction.lag.ms: expected an integer from 1 to 9223372036854775807'],
   ]
   for (const [name, raw, message] of bad) {
     it(`rejects ${name}=${raw}`, () => {
       expect(() => resolveLogConfig({[name]: raw})).toThrow(expect.objectContaining({code: 'INVALID_CONFIG', message: expect.stringContaining(message)}))
     })
   }
+
+  it("refuses min.compaction.lag.ms above max.compaction.lag.ms (Kafka's one rule between configs)", () => {
+    expect(() => resolveLogConfig({'min.compaction.lag.ms': '60000', 'max.compaction.lag.ms': '1000'})).toThrow(
+      expect.objectContaining({code: 'INVALID_CONFIG', message: 'min.compaction.lag.ms (60000) is greater than max.compaction.lag.ms (1000)'}),
+    )
+    expect(resolveLogConfig({'min.compaction.lag.ms': '1000', 'max.compaction.lag.ms': '1000'})['max.compaction.lag.ms']).toBe(1000)
+  })
+
+  it('a compacted topic rolls by max.compaction.lag.ms when it is shorter than segment.ms (Kafka: maxSegmentMs)', () => {
+    const c = resolveLogConfig({'segment.ms': '600000', 'max.compaction.lag.ms': '60000'})
+    expect(maxSegmentMs(c)).toBe(600000) // cleanup.policy=delete: the lag means nothing
+    expect(maxSegmentMs({...c, 'cleanup.policy': 'compact'})).toBe(60000)
+    expect(maxSegmentMs({...c, 'cleanup.policy': 'compact,delete', 'max.compaction.lag.ms': NEVER})).toBe(600000)
+  })
 
   it('rejects unknown names, with a suggestion', () => {
     expect(() => resolveLogConfig({'retention.mss': '1'})).toThrow('unknown config "retention.mss" (did you mean retention.ms?)')
