@@ -49,7 +49,8 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
     }
     const result = await startDaemon({...this.clientOptions, workers: this.flags.workers, kafka})
     const {pid, socket} = result
-    this.log(`${result.started ? `daemon started (pid ${pid})` : `daemon already running (pid ${pid})`} on ${socket}; ${kafkaLine(result.kafka)}`)
+    this.log(`${result.started ? `daemon started (pid ${pid})` : `daemon already running (pid ${pid})`} on ${socket}`)
+    this.log(kafkaLine(result.kafka))
     if (result.kafka.problem) this.logToStderr(`samsa: warning: ${result.kafka.problem}; the daemon runs without the Kafka listener`)
     return result
   }
