@@ -181,3 +181,45 @@ describe('hostile Kafka clients', () => {
     reader.close()
   })
 })
+
+describe('half-received Kafka frames and the daemon-wide frame budget', () => {
+  // One budget for both front ends (6 MiB here): three clients each stall inside a 5 MiB Kafka frame. Only
+  // one fits at a time, so they are read one after another, each closed at its deadline counted from when
+  // its frame was let in; meanwhile small requests on either front end are answered at once.
+  it('lets one big frame in at a time, closes each at its deadline, and keeps serving small requests', async () => {
+    const daemon = await spawnDaemon(tempDir(), {
+      main: join(ROOT, 'test', 'engine', 'fixtures', 'limited-daemon.mjs'),
+      kafka: true,
+      workers: 1,
+      env: {SAMSA_TEST_LIMITS: JSON.stringify({maxPendingFrameBytes: 6 << 20}), SAMSA_TEST_KAFKA_LIMITS: JSON.stringify({partialFrameTimeoutMs: 2000})},
+    })
+    try {
+      const kafkaPort = daemon.kafkaPort()
+      const big = Buffer.concat(encodeRequest('Produce', {apiVersion: 3, correlationId: 1, clientId: 'x'}, produceBody('h', 0, Buffer.alloc(5 << 20))))
+      const started = Date.now()
+      const closedAt = await Promise.all(
+        Array.from({length: 3}, async () => {
+          const r = await rawExchange(kafkaPort, big.subarray(0, big.length - 1024), 30_000)
+          expect(r.closed).toBe(true)
+          return Date.now() - started
+        }).concat([
+          (async () => {
+            await sleep(500)
+            const c = await KafkaTestClient.connect(kafkaPort)
+            expect((await c.request('ApiVersions', {clientSoftwareName: '', clientSoftwareVersion: ''})).errorCode).toBe(0)
+            c.close()
+            expect((await samsa(daemon.dataDir, ['topic', 'list'])).code).toBe(0)
+            return -1
+          })(),
+        ]),
+      )
+      const times = closedAt.filter((t) => t >= 0).sort((a, b) => a - b)
+      expect(times[0]).toBeGreaterThanOrEqual(1800)
+      expect(times[1]! - times[0]!, `closed at ${times.join(', ')} ms`).toBeGreaterThanOrEqual(1500)
+      expect(times[2]! - times[1]!, `closed at ${times.join(', ')} ms`).toBeGreaterThanOrEqual(1500)
+      expect(daemon.output().match(/a frame was not complete 2000 ms after the daemon began reading it/g)).toHaveLength(3)
+    } finally {
+      await stopDaemon(daemon)
+    }
+  })
+})

@@ -105,6 +105,12 @@ describe('Produce and Fetch', () => {
     expect(stripBaseOffset(records.subarray(0, b1.length))).toBe(stripBaseOffset(b1))
     expect(Number(records.readBigInt64BE(b1.length))).toBe(3)
     expect(stripBaseOffset(records.subarray(b1.length))).toBe(stripBaseOffset(b2))
+    // limits below one batch still get the first batch whole (KIP-74: kafkajs never raises its limit)
+    const tiny = fetchBody([{topic: 'data', partition: 1, offset: 1}])
+    tiny.maxBytes = 1
+    tiny.topics[0]!.partitions[0]!.partitionMaxBytes = 1
+    const one = (await c.request('Fetch', tiny)).responses[0]!.partitions[0]!.records!
+    expect(stripBaseOffset(one)).toBe(stripBaseOffset(b1)) // the batch holding offset 1, whole, and nothing more
   })
 
   it('at the end: empty records, never null; past it OFFSET_OUT_OF_RANGE; unknown partition 3 — each entry in request order, a topic listed twice answered twice', async () => {
