@@ -73,10 +73,10 @@ function samsa(args, options = {}) {
 // Runs a process with `input` (a file) on stdin and its stdout into a file (the page cache: cheap, and
 // the same for every reader); resolves with the wall time from spawn to exit and the lines it wrote.
 const out = join(work, 'out.txt')
-function timedRun(cmd, args, {input} = {}) {
+function timedRun(cmd, args, {input, sink = out} = {}) {
   return new Promise((resolve, reject) => {
     const stdin = input ? openSync(input, 'r') : 'ignore'
-    const stdout = openSync(out, 'w')
+    const stdout = openSync(sink, 'w')
     const start = process.hrtime.bigint()
     const child = spawn(cmd, args, {env, cwd: ROOT, stdio: [stdin, stdout, 'pipe']})
     if (typeof stdin === 'number') closeSync(stdin)
@@ -87,7 +87,7 @@ function timedRun(cmd, args, {input} = {}) {
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`))
-      const written = readFileSync(out)
+      const written = sink === out ? readFileSync(out) : Buffer.alloc(0)
       let lines = 0
       for (let i = written.indexOf(10); i >= 0; i = written.indexOf(10, i + 1)) lines++
       resolve({seconds, lines})
@@ -141,6 +141,9 @@ try {
   const c1 = await kcatC('kcat-acks1', '-c', String(RECORDS))
   check('kcat -C -c', c1.lines)
   report({name: 'kcat -C -c N > file', records: RECORDS, bytes: fileBytes, seconds: c1.seconds, baseline, target: '≥ 1 M rec/s'})
+  // -c N exits only once N records arrived: it checks the count itself, so its output can go nowhere
+  const c1null = await timedRun('kcat', ['-b', broker, '-C', '-t', 'kcat-acks1', '-o', 'beginning', '-q', '-c', String(RECORDS)], {sink: '/dev/null'})
+  report({name: 'kcat -C -c N > /dev/null', records: RECORDS, bytes: fileBytes, seconds: c1null.seconds, baseline})
   const c1e = await kcatC('kcat-acks1', '-e')
   check('kcat -C -e', c1e.lines)
   report({name: 'kcat -C -e > file (+ the 500 ms end poll)', records: RECORDS, bytes: fileBytes, seconds: c1e.seconds, baseline})
