@@ -8,6 +8,7 @@
 import {isSamsaError, SamsaError} from '../../errors.js'
 import {ApiKey, type HelloRequest, type HelloResponse} from '../../protocol/control/messages.js'
 import {daemonPaths, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
+import type {KafkaListenerFlags} from '../../protocol/control/daemon-config.js'
 import type {Capability, Client} from '../types.js'
 import {Admin} from './admin.js'
 import {connectOrStart, connectFailure, noDaemonError, type DaemonStartInfo} from './autostart.js'
@@ -26,6 +27,7 @@ export interface ConnectOptions {
   startTimeoutMs?: number
   daemonEntry?: string // the daemon's entry script, when not dist/engine/main.js (tests)
   workers?: number // worker threads for a daemon this client starts (default: the daemon's own)
+  kafka?: KafkaListenerFlags // the Kafka listener of a daemon this client starts (default: the daemon's own)
   reconnect?: BackoffOptions // re-dial after a lost connection (default 50 ms → 1 s, 5 s in all)
   // Called when this client started the daemon. Default: one line on stderr.
   onDaemonStarted?: (info: DaemonStartInfo) => void
@@ -123,6 +125,7 @@ export class LocalClient implements Client, Requester {
       socketOverride: this.options.socket,
       startTimeoutMs: this.options.startTimeoutMs,
       workers: this.options.workers,
+      kafka: this.options.kafka,
       entry: this.options.daemonEntry,
       env: this.options.env,
       onStarted: this.options.onDaemonStarted ?? announceStart,

@@ -196,7 +196,7 @@ export class Broker {
     name: string,
     partitions: number,
     configs: ReadonlyMap<string, string>,
-    options: {ifNotExists: boolean},
+    options: {ifNotExists: boolean; validateOnly?: boolean}, // validateOnly: check everything, create nothing
   ): Promise<{created: boolean; topic: TopicDescription}> {
     return this.admin.create(name, partitions, configs, options)
   }
@@ -221,6 +221,11 @@ export class Broker {
   // How many partitions a topic has, or undefined when there is no such topic.
   partitionCount(topic: string): number | undefined {
     return this.table.topics.get(topic)?.partitions.length
+  }
+
+  // Every topic's name, internal ones included, without asking the workers (listTopics() does, for sizes).
+  topicNames(): string[] {
+    return [...this.table.topics.keys()]
   }
 
   async status(): Promise<BrokerStatus> {

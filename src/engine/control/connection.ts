@@ -31,7 +31,7 @@ import {FrameReader, decodeFramePayload, encodeFrameHead, readFrameHeader, type 
 import {API_VERSION} from '../../protocol/control/messages.js'
 import {toWireError} from '../../wire-error.js'
 import type {ControlDispatch} from './dispatch.js'
-import type {BudgetTicket, PendingFrameBudget} from './pending-frame-budget.js'
+import type {BudgetTicket, PendingFrameBudget} from '../broker/pending-frame-budget.js'
 import type {Reply, RequestContext} from './request-context.js'
 
 export interface ConnectionLimits {

@@ -20,6 +20,7 @@ import {
   type FetchPartitionResponse,
   type FetchResponse,
   type HelloResponse,
+  type KafkaListenerStatus,
   type ListOffsetsResponse,
   type ListTopicsResponse,
   type OffsetCommitResponse,
@@ -54,6 +55,7 @@ export interface DaemonInfo {
   dataDir: string
   socket: string
   startedAt: number
+  kafka: Readonly<KafkaListenerStatus> // kept up to date by lifecycle/ (the listener binds once the daemon is ready)
 }
 
 export interface ControlServices {
@@ -254,7 +256,7 @@ function hello(info: DaemonInfo): HelloResponse {
 async function status({info, broker}: ControlServices): Promise<StatusResponse> {
   const {topics, partitions, sizeInBytes, workers} = await broker.status()
   const {pid, version, dataDir, socket} = info
-  return {pid, version, uptimeMs: Date.now() - info.startedAt, dataDir, socket, topics, partitions, sizeInBytes, workers}
+  return {pid, version, uptimeMs: Date.now() - info.startedAt, dataDir, socket, topics, partitions, sizeInBytes, workers, kafka: {...info.kafka}}
 }
 
 // The partitions' batch bytes follow the JSON as they are (views into the workers' buffers, no copy).

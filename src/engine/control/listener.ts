@@ -1,6 +1,7 @@
 // The control socket's server (main thread): listens — replacing a stale socket file, never a live one —
-// and hands each connection to a ControlConnection, all of them sharing one dispatch and one
-// PendingFrameBudget. The directory holding the socket is prepared by the daemon before (lifecycle/).
+// and hands each connection to a ControlConnection, all of them sharing one dispatch and the daemon's one
+// PendingFrameBudget (shared with the Kafka listener: lifecycle/ makes it). The directory holding the
+// socket is prepared by the daemon before (lifecycle/).
 //
 // Stale means nobody answers on it (connect refused: its daemon died without removing it). Holding the
 // data-dir lock is not proof enough: --socket / $SAMSA_SOCKET may name another data directory's socket,
@@ -14,7 +15,7 @@ import {connect, createServer, type Server} from 'node:net'
 import {SamsaError} from '../../errors.js'
 import {ControlConnection, type ConnectionLimits} from './connection.js'
 import type {ControlDispatch} from './dispatch.js'
-import {PendingFrameBudget} from './pending-frame-budget.js'
+import type {PendingFrameBudget} from '../broker/pending-frame-budget.js'
 
 export const MAX_CONNECTIONS = 1024
 
@@ -22,6 +23,7 @@ export interface ListenOptions {
   socketPath: string
   dispatch: ControlDispatch
   limits: ConnectionLimits
+  frameBudget: PendingFrameBudget // daemon-wide: what all half-received frames may pin together
   log: (line: string) => void
 }
 
@@ -86,7 +88,7 @@ export class ControlListener {
     const server = createServer({allowHalfOpen: true, pauseOnConnect: false})
     server.maxConnections = MAX_CONNECTIONS
     const listener = new ControlListener(server, socketPath)
-    const frameBudget = new PendingFrameBudget(options.limits.maxPendingFrameBytes) // shared by every connection
+    const {frameBudget} = options
     server.on('connection', (socket) => {
       const conn = new ControlConnection(socket, options.dispatch, options.limits, log, frameBudget)
       listener.connections.add(conn)

@@ -181,6 +181,11 @@ export class OffsetStore {
     })
   }
 
+  // Every group with at least one committed offset (what a Kafka ListGroups shows of groups without members).
+  groupIds(): string[] {
+    return [...this.groups.keys()]
+  }
+
   // A deleted topic's committed offsets go too (a topic created later under the same name starts fresh).
   async forgetTopic(topic: string): Promise<void> {
     const records: BatchRecord[] = []

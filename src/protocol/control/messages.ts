@@ -216,6 +216,13 @@ export interface StatusResponse {
   partitions: number
   sizeInBytes: number
   workers: {index: number; partitions: number}[]
+  kafka: KafkaListenerStatus
+}
+// The daemon's Kafka listener (protocol/control/daemon-config.ts says how it is configured).
+export interface KafkaListenerStatus {
+  listener: string | null // HOST:PORT it listens on; null when turned off or when it could not listen
+  advertised: string | null // the address Metadata and FindCoordinator give Kafka clients
+  problem: string | null // why it does not listen although asked to (e.g. the port is in use)
 }
 export type ShutdownRequest = Record<string, never>
 export interface ShutdownResponse {

@@ -5,7 +5,9 @@
 // Bounds: the size is checked BEFORE anything is allocated: a negative size or one above `maxFrameBytes`
 // (Kafka's socket.request.max.bytes, 100 MiB by default) is a FrameSizeError, after which the stream
 // cannot be resynchronised and the listener closes the connection. What is buffered is the chunks pushed
-// and not yet taken, plus at most one frame being assembled at its exact, checked size.
+// and not yet taken, plus at most one frame being assembled at its exact, checked size — and, above
+// UNCOUNTED_FRAME_BYTES, only once a FrameMemory (the daemon's pending-frame budget) granted that size, so
+// many connections each stalled inside a 100 MiB frame cannot together pin more than the daemon allows.
 // Pure: no sockets; one KafkaFrameReader per connection, on the thread that owns the socket.
 
 import {SamsaError} from '../../errors.js'
@@ -14,6 +16,18 @@ import type {Writer} from './primitives.js'
 export const FRAME_SIZE_BYTES = 4
 /** Kafka's default socket.request.max.bytes. */
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024
+/** Frames up to this size are assembled without a claim on FrameMemory (requests are small but Produce). */
+export const UNCOUNTED_FRAME_BYTES = 64 * 1024
+
+/**
+ * Where the buffer of a frame that spans chunks is reserved. claim() false: not now, the owner calls
+ * next() again later (the size prefix stays unread meanwhile); release() follows every granted claim
+ * once that frame is complete.
+ */
+export interface FrameMemory {
+  claim(bytes: number): boolean
+  release(bytes: number): void
+}
 
 /** The size prefix is out of bounds: close the connection (Kafka does). */
 export class FrameSizeError extends SamsaError {
@@ -44,8 +58,13 @@ export class KafkaFrameReader {
   private buffered = 0 // unread bytes across chunks
   private pending: Buffer | null = null // a frame being assembled across chunks
   private pendingFilled = 0
+  /** Payloads handed out by next(), so a listener can tell one frame's deadline from the next. */
+  framesRead = 0
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  constructor(
+    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    private readonly memory: FrameMemory | null = null,
+  ) {}
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return
@@ -58,20 +77,41 @@ export class KafkaFrameReader {
     return this.pending !== null || this.buffered > 0
   }
 
+  /** For log lines: how far the frame being assembled has come. */
+  get progress(): string {
+    if (this.pending) return `${this.pendingFilled} of ${this.pending.length} bytes`
+    return `${this.buffered} bytes, its size not yet read`
+  }
+
+  /**
+   * Forgets the incomplete frame and whatever is buffered (its sender half-closed: it cannot complete).
+   * The caller gives back the frame's memory claim.
+   */
+  dropPartial(): void {
+    this.chunks.length = 0
+    this.head = 0
+    this.buffered = 0
+    this.pending = null
+    this.pendingFilled = 0
+  }
+
   /** The next complete payload, or null until more bytes arrive. Throws FrameSizeError on a bad prefix. */
   next(): Buffer | null {
     if (this.pending) return this.fill()
     if (this.buffered < FRAME_SIZE_BYTES) return null
     const size = this.peekSize()
     checkFrameSize(size, this.maxFrameBytes)
-    this.skip(FRAME_SIZE_BYTES)
-    const first = this.chunks[0]
+    const first = this.chunks[0]!
     // common case: the whole frame is inside the current chunk: hand out a view, copy nothing
-    if (size === 0 || (first && first.length - this.head >= size)) {
-      const view = first ? first.subarray(this.head, this.head + size) : Buffer.alloc(0)
+    if (first.length - this.head >= FRAME_SIZE_BYTES + size) {
+      this.skip(FRAME_SIZE_BYTES)
+      const view = size === 0 ? Buffer.alloc(0) : this.chunks[0]!.subarray(this.head, this.head + size)
       this.skip(size)
+      this.framesRead++
       return view
     }
+    if (size > UNCOUNTED_FRAME_BYTES && this.memory && !this.memory.claim(size)) return null
+    this.skip(FRAME_SIZE_BYTES)
     this.pending = Buffer.allocUnsafe(size)
     this.pendingFilled = 0
     return this.fill()
@@ -88,6 +128,8 @@ export class KafkaFrameReader {
     }
     if (this.pendingFilled < pending.length) return null
     this.pending = null
+    this.framesRead++
+    if (pending.length > UNCOUNTED_FRAME_BYTES) this.memory?.release(pending.length)
     return pending
   }
 

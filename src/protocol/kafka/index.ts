@@ -11,6 +11,7 @@
 export {advertisedApiVersions, apiByKey, KAFKA_APIS, type ApiVersionRange, type KafkaApiName} from './api-table.js'
 export type {KafkaApi} from './api.js'
 export {
+  DEFAULT_MAX_REQUEST_ITEMS,
   decodeRequest,
   decodeResponse,
   encodeRequest,
