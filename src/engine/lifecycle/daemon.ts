@@ -2,7 +2,8 @@
 // catalog and recovery → committed offsets → ready) and a graceful stop (stop accepting → finish in-flight
 // requests → workers flush and close every partition log, writing clean-shutdown markers → remove the
 // socket and pid file → release the lock). The one place that wires the layers of engine/ together:
-// the Broker (broker/), the OffsetStore on top of it (groups/), and the control front end (control/).
+// the Broker (broker/), the OffsetStore and the GroupCoordinator on top of it (groups/), and the control
+// front end (control/).
 // daemon-process.ts runs it as a process (the engine's entry main.ts, and `samsa daemon start --foreground`).
 //
 // The daemon works in the data directory's real path (data-dir-layout.ts canonicalDataDir), resolved once at start:
@@ -23,6 +24,7 @@ import {Broker} from '../broker/broker.js'
 import {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from '../control/connection.js'
 import {ControlDispatch} from '../control/dispatch.js'
 import {ControlListener} from '../control/listener.js'
+import {GroupCoordinator} from '../groups/coordinator.js'
 import {OffsetStore} from '../groups/offset-store.js'
 import {DataDirLock} from './data-dir-lock.js'
 import {preparePrivateDir} from './private-dir.js'
@@ -72,6 +74,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const lock = await DataDirLock.acquire(paths)
 
   let broker: Broker | null = null
+  let groups: GroupCoordinator | null = null
   let listener: ControlListener | null = null
   let stopping: Promise<void> | null = null
   let markReady!: () => void
@@ -90,7 +93,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       broker?.beginStop()
       try {
         // parked long-polls answer now with what they have, so in-flight work can finish
-        if (listener) await listener.close(options.stopGraceMs ?? 30_000, () => broker?.answerParkedFetches())
+        if (listener) {
+          await listener.close(options.stopGraceMs ?? 30_000, () => {
+            broker?.answerParkedFetches()
+            groups?.close() // parked heartbeats answer too
+          })
+        }
         if (broker) {
           log('stopping: flushing and closing partition logs')
           await broker.close()
@@ -117,10 +125,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       onTopicDeleted: async (name) => offsets?.forgetTopic(name),
     })
     offsets = new OffsetStore(broker, log)
+    groups = new GroupCoordinator({broker, offsets, log})
     const dispatch = new ControlDispatch({
       info: {version: packageVersion(), pid: process.pid, dataDir, socket: paths.socket, startedAt: Date.now()},
       broker,
       offsets,
+      groups,
       ready,
       requestShutdown: () => void stop(),
     })
