@@ -18,7 +18,7 @@ import {parseDurationFlag} from '../cli/durations.js'
 import type {CollectedRecord, ExecProcessor} from '../cli/exec/exec-processor.js'
 import type {Consumer, ConsumerOptions, PartitionCursor} from '../client/consumer.js'
 import type {GroupConsumer} from '../client/group-consumer.js'
-import {validateTopicName, type Client} from '../client/index.js'
+import {validateGroupId, validateTopicName, type Client} from '../client/index.js'
 import {parseOffsetSpec} from '../client/offset-spec.js'
 import {SamsaError} from '../errors.js'
 
@@ -110,6 +110,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
     const now = Date.now()
     const from = parseOffsetSpec(f.from, '--from', now)
     const until = f.until === undefined ? undefined : parseOffsetSpec(f.until, '--until', now)
+    if (f.group !== undefined) validateGroupId(f.group)
     if (f.group !== undefined && f.partition !== undefined) {
       throw new SamsaError('USAGE', '--partition cannot be combined with --group: the members of a group share the partitions between them')
     }

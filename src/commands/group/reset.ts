@@ -57,7 +57,8 @@ export default class GroupReset extends BaseCommand<typeof GroupReset> {
     const targets = f.topic.map(parseResetTarget)
     const client = await this.client()
     requireMembership(client)
-    const warn = (m: string): void => this.logToStderr(`samsa: ${m}`)
+    // warnings and notes go to stderr also with --json (oclif's logToStderr is quiet then)
+    const warn = (m: string): void => void process.stderr.write(`samsa: ${m}\n`)
     const plan = await planReset(client, this.args.group, targets, spec, warn)
     if (f.execute && plan.activeMembers > 0) {
       throw new SamsaError('NON_EMPTY_GROUP', `group ${plan.group} has ${plan.activeMembers} active member(s): stop them before resetting its offsets (without --execute this prints the plan)`)
@@ -71,12 +72,12 @@ export default class GroupReset extends BaseCommand<typeof GroupReset> {
     )
     if (f.execute) {
       await executeReset(client.groups, plan)
-      this.logToStderr(`samsa: reset ${plan.partitions.length} partition(s) of group ${plan.group}`)
+      warn(`reset ${plan.partitions.length} partition(s) of group ${plan.group}`)
     } else {
       if (plan.activeMembers > 0) warn(`group ${plan.group} has ${plan.activeMembers} active member(s): --execute is refused until they stop`)
-      this.logToStderr('samsa: dry run: nothing changed (add --execute to apply this plan)')
+      warn('dry run: nothing changed (add --execute to apply this plan)')
     }
-    return {group: plan.group, executed: f.execute, partitions: plan.partitions}
+    return {group: plan.group, executed: Boolean(f.execute), partitions: plan.partitions}
   }
 }
 
