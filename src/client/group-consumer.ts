@@ -28,6 +28,7 @@ export const DEFAULT_COMMIT_INTERVAL_MS = 1000
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
 const RETRY_MS = 200 // between heartbeats that failed for a lost connection
 const MIN_COMMIT_TIMER_MS = 100
+const FOLLOW_WAIT_MS = 1000
 
 export interface GroupConsumerOptions extends Omit<ConsumerOptions, 'startAt' | 'partitions' | 'topicPartitions'> {
   commitIntervalMs?: number
@@ -224,7 +225,10 @@ export class GroupConsumer {
     }
     const topics = this.options.topics.filter((t) => parts.some((tp) => tp.topic === t))
     const start = (t: string, p: number): number | undefined => this.flushed.get(key(t, p)) ?? this.committed.get(key(t, p))
-    const consumer = await Consumer.open(this.client, {...this.options, topics, topicPartitions: parts, startAt: start})
+    // Following, a fetch long-polls at most 1 s: one abandoned by a rebalance holds the connection's output
+    // budget (and so this member's heartbeats) only that long.
+    const maxWaitMs = this.options.maxWaitMs ?? (this.options.follow ? FOLLOW_WAIT_MS : undefined)
+    const consumer = await Consumer.open(this.client, {...this.options, maxWaitMs, topics, topicPartitions: parts, startAt: start})
     this.consumer = consumer
     this.keys = consumer.assignments.map((c) => key(c.topic, c.partition))
     this.positions = consumer.assignments.map((c) => c.position)

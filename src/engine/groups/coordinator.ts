@@ -13,9 +13,11 @@
 // (epoch, assignment, pending count) differs from what it last heard, else parked until it does or until
 // waitMs (at most its heartbeat interval) — so a handover reaches every member in one round trip, and an
 // idle member costs one request per interval. A member's newer heartbeat answers its parked one first.
-// Liveness: a member not heard from for its session timeout is removed (a parked heartbeat counts as
-// heard from when it is answered); one that is asked to give partitions back and has not within its
-// rebalance timeout is fenced. One timer, armed for the earliest such deadline, sweeps them.
+// Liveness: a member whose last heartbeat arrived more than its session timeout ago is removed (a parked
+// heartbeat waits at most a quarter of the session, so a live member is never close to it; answering one
+// does not count, since a killed client's connection may linger until then); one that is asked to give
+// partitions back and has not within its rebalance timeout is fenced. One timer, armed for the earliest
+// such deadline, sweeps them.
 import {randomBytes} from 'node:crypto'
 import {SamsaError} from '../../errors.js'
 import type {Broker} from '../broker/broker.js'
@@ -213,7 +215,7 @@ export class GroupCoordinator {
     for (const g of [...this.consumerGroups.values()]) {
       let removed = false
       for (const m of [...g.members.values()]) {
-        const expired = now >= m.lastSeen + m.sessionTimeoutMs && !this.waiters.has(m.memberId)
+        const expired = now >= m.lastSeen + m.sessionTimeoutMs
         const stuck = m.revokingSince > 0 && now >= m.revokingSince + m.rebalanceTimeoutMs
         if (!expired && !stuck) continue
         this.log(
@@ -319,12 +321,10 @@ export class GroupCoordinator {
     })
   }
 
-  // Answers a member's parked heartbeat with its view now (it is alive: its connection is still open).
+  // Answers a member's parked heartbeat with its view now.
   private answerWaiter(memberId: string): void {
     const w = this.takeWaiter(memberId)
-    if (!w) return
-    w.member.lastSeen = Math.max(w.member.lastSeen, this.clock.now())
-    w.resolve(this.answer(w.group, w.member))
+    if (w) w.resolve(this.answer(w.group, w.member))
   }
 
   private dropWaiter(memberId: string, error: SamsaError): void {
