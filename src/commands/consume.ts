@@ -142,6 +142,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
     const interrupt = new Promise<void>((resolve) => {
       this.wakeInterrupt = resolve
     })
+    let failed: unknown = null
     try {
       // loaded here, not at the top: oclif imports every command at startup, and these pull in LZ4
       if (f.group === undefined) {
@@ -173,9 +174,14 @@ export default class Consume extends BaseCommand<typeof Consume> {
         }
       }
       await this.write()
+    } catch (err) {
+      failed = err
+      throw err
     } finally {
-      // commit what was flushed and leave, also when reading failed
-      await this.group?.close()
+      // commit what was flushed and leave, also when reading failed (then the first error is the one shown)
+      await this.group?.close().catch((err: unknown) => {
+        if (failed === null) throw err
+      })
     }
     if (this.interrupted) return this.exit(130)
     if (this.failed) throw withSkipHint(this.failed)
@@ -187,9 +193,10 @@ export default class Consume extends BaseCommand<typeof Consume> {
     const sources = consumer.assignments.map((c) => formatSource(c.topic, c.partition))
     const follow = this.flags.follow
     const {group, out, formatter} = this
-    const stop = (): boolean =>
-      consumer.done || this.interrupted || this.records >= this.limit || (follow && consumer.failure !== undefined) || (group?.needsRebalance ?? false)
-    if (this.flags['merge-by-time']) await this.mergeByTime(consumer, sources, wake, stop)
+    // merge-by-time still drains its queues once the consumer is done: it stops on the rest only
+    const halted = (): boolean => this.interrupted || this.records >= this.limit || (follow && consumer.failure !== undefined) || (group?.needsRebalance ?? false)
+    const stop = (): boolean => consumer.done || halted()
+    if (this.flags['merge-by-time']) await this.mergeByTime(consumer, sources, wake, halted)
     else if (exec) await this.execLoop(consumer, sources, exec, wake, stop)
     else {
       const limit = this.limit

@@ -28,6 +28,16 @@ describe('consume --group', () => {
     expect(lines((await samsa(dir, ['consume', 'g', '--group', 'b'])).stdout)).toHaveLength(20)
   })
 
+  it('--merge-by-time as a member: in time order, and the next run continues where it stopped', async () => {
+    const first = await samsa(dir, ['consume', 'g', '--group', 'm', '--merge-by-time', '--count', '8', '--format', '%T %s\\n'])
+    expect(first.code, first.stderr).toBe(0)
+    const rest = await samsa(dir, ['consume', 'g', '--group', 'm', '--merge-by-time', '--format', '%T %s\\n'])
+    const all = [...lines(first.stdout), ...lines(rest.stdout)]
+    expect(all.map((l) => l.split(' ')[1]).sort()).toEqual(Array.from({length: 20}, (_, i) => `v${i}`).sort())
+    const times = lines(first.stdout).map((l) => Number(l.split(' ')[0]))
+    expect(times).toEqual([...times].sort((a, b) => a - b))
+  })
+
   it('--from applies only where the group has no commit yet', async () => {
     const first = await samsa(dir, ['consume', 'g', '--group', 'c', '--from', '-1'])
     expect(lines(first.stdout)).toHaveLength(2)
