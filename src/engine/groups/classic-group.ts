@@ -57,6 +57,13 @@ export interface ClassicAssignment {
   partitions?: TopicPartition[] // decoded by the listener, for `group describe`
 }
 
+export interface ClassicDescription {
+  state: ClassicState
+  protocolType: string
+  protocol: string
+  members: {memberId: string; instanceId: string | null; clientId: string; clientHost: string; metadata: Uint8Array; assignment: Uint8Array}[]
+}
+
 export interface ClassicMember {
   memberId: string
   instanceId: string | null
@@ -217,6 +224,23 @@ export class ClassicGroup {
       assignment: m.partitions,
       target: m.partitions,
     }))
+  }
+
+  // What Kafka's DescribeGroups carries: each member's metadata for the chosen protocol, and its assignment.
+  describeWire(): ClassicDescription {
+    return {
+      state: this.state,
+      protocolType: this.protocolType,
+      protocol: this.protocol,
+      members: [...this.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: m.protocols.find((p) => p.name === this.protocol)?.metadata ?? EMPTY,
+        assignment: m.assignment,
+      })),
+    }
   }
 
   ownerOf(topic: string, partition: number): string | undefined {

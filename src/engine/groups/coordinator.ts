@@ -16,7 +16,7 @@ import {SamsaError} from '../../errors.js'
 import type {Broker} from '../broker/broker.js'
 import type {FetchContext} from '../broker/fetcher.js'
 import type {TopicPartition} from './assignors.js'
-import {ClassicGroup, type ClassicAssignment, type ClassicJoin, type ClassicJoinResult} from './classic-group.js'
+import {ClassicGroup, type ClassicAssignment, type ClassicDescription, type ClassicJoin, type ClassicJoinResult} from './classic-group.js'
 import {systemClock, type Clock, type Timer} from './clock.js'
 import {
   ConsumerMembers,
@@ -32,7 +32,7 @@ import {describeGroup, type GroupDescription, type GroupListing, type Membership
 import {checkGroupId, type CommitResult, type OffsetCommit, type OffsetStore} from './offset-store.js'
 
 export {MAX_SUBSCRIBED_TOPICS, heartbeatInterval} from './consumer-members.js'
-export type {ClassicAssignment, ClassicJoin, ClassicJoinResult, GroupDescription, GroupListing, HeartbeatAnswer, MemberHeartbeat, TopicPartition}
+export type {ClassicAssignment, ClassicDescription, ClassicJoin, ClassicJoinResult, GroupDescription, GroupListing, HeartbeatAnswer, MemberHeartbeat, TopicPartition}
 
 // Who commits through the control protocol: a member of the consumer protocol (id and epoch), or nobody
 // (a "simple" commit, accepted only while the group has no members: `samsa group reset`).
@@ -148,6 +148,13 @@ export class GroupCoordinator {
 
   classicHeartbeat(group: string, memberId: string, generationId: number): void {
     this.classic(group, memberId).heartbeat(memberId, generationId)
+  }
+
+  // Kafka's DescribeGroups view of a classic group (opaque metadata and assignment bytes per member), or
+  // null when it has no classic members (describeGroups() has the rest: offsets, consumer-protocol members).
+  describeClassic(group: string): ClassicDescription | null {
+    const g = this.classicGroups.get(group)
+    return g && g.members.size > 0 ? g.describeWire() : null
   }
 
   // One answer per member id (LeaveGroup v3+ lists several): null when it left, else why not.

@@ -97,6 +97,12 @@ describe('the classic protocol', () => {
     expect(d).toMatchObject({type: 'classic', state: 'Stable', epoch: 2, assignor: a2.protocolName})
     expect((d as {partitions: {memberId: string}[]}).partitions.map((p) => p.memberId)).toEqual([a.memberId, b.memberId])
     expect(groups.listGroups().find((g) => g.group === 'c1')).toEqual({group: 'c1', type: 'classic', state: 'Stable', members: 2})
+    const wire = groups.describeClassic('c1')!
+    expect([wire.state, wire.protocolType, wire.protocol]).toEqual(['Stable', 'consumer', 'range'])
+    expect(wire.members.map((m) => [Buffer.from(m.metadata).toString(), Buffer.from(m.assignment).toString()])).toEqual([
+      ['r', 'p0'],
+      ['b2', 'p1'],
+    ])
     // commits: members at their generation; a simple commit is refused while it has members
     expect((await groups.commitOffsetsClassic('c1', {memberId: b.memberId, generationId: 2}, [{topic: 't', partition: 1, offset: 4, metadata: ''}]))[0]!.error).toBeUndefined()
     expect(await code(() => groups.commitOffsetsClassic('c1', {memberId: b.memberId, generationId: 1}, []))).toBe('ILLEGAL_GENERATION')
