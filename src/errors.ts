@@ -31,6 +31,22 @@ export const ERROR_KINDS = {
   STORAGE_ERROR: {exitCode: 7, kafkaCode: 56, retriable: false},
   PARTITION_OFFLINE: {exitCode: 7, kafkaCode: 56, retriable: false},
   TIMEOUT: {exitCode: 1, kafkaCode: 7, retriable: true},
+  // consumer groups (Kafka's numbers; the coordinator's answers to members, and the group commands')
+  GROUP_ID_NOT_FOUND: {exitCode: 4, kafkaCode: 69, retriable: false},
+  NON_EMPTY_GROUP: {exitCode: 1, kafkaCode: 68, retriable: false},
+  ILLEGAL_GENERATION: {exitCode: 1, kafkaCode: 22, retriable: false},
+  INCONSISTENT_GROUP_PROTOCOL: {exitCode: 1, kafkaCode: 23, retriable: false},
+  UNKNOWN_MEMBER_ID: {exitCode: 1, kafkaCode: 25, retriable: false},
+  INVALID_SESSION_TIMEOUT: {exitCode: 6, kafkaCode: 26, retriable: false},
+  REBALANCE_IN_PROGRESS: {exitCode: 1, kafkaCode: 27, retriable: false},
+  MEMBER_ID_REQUIRED: {exitCode: 1, kafkaCode: 79, retriable: false},
+  GROUP_MAX_SIZE_REACHED: {exitCode: 1, kafkaCode: 81, retriable: false},
+  FENCED_INSTANCE_ID: {exitCode: 1, kafkaCode: 82, retriable: false},
+  FENCED_MEMBER_EPOCH: {exitCode: 1, kafkaCode: 110, retriable: false},
+  UNSUPPORTED_ASSIGNOR: {exitCode: 6, kafkaCode: 112, retriable: false},
+  STALE_MEMBER_EPOCH: {exitCode: 1, kafkaCode: 113, retriable: false},
+  // `consume --exec`: the command failed on a record (after its retries, without --dead-letter)
+  EXEC_FAILED: {exitCode: 1, kafkaCode: -1, retriable: false},
   INTERRUPTED: {exitCode: 130, kafkaCode: -1, retriable: false},
 } as const satisfies Record<string, ErrorKind>
 

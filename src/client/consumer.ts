@@ -44,6 +44,7 @@ export const DEFAULT_FOLLOW_WAIT_MS = 10_000
 export interface ConsumerOptions {
   topics: string[]
   partitions?: number[] // only these partition numbers (of every topic); default all
+  topicPartitions?: {topic: string; partition: number}[] // exactly these (a group member's share); overrides partitions
   from?: OffsetSpec // default beginning
   until?: OffsetSpec // default: the end at open(), or none with follow
   follow?: boolean
@@ -95,7 +96,8 @@ export class Consumer {
       const d = byName.get(topic)
       if (!d) throw new SamsaError('UNKNOWN_TOPIC', `topic ${topic} does not exist`)
       const all = d.partitions.map((p) => p.partition).sort((a, b) => a - b)
-      const wanted = options.partitions ?? all
+      const mine = options.topicPartitions?.filter((tp) => tp.topic === topic).map((tp) => tp.partition).sort((a, b) => a - b)
+      const wanted = mine ?? options.partitions ?? all
       for (const p of wanted) {
         if (!all.includes(p)) {
           throw new SamsaError('UNKNOWN_PARTITION', `partition ${p} does not exist: topic ${topic} has ${all.length} partition${all.length === 1 ? '' : 's'}`)

@@ -41,6 +41,7 @@ export function announceStart(info: DaemonStartInfo): void {
 // The control APIs each capability needs from the daemon (its Hello lists what it serves).
 const CAPABILITY_APIS: Record<Capability, number[]> = {
   groups: [ApiKey.OffsetFetch, ApiKey.OffsetCommit],
+  membership: [ApiKey.GroupHeartbeat, ApiKey.ListGroups, ApiKey.DescribeGroups, ApiKey.DeleteGroup],
 }
 
 export class LocalClient implements Client, Requester {

@@ -2,8 +2,8 @@
 // catalog and recovery → committed offsets → Kafka listener → ready) and a graceful stop (stop accepting
 // → finish in-flight requests → workers flush and close every partition log, writing clean-shutdown
 // markers → remove the socket and pid file → release the lock). The one place that wires the layers of
-// engine/ together: the Broker (broker/), the OffsetStore on top of it (groups/), and the two front ends,
-// control/ (the Unix socket) and kafka/ (TCP), which share one PendingFrameBudget.
+// engine/ together: the Broker (broker/), the OffsetStore and the GroupCoordinator on top of it (groups/),
+// and the two front ends, control/ (the Unix socket) and kafka/ (TCP), which share one PendingFrameBudget.
 //
 // The Kafka listener binds once partitions and committed offsets are loaded (a client that connects is
 // served at once), and is never a reason for the daemon not to run: an address it cannot listen on (the
@@ -33,6 +33,7 @@ import {PendingFrameBudget} from '../broker/pending-frame-budget.js'
 import {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from '../control/connection.js'
 import {ControlDispatch} from '../control/dispatch.js'
 import {ControlListener} from '../control/listener.js'
+import {GroupCoordinator} from '../groups/coordinator.js'
 import {OffsetStore} from '../groups/offset-store.js'
 import {DEFAULT_KAFKA_CONNECTION_LIMITS, type KafkaConnectionLimits} from '../kafka/connection.js'
 import {KafkaListener} from '../kafka/listener.js'
@@ -89,6 +90,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const lock = await DataDirLock.acquire(paths)
 
   let broker: Broker | null = null
+  let groups: GroupCoordinator | null = null
   let listener: ControlListener | null = null
   let kafkaListener: KafkaListener | null = null
   const kafka: KafkaListenerStatus = {listener: null, advertised: null, problem: null}
@@ -110,10 +112,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       try {
         // parked long-polls answer now with what they have, so in-flight work can finish
         const graceMs = options.stopGraceMs ?? 30_000
-        await Promise.all([
-          listener?.close(graceMs, () => broker?.answerParkedFetches()),
-          kafkaListener?.close(graceMs, () => broker?.answerParkedFetches()),
-        ])
+        const answerParked = (): void => {
+          broker?.answerParkedFetches()
+          groups?.close() // parked heartbeats answer too
+        }
+        await Promise.all([listener?.close(graceMs, answerParked), kafkaListener?.close(graceMs, answerParked)])
         if (broker) {
           log('stopping: flushing and closing partition logs')
           await broker.close()
@@ -140,10 +143,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       onTopicDeleted: async (name) => offsets?.forgetTopic(name),
     })
     offsets = new OffsetStore(broker, log)
+    groups = new GroupCoordinator({broker, offsets, log})
     const dispatch = new ControlDispatch({
       info: {version: packageVersion(), pid: process.pid, dataDir, socket: paths.socket, startedAt: Date.now(), kafka},
       broker,
       offsets,
+      groups,
       ready,
       requestShutdown: () => void stop(),
     })
