@@ -31,6 +31,10 @@ export const ERROR_KINDS = {
   STORAGE_ERROR: {exitCode: 7, kafkaCode: 56, retriable: false},
   PARTITION_OFFLINE: {exitCode: 7, kafkaCode: 56, retriable: false},
   TIMEOUT: {exitCode: 1, kafkaCode: 7, retriable: true},
+  // Idempotent producers (storage/producer-state.ts), Kafka's names and codes
+  OUT_OF_ORDER_SEQUENCE_NUMBER: {exitCode: 1, kafkaCode: 45, retriable: false},
+  DUPLICATE_SEQUENCE_NUMBER: {exitCode: 1, kafkaCode: 46, retriable: false},
+  INVALID_PRODUCER_EPOCH: {exitCode: 1, kafkaCode: 47, retriable: false},
   INTERRUPTED: {exitCode: 130, kafkaCode: -1, retriable: false},
 } as const satisfies Record<string, ErrorKind>
 

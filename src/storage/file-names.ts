@@ -6,6 +6,7 @@
 //   recovery-point.checkpoint       offset below which every batch is fsynced (see checkpoint.ts)
 //   log-start-offset.checkpoint     first offset a reader may fetch (moved by deleteRecordsBefore/retention)
 //   .clean-shutdown                 present only between a clean close() and the next open()
+//   00000000000000000000.snapshot   the idempotent producers' state below that offset (producer-snapshot.ts)
 //   *.tmp                           a metadata file being written durably; ignored and removed on load
 //   <segment file>.cleaned          a replacement segment being written (by the log cleaner)
 //   <segment file>.swap             a replacement segment, complete and durable, waiting to go in
@@ -20,6 +21,7 @@
 // daemon's own entries, named here too so offline tools can tell a data directory from any other (their
 // writers, engine/broker/topic-catalog.ts and protocol/control/data-dir-layout.ts, are layers storage does not import):
 //   catalog.json   topics, partition counts, config overrides
+//   producer-ids.checkpoint   the next block of idempotent producer ids (engine/broker/producer-ids.ts)
 //   daemon.log     a detached daemon's log
 //   run/           the control socket and pid file
 // Invariants: names are built only from numbers, never from user input. Owner: pure functions.
@@ -30,6 +32,7 @@ export const LOG_SUFFIX = '.log'
 export const INDEX_SUFFIX = '.index'
 export const TIME_INDEX_SUFFIX = '.timeindex'
 export const TMP_SUFFIX = '.tmp'
+export const SNAPSHOT_SUFFIX = '.snapshot'
 export const CLEANED_SUFFIX = '.cleaned'
 export const SWAP_SUFFIX = '.swap'
 export const DELETED_SUFFIX = '.deleted'
@@ -39,7 +42,7 @@ export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset.checkpoint'
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown'
 
 /** The daemon's own entries of a data directory (see the header). */
-export const DATA_DIR_ENTRIES: ReadonlySet<string> = new Set(['catalog.json', 'daemon.log', 'run'])
+export const DATA_DIR_ENTRIES: ReadonlySet<string> = new Set(['catalog.json', 'daemon.log', 'run', 'producer-ids.checkpoint'])
 
 /** The suffix a segment file carries during a segment swap ('' for its final name). */
 export type SegmentFileSuffix = '' | typeof CLEANED_SUFFIX | typeof SWAP_SUFFIX | typeof DELETED_SUFFIX

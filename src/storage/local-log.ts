@@ -11,6 +11,8 @@
 // - every batch below recoveryPoint has been fdatasynced; recovery-point.checkpoint holds a value ≤ it
 //   (rewritten at most every checkpointIntervalMs by flush, always by roll/close/truncateTo).
 // - log-start-offset.checkpoint is written (durably) before any segment below it is deleted.
+// - the idempotent producers' state (producers) is that of every batch below logEndOffset; it is
+//   snapshotted with each recovery-point checkpoint, before it (producer-snapshot.ts).
 // - a new segment's name is durable (directory fsynced) before anything in it counts.
 // - offline (`failure`: an I/O error) or quarantined (corruption found on open): every write refuses
 //   with PARTITION_OFFLINE (ensureWritable); reads below logEndOffset still work.
@@ -25,6 +27,8 @@ import type {LogConfig} from './log-config.js'
 import {LogSegment} from './log-segment.js'
 import {LogSegments} from './log-segments.js'
 import type {RecoveryReport} from './partition-log-types.js'
+import {writeSnapshot} from './producer-snapshot.js'
+import type {ProducerStateManager} from './producer-state.js'
 
 export interface LocalLogOptions {
   dir: string
@@ -39,6 +43,9 @@ export interface LocalLogOptions {
   logEndOffset: number
   recoveryPoint: number
   recovery: RecoveryReport
+  producers: ProducerStateManager
+  producerSnapshots: number[]
+  producerIdExpirationMs: number
 }
 
 export class LocalLog {
@@ -57,6 +64,10 @@ export class LocalLog {
   checkpointedRecoveryPoint: number
   lastCheckpointAt: number
   lastFlushAt: number
+  /** The idempotent producers that wrote here (producer-state.ts), and the snapshot files on disk. */
+  producers: ProducerStateManager
+  producerSnapshots: number[]
+  readonly producerIdExpirationMs: number
   /** The I/O failure that took the log offline, or null. */
   failure: string | null = null
   closed = false
@@ -74,6 +85,9 @@ export class LocalLog {
     this.recoveryPoint = o.recoveryPoint
     this.checkpointedRecoveryPoint = o.recoveryPoint
     this.recovery = o.recovery
+    this.producers = o.producers
+    this.producerSnapshots = o.producerSnapshots
+    this.producerIdExpirationMs = o.producerIdExpirationMs
     this.lastCheckpointAt = this.lastFlushAt = this.now()
   }
 
@@ -166,6 +180,10 @@ export class LocalLog {
   writeRecoveryPoint(): void {
     if (this.checkpointedRecoveryPoint === this.recoveryPoint) return
     try {
+      // the producer state is that of the log end: snapshotted only when that end is durable
+      if (this.recoveryPoint === this.logEndOffset) {
+        this.producerSnapshots = writeSnapshot(this.dir, this.io, this.producers, this.logEndOffset, this.producerSnapshots)
+      }
       writeOffsetCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), this.recoveryPoint, this.io)
     } catch (err) {
       throw this.goOffline(err)

@@ -20,6 +20,7 @@ import {
   type FetchPartitionResponse,
   type FetchResponse,
   type HelloResponse,
+  type InitProducerIdResponse,
   type ListOffsetsResponse,
   type ListTopicsResponse,
   type OffsetCommitResponse,
@@ -41,6 +42,7 @@ import {
   decodeDeleteTopic,
   decodeDescribeTopics,
   decodeFetch,
+  decodeInitProducerId,
   decodeListOffsets,
   decodeOffsetCommit,
   decodeOffsetFetch,
@@ -85,6 +87,16 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
         const {topic, partition, acks, timeoutMs} = decodeProduce(frame.body)
         const result = await s.broker.produce(topic, partition, acks, frame.raw, timeoutMs)
         return acks === 0 ? null : {body: result satisfies ProduceResponse}
+      },
+    },
+  ],
+  [
+    ApiKey.InitProducerId,
+    {
+      operation: 'initProducerId',
+      async call(s, frame) {
+        decodeInitProducerId(frame.body)
+        return {body: (await s.broker.initProducerId()) satisfies InitProducerIdResponse}
       },
     },
   ],
