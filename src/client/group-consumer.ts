@@ -8,7 +8,7 @@
 // Membership is the next step and goes here: join and sync to learn which partitions this member owns,
 // heartbeat while reading, give partitions back (commit, then release) on a rebalance, leave on close. Until
 // the broker has a group coordinator, every member of a group reads every partition.
-import {SamsaError} from '../errors.js'
+import {SamsaError, isSamsaError} from '../errors.js'
 import {Consumer, type ConsumerOptions} from './consumer.js'
 import type {AdminApi, GroupApi, OffsetToCommit, RecordApi} from './types.js'
 
@@ -50,9 +50,16 @@ export class GroupConsumer {
     this.positions[index] = offset + 1
   }
 
-  /** Commits what was delivered when commitIntervalMs has passed since the last commit. */
+  /**
+   * Commits what was delivered when commitIntervalMs has passed since the last commit. A commit lost with
+   * the connection (a daemon restarting) is not an error here: what was delivered stays, and the next
+   * commit after the reconnect covers it — reading goes on from the consumer's own positions meanwhile.
+   */
   async commitIfDue(): Promise<void> {
-    if (Date.now() - this.lastCommit >= this.commitIntervalMs) await this.commit()
+    if (Date.now() - this.lastCommit < this.commitIntervalMs) return
+    await this.commit().catch((err: unknown) => {
+      if (!isSamsaError(err) || !err.retriable) throw err
+    })
   }
 
   /** Commits every partition whose delivered position moved since its last commit. */

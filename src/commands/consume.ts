@@ -5,6 +5,8 @@ import {BaseCommand} from '../cli/base-command.js'
 import {unescapeBytes} from '../cli/lines/escapes.js'
 import {TimeMerger} from '../cli/lines/merge-by-time.js'
 import {OutputBuffer} from '../cli/lines/output-buffer.js'
+import {listPositions, parseReconnectTimeout, reconnectTimeoutFlag, restartedLine} from '../cli/reconnect.js'
+import {watchStdoutReader} from '../cli/stdout-reader.js'
 import {
   EnvelopeFormatter,
   formatSource,
@@ -16,7 +18,7 @@ import {
 } from '../cli/lines/record-format.js'
 import type {Consumer, ConsumerOptions, PartitionCursor} from '../client/consumer.js'
 import type {GroupConsumer} from '../client/group-consumer.js'
-import {validateTopicName} from '../client/index.js'
+import {validateTopicName, type ClientOptions} from '../client/index.js'
 import {parseOffsetSpec} from '../client/offset-spec.js'
 import {SamsaError} from '../errors.js'
 
@@ -36,7 +38,10 @@ export default class Consume extends BaseCommand<typeof Consume> {
     'reads back: byte fields that are not UTF-8 appear as {"base64": "…"}. A partition that fails (a corrupt ' +
     'batch on disk, a partition offline) stops there after printing every record below the failure; the ' +
     'other partitions are read to their end, then the command exits with that error (7 for a corrupt batch, ' +
-    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once.'
+    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once. ' +
+    'With --follow a daemon restart is ridden out: it reconnects (within --reconnect-timeout), says so in one ' +
+    'line on stderr and goes on from the record after the last one it printed; it exits quietly when the ' +
+    'reader of its output goes away (`| head -1`).'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> logs',
@@ -71,16 +76,33 @@ export default class Consume extends BaseCommand<typeof Consume> {
     group: Flags.string({char: 'g', description: 'consumer group: start from its committed offsets and commit what was printed'}),
     'null-marker': Flags.string({description: 'print null keys and values as this text (default: nothing)'}),
     delimiter: Flags.string({char: 'D', description: 'record separator when printing values (escapes \\n \\t \\0)', default: '\\n', exclusive: ['format', 'jsonl']}),
+    'reconnect-timeout': reconnectTimeoutFlag({when: 'with --follow: '}),
   }
 
   private interrupted = false
   private wakeInterrupt: (() => void) | null = null
+  private reconnectTimeoutMs = 0
+  private following: Consumer | null = null // whose positions a reconnect reports
+
+  // --follow rides out a daemon restart: the client waits for it, the consumer fetches again from where
+  // it was, and one line says so.
+  protected override get clientOptions(): ClientOptions {
+    return {
+      ...super.clientOptions,
+      reconnectTimeoutMs: this.reconnectTimeoutMs,
+      onReconnected: ({startedPid}) => {
+        const at = (this.following?.assignments ?? []).filter((c) => !c.done).map((c) => ({topic: c.topic, partition: c.partition, offset: c.position}))
+        process.stderr.write(restartedLine(startedPid, `resumed at ${listPositions(at) || 'the end'}`))
+      },
+    }
+  }
 
   public async run(): Promise<ConsumeResult> {
     const {argv} = await this.parse(Consume)
     const topics = [...new Set(argv as string[])]
     for (const t of topics) validateTopicName(t)
     const f = this.flags
+    if (f.follow) this.reconnectTimeoutMs = parseReconnectTimeout(f['reconnect-timeout'])
     const now = Date.now()
     const from = parseOffsetSpec(f.from, '--from', now)
     const until = f.until === undefined ? undefined : parseOffsetSpec(f.until, '--until', now)
@@ -100,6 +122,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
       from,
       until,
       follow: f.follow,
+      reconnectTimeoutMs: this.reconnectTimeoutMs,
       onWarning: (m) => process.stderr.write(`samsa: ${m}\n`),
     }
     // loaded here, not at the top: oclif imports every command at startup, and these pull in LZ4
@@ -113,6 +136,10 @@ export default class Consume extends BaseCommand<typeof Consume> {
       group = await GroupConsumer.open(client, f.group, options)
       consumer = group.consumer
     }
+    this.following = consumer
+    // waiting for records, nothing is written that would show `| head -1` has gone: watch the pipe itself,
+    // and leave as bin/run.js does on EPIPE (exit 0, quietly)
+    if (f.follow) watchStdoutReader(() => process.exit(0))
     const sources = consumer.assignments.map((c) => formatSource(c.topic, c.partition))
     const out = new OutputBuffer()
     const limit = f.count ?? Infinity

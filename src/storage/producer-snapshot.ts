@@ -25,13 +25,14 @@
 // Owner: the partition's worker thread (through LocalLog and the loader).
 
 import {join} from 'node:path'
+import {nextSequence} from '../format/batch-header.js'
 import {crc32c} from '../format/crc32c.js'
 import {BatchScanner, isProblem} from './batch-scanner.js'
 import {writeFileDurably} from './checkpoint.js'
 import {describeIoError, type FileIo} from './file-io.js'
 import {filenamePrefixFromOffset, SNAPSHOT_SUFFIX} from './file-names.js'
 import type {LogSegment} from './log-segment.js'
-import {nextSequence, ProducerStateManager, RETAINED_BATCHES, type ProducerEntry} from './producer-state.js'
+import {ProducerStateManager, RETAINED_BATCHES, type ProducerEntry} from './producer-state.js'
 
 const VERSION = 1
 const HEADER = 2 + 4 + 4

@@ -16,7 +16,7 @@
 //   - a higher epoch starts over at sequence 0 (else OUT_OF_ORDER_SEQUENCE_NUMBER)
 //   - a producer with no state here (its first batch, or its state expired) may start at any sequence, as
 //     in Kafka: its earlier batches may have gone with expiry or retention.
-// Batches with producerId −1 (plain producers, the daemon's own internal writes) are not checked. A request
+// Batches without a producer id (−1: plain producers; −2: the daemon's own internal writes) are not checked. A request
 // of several batches is all new or all duplicates (its retry carries the same batches); a mix is refused.
 //
 // State: producerId → {epoch, lastSeen, the last RETAINED_BATCHES batches (Kafka's 5), oldest first}.
@@ -27,14 +27,20 @@
 // Owner: the partition's worker thread, inside PartitionLog (LocalLog.producers); no I/O here.
 
 import {SamsaError} from '../errors.js'
-import {BASE_SEQUENCE_POS, BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, PRODUCER_EPOCH_POS, PRODUCER_ID_POS} from '../format/batch-header.js'
+import {
+  BASE_SEQUENCE_POS,
+  BATCH_LENGTH_POS,
+  LAST_OFFSET_DELTA_POS,
+  LOG_OVERHEAD,
+  nextSequence,
+  PRODUCER_EPOCH_POS,
+  PRODUCER_ID_POS,
+} from '../format/batch-header.js'
 
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN: how far back a retry is recognised, per producer. */
 export const RETAINED_BATCHES = 5
 /** Kafka's producer.id.expiration.ms default. */
 export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 24 * 60 * 60 * 1000
-
-const MAX_SEQUENCE = 0x7fffffff
 
 export interface BatchMetadata {
   firstSeq: number
@@ -52,7 +58,7 @@ export interface ProducerEntry {
 
 /** One batch of an append, as the checks saw it: applied to the state once the batch is written. */
 interface PlannedBatch {
-  producerId: number // -1: not idempotent
+  producerId: number // < 0: not idempotent
   epoch: number
   firstSeq: number
   lastSeq: number
@@ -61,12 +67,6 @@ interface PlannedBatch {
 
 /** What check() decided: append (and then apply() the plan), or answer with the offsets first given. */
 export type AppendPlan = {duplicate: null; batches: PlannedBatch[]} | {duplicate: {firstOffset: number; lastOffset: number}}
-
-/** The sequence after `seq`, wrapping as Kafka's DefaultRecordBatch.incrementSequence does. */
-export function nextSequence(seq: number, by = 1): number {
-  const next = seq + by
-  return next > MAX_SEQUENCE ? next - MAX_SEQUENCE - 1 : next
-}
 
 export class ProducerStateManager {
   private readonly entries = new Map<number, ProducerEntry>()
@@ -102,8 +102,9 @@ export class ProducerStateManager {
     for (let p = 0; p < buf.length; ) {
       const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
       const offsets = buf.readInt32BE(p + LAST_OFFSET_DELTA_POS) + 1
-      // producerId −1 is all ones: two int32 reads tell, without building a 64-bit number (the common case)
-      if (buf.readInt32BE(p + PRODUCER_ID_POS) === -1 && buf.readInt32BE(p + PRODUCER_ID_POS + 4) === -1) {
+      // no producer id (Kafka's hasProducerId: producerId > −1; the daemon marks its own batches −2): the
+      // high int32 alone tells, without building a 64-bit number (the common case)
+      if (buf.readInt32BE(p + PRODUCER_ID_POS) < 0) {
         batches.push({producerId: -1, epoch: -1, firstSeq: -1, lastSeq: -1, offsets})
         p += size
         continue
@@ -176,7 +177,7 @@ export class ProducerStateManager {
 
 function readProducerFields(buf: Buffer, p: number, offsets: number): PlannedBatch {
   const high = buf.readInt32BE(p + PRODUCER_ID_POS)
-  if (high < 0 || high > 0x1fffff) throw new SamsaError('CORRUPT_MESSAGE', `producer id ${buf.readBigInt64BE(p + PRODUCER_ID_POS)} is not −1 and not in 0..2^53`)
+  if (high > 0x1fffff) throw new SamsaError('CORRUPT_MESSAGE', `producer id ${buf.readBigInt64BE(p + PRODUCER_ID_POS)} is beyond 2^53`)
   const producerId = high * 2 ** 32 + buf.readUInt32BE(p + PRODUCER_ID_POS + 4)
   const epoch = buf.readInt16BE(p + PRODUCER_EPOCH_POS)
   const firstSeq = buf.readInt32BE(p + BASE_SEQUENCE_POS)

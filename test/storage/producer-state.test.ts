@@ -88,6 +88,18 @@ describe('sequence checks on append', () => {
     log.close()
   })
 
+  it('batches without a producer id (−1, or the daemon\'s own −2) are not checked', () => {
+    const log = open(dir)
+    const marked = () => encodeRecordBatch([{key: null, value: Buffer.from('x'), timestamp: 1, headers: []}], {compression: Compression.None, producerId: -2})
+    log.append(marked())
+    log.append(marked())
+    log.append(batch(1))
+    log.append(batch(1))
+    expect(log.logEndOffset).toBe(4)
+    expect(log.producerCount).toBe(0)
+    log.close()
+  })
+
   it('an idempotent batch needs an epoch and a sequence', () => {
     const log = open(dir)
     expect(() => log.append(idem(7, -1, 1))).toThrow(expect.objectContaining({code: 'CORRUPT_MESSAGE'}))
