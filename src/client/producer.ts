@@ -17,10 +17,10 @@
 // appends a batch once however often it is sent (storage/producer-state.ts). A request then carries at
 // most IDEMPOTENT_REQUEST_BATCHES batches: the daemon recognises a retry among the last 5 batches it keeps
 // per producer and partition. With retryTimeoutMs, a request that fails with a retriable error (the
-// connection lost, a daemon restarting) is kept and sent again — the same bytes, so the same sequence
-// numbers, still the only request in flight for its partition, so order holds — until it is acknowledged
-// or the outage outlasts retryTimeoutMs (retry.ts). Its bytes stay counted in maxBufferedBytes meanwhile,
-// so a producer whose daemon is away stops taking input once its buffer is full.
+// connection lost, a daemon restarting) is kept and sent again (produce-request.ts) — still the only
+// request in flight for its partition, so order holds — until it is acknowledged or the outage outlasts
+// retryTimeoutMs. Its bytes stay counted in maxBufferedBytes meanwhile, so a producer whose daemon is away
+// stops taking input once its buffer is full.
 // Failure: any other failed request (or one past its retries) puts the producer in a failed state.
 // Nothing more is sent (without idempotence a request lost with the connection may or may not have been
 // appended), later append()s throw, and flush() rejects with that SamsaError once everything in flight
@@ -32,7 +32,7 @@ import {Compression, nextSequence} from '../format/batch-header.js'
 import {RecordBatchBuilder} from '../format/record-batch.js'
 import type {RecordHeader} from '../format/record.js'
 import {Partitioner} from './partitioner.js'
-import {retryDelay} from './retry.js'
+import {IDEMPOTENT_REQUEST_BATCHES, ProduceRequest, type SealedBatch} from './produce-request.js'
 import type {Acks, AdminApi, ProducerIdentity, RecordApi} from './types.js'
 
 export const DEFAULT_LINGER_MS = 0
@@ -42,9 +42,6 @@ export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
 export const DEFAULT_MAX_MESSAGE_BYTES = 1048588 // Kafka's max.message.bytes default
 // Room kept below max.message.bytes for the batch header and the LZ4 frame (header, block sizes, end mark)
 const BATCH_OVERHEAD = 61 + 64
-// At most the batches a partition keeps per producer to recognise retries (storage/producer-state.ts
-// RETAINED_BATCHES, Kafka's 5 — why Kafka caps max.in.flight.requests.per.connection at 5 for idempotence)
-export const IDEMPOTENT_REQUEST_BATCHES = 5
 
 export interface ProducerOptions {
   acks?: Acks
@@ -79,20 +76,6 @@ export interface TopicInfo {
   maxMessageBytes: number
 }
 
-interface Sealed {
-  batch: Buffer
-  count: number
-  tags: unknown[] | null
-}
-
-// The one request in flight of a partition, kept until acknowledged: a retry sends these bytes again.
-interface Request {
-  parts: Sealed[]
-  raw: Buffer
-  bytes: number
-  attempts: number // failures so far
-  firstFailureAt: number
-}
 
 interface PartitionState {
   topic: TopicState
@@ -101,8 +84,8 @@ interface PartitionState {
   tags: unknown[] | null
   firstAppendAt: number
   timer: NodeJS.Timeout | null
-  queue: Sealed[]
-  inFlight: Request | null
+  queue: SealedBatch[]
+  inFlight: ProduceRequest | null
   lingerDue: boolean // linger expired while a request was in flight: seal when it is acknowledged
   nextSequence: number // idempotent: the base sequence of the next batch sealed
 }
@@ -219,7 +202,7 @@ export class Producer {
       for (const p of t.partitions) {
         const r = p?.inFlight
         if (!r || r.attempts === 0) continue
-        for (const s of r.parts) records += s.count
+        records += r.count
         partitions.push({topic: t.info.name, partition: p.partition})
       }
     }
@@ -405,7 +388,7 @@ export class Producer {
       batch = b.build({producerId: id.producerId, producerEpoch: id.producerEpoch, baseSequence: p.nextSequence})
       p.nextSequence = nextSequence(p.nextSequence, b.count)
     }
-    const sealed: Sealed = {batch, count: b.count, tags: p.tags}
+    const sealed: SealedBatch = {batch, count: b.count, tags: p.tags}
     b.reset()
     if (p.tags !== null) p.tags = []
     this.buffered += batch.length - estimated
@@ -419,41 +402,25 @@ export class Producer {
     if (p.inFlight || p.queue.length === 0 || this.failure) return
     // everything queued, up to maxRequestBytes (always at least one batch), and for an idempotent
     // producer no more batches than the daemon keeps to recognise a retry
-    const maxBatches = this.identity === null ? Infinity : IDEMPOTENT_REQUEST_BATCHES
-    let take = 0
-    let bytes = 0
-    while (take < p.queue.length && take < maxBatches && (take === 0 || bytes + p.queue[take].batch.length <= this.maxRequestBytes)) {
-      bytes += p.queue[take].batch.length
-      take++
-    }
-    const parts = p.queue.splice(0, take)
-    const raw = parts.length === 1 ? parts[0].batch : Buffer.concat(parts.map((s) => s.batch), bytes)
-    p.inFlight = {parts, raw, bytes, attempts: 0, firstFailureAt: 0}
+    p.inFlight = ProduceRequest.take(p.queue, this.maxRequestBytes, this.identity === null ? Infinity : IDEMPOTENT_REQUEST_BATCHES)
     this.inFlight++
     this.dispatch(p, p.inFlight)
   }
 
-  private dispatch(p: PartitionState, r: Request): void {
+  private dispatch(p: PartitionState, r: ProduceRequest): void {
     const topic = p.topic.info.name
     this.records.produce(topic, p.partition, r.raw, this.acks, this.timeoutMs).then(
       (response) => {
-        const parts = r.parts
-        let count = 0
-        for (const s of parts) count += s.count
-        const baseOffset = response === null ? -1 : response.baseOffset
+        const count = r.count
         this.acknowledged += count
         if (response?.duplicate) this.duplicates += count
-        if (this.onAck) {
-          let tags: unknown[] | null = null
-          if (this.trackTags) tags = parts.length === 1 ? parts[0].tags : parts.flatMap((s) => s.tags ?? [])
-          this.onAck({topic, partition: p.partition, baseOffset, count, tags})
-        }
+        const baseOffset = response === null ? -1 : response.baseOffset
+        this.onAck?.({topic, partition: p.partition, baseOffset, count, tags: this.trackTags ? r.tags() : null})
         this.settle(p, r.bytes)
       },
       (err: unknown) => {
         // idempotent: the same bytes again (the daemon appends them once), while the outage is young enough
-        if (r.attempts === 0) r.firstFailureAt = Date.now()
-        const wait = this.failure ? null : retryDelay(err, r.firstFailureAt, ++r.attempts, this.retryTimeoutMs)
+        const wait = this.failure ? null : r.retryAfter(err, this.retryTimeoutMs)
         if (wait !== null) {
           setTimeout(() => this.dispatch(p, r), wait)
           return
