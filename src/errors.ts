@@ -46,12 +46,14 @@ export class SamsaError extends Error {
   readonly exitCode: number
   readonly kafkaCode: number
 
-  constructor(code: ErrorCode, message: string, options?: {cause?: unknown}) {
+  // options.retriable: this error says more than its code's kind (a wait for the daemon that ran out is
+  // DAEMON_UNAVAILABLE, yet trying again will not help)
+  constructor(code: ErrorCode, message: string, options?: {cause?: unknown; retriable?: boolean}) {
     super(message, options)
     this.name = 'SamsaError'
     this.code = code
     const kind: ErrorKind = ERROR_KINDS[code] ?? ERROR_KINDS.INTERNAL
-    this.retriable = kind.retriable
+    this.retriable = options?.retriable ?? kind.retriable
     this.exitCode = kind.exitCode
     this.kafkaCode = kind.kafkaCode
   }

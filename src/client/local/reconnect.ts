@@ -8,7 +8,7 @@
 // old, so that a `daemon stop && daemon start`, or a supervisor restarting its daemon, gets there first
 // (a daemon we start then loses the data-directory lock to theirs, which autostart.ts takes as "someone
 // else won"), and at most every AUTOSTART_EVERY_MS, so a daemon that fails to start is not spawned in a loop.
-// Past the timeout: DAEMON_UNAVAILABLE (exit 3), one line, saying why the last attempt failed.
+// Past the timeout: DAEMON_UNAVAILABLE (exit 3), not retriable, one line saying why the last attempt failed.
 import {SamsaError, isSamsaError} from '../../errors.js'
 import type {DaemonPaths} from '../../protocol/control/data-dir-layout.js'
 import {connectFailure} from './autostart.js'
@@ -61,6 +61,7 @@ export async function reconnect(paths: DaemonPaths, o: ReconnectOptions): Promis
       throw new SamsaError(
         'DAEMON_UNAVAILABLE',
         `the samsa daemon for ${paths.dataDir} did not come back within ${duration(o.timeoutMs)} of the connection being lost (--reconnect-timeout)${why ? `: ${why}` : ''}`,
+        {retriable: false}, // the wait is over: a caller's retry must not start another
       )
     }
     await sleep(Math.min(wait, left))

@@ -159,7 +159,7 @@ describe('LocalClient against a stand-in socket', () => {
     const started = Date.now()
     const err = await client.request(ApiKey.Status, {}).catch((e) => e)
     expect(Date.now() - started).toBeGreaterThanOrEqual(200)
-    expect(err).toMatchObject({code: 'DAEMON_UNAVAILABLE', exitCode: 3})
+    expect(err).toMatchObject({code: 'DAEMON_UNAVAILABLE', exitCode: 3, retriable: false}) // the wait is over: nobody retries it
     expect(err.message).toBe(`the samsa daemon for ${daemon.dir} did not come back within 300 ms of the connection being lost (--reconnect-timeout): no daemon is running`)
   })
 
