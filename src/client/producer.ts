@@ -76,7 +76,6 @@ export interface TopicInfo {
   maxMessageBytes: number
 }
 
-
 interface PartitionState {
   topic: TopicState
   partition: number

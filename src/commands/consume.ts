@@ -38,10 +38,10 @@ export default class Consume extends BaseCommand<typeof Consume> {
     'reads back: byte fields that are not UTF-8 appear as {"base64": "…"}. A partition that fails (a corrupt ' +
     'batch on disk, a partition offline) stops there after printing every record below the failure; the ' +
     'other partitions are read to their end, then the command exits with that error (7 for a corrupt batch, ' +
-    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once. ' +
-    'With --follow a daemon restart is ridden out: it reconnects (within --reconnect-timeout), says so in one ' +
-    'line on stderr and goes on from the record after the last one it printed; it exits quietly when the ' +
-    'reader of its output goes away (`| head -1`).'
+    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once on ' +
+    'such a failure, but rides out a daemon restart: it reconnects (within --reconnect-timeout), says so in one ' +
+    'line on stderr and goes on from the record after the last one it printed; and it exits quietly as soon as ' +
+    'the reader of its output goes away (`| head -1`).'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> logs',
