@@ -47,6 +47,10 @@ export const ERROR_KINDS = {
   STALE_MEMBER_EPOCH: {exitCode: 1, kafkaCode: 113, retriable: false},
   // `consume --exec`: the command failed on a record (after its retries, without --dead-letter)
   EXEC_FAILED: {exitCode: 1, kafkaCode: -1, retriable: false},
+  // Idempotent producers (storage/producer-state.ts), Kafka's names and codes
+  OUT_OF_ORDER_SEQUENCE_NUMBER: {exitCode: 1, kafkaCode: 45, retriable: false},
+  DUPLICATE_SEQUENCE_NUMBER: {exitCode: 1, kafkaCode: 46, retriable: false},
+  INVALID_PRODUCER_EPOCH: {exitCode: 1, kafkaCode: 47, retriable: false},
   INTERRUPTED: {exitCode: 130, kafkaCode: -1, retriable: false},
 } as const satisfies Record<string, ErrorKind>
 
@@ -58,12 +62,14 @@ export class SamsaError extends Error {
   readonly exitCode: number
   readonly kafkaCode: number
 
-  constructor(code: ErrorCode, message: string, options?: {cause?: unknown}) {
+  // options.retriable: this error says more than its code's kind (a wait for the daemon that ran out is
+  // DAEMON_UNAVAILABLE, yet trying again will not help)
+  constructor(code: ErrorCode, message: string, options?: {cause?: unknown; retriable?: boolean}) {
     super(message, options)
     this.name = 'SamsaError'
     this.code = code
     const kind: ErrorKind = ERROR_KINDS[code] ?? ERROR_KINDS.INTERNAL
-    this.retriable = kind.retriable
+    this.retriable = options?.retriable ?? kind.retriable
     this.exitCode = kind.exitCode
     this.kafkaCode = kind.kafkaCode
   }

@@ -55,6 +55,13 @@ export class GroupConsumer {
   private readonly committed = new Map<string, number>() // tp key → the group's committed offset, as last known
   private latest: MemberAssignment | null = null
   private lost = false // fenced or unknown to the coordinator: rejoin, keeping nothing
+  // The connection was lost since the last answer: an UNKNOWN_MEMBER_ID then means the daemon restarted
+  // (membership lives in its memory), not that this member was too slow.
+  private disconnected = false
+  // After a daemon restart: the flushed positions of the partitions this member read. Those it gets back
+  // go on from there (or from the group's commit, if another member got further), so its own output is
+  // neither repeated nor skipped.
+  private resume = new Map<string, number>()
   private stopped = false
   private lastCommit = Date.now()
   private unflushed = 0
@@ -106,6 +113,14 @@ export class GroupConsumer {
     return this.consumer === null ? !this.options.follow : this.consumer.done
   }
 
+  /**
+   * The client rode out a lost connection (ConnectOptions.onReconnected): the daemon may have restarted and
+   * forgotten its members, so an UNKNOWN_MEMBER_ID next means "rejoin and go on", not "you were too slow".
+   */
+  reconnected(): void {
+    this.disconnected = true
+  }
+
   /** The record at `offset` of the current consumer's cursor `index` was delivered. */
   delivered(index: number, offset: number): void {
     this.positions[index] = offset + 1
@@ -122,9 +137,17 @@ export class GroupConsumer {
     }
   }
 
-  /** Commits what was flushed when commitIntervalMs has passed since the last commit. */
+  /**
+   * Commits what was flushed when commitIntervalMs has passed since the last commit. A commit lost with
+   * the connection (a daemon restarting) is not an error here: what was flushed stays, and the next commit
+   * after the reconnect covers it — reading goes on from the consumer's own positions meanwhile.
+   */
   async commitIfDue(): Promise<void> {
-    if (Date.now() - this.lastCommit >= (this.options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS)) await this.commit()
+    if (Date.now() - this.lastCommit < (this.options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS)) return
+    await this.commit().catch((err: unknown) => {
+      if (!isSamsaError(err) || !err.retriable) throw err
+      if (err.code === 'DAEMON_UNAVAILABLE') this.disconnected = true
+    })
   }
 
   /** Commits the flushed position of every owned partition that moved since its last commit. */
@@ -138,9 +161,11 @@ export class GroupConsumer {
     }
     if (offsets.length === 0) return
     let results
+    const memberId = this.memberId
     try {
-      results = await this.client.groups.commitOffsets(this.group, offsets, {memberId: this.memberId, memberEpoch: this.memberEpoch})
+      results = await this.client.groups.commitOffsets(this.group, offsets, {memberId, memberEpoch: this.memberEpoch})
     } catch (err) {
+      if (memberId !== this.memberId) return // it rejoined meanwhile: the new member commits
       if (this.fencedBy(err)) return
       if (isSamsaError(err) && err.code === 'STALE_MEMBER_EPOCH') return // an epoch moved meanwhile: the next commit
       throw err
@@ -168,11 +193,15 @@ export class GroupConsumer {
     while (this.needsRebalance) {
       if (this.failure) throw this.failure
       if (this.lost) {
-        this.options.onWarning?.(
-          `group ${this.group}: this member was removed (no heartbeat within its session timeout); rejoining — ` +
-            'records printed since its last commit may be printed again by the member that takes them over',
-        )
+        const printed = new Map(this.flushed)
         this.dropAll()
+        if (this.disconnected) this.resume = printed
+        else {
+          this.options.onWarning?.(
+            `group ${this.group}: this member was removed (no heartbeat within its session timeout); rejoining — ` +
+              'records printed since its last commit may be printed again by the member that takes them over',
+          )
+        }
         await this.rejoin()
         continue
       }
@@ -224,7 +253,12 @@ export class GroupConsumer {
       return
     }
     const topics = this.options.topics.filter((t) => parts.some((tp) => tp.topic === t))
-    const start = (t: string, p: number): number | undefined => this.flushed.get(key(t, p)) ?? this.committed.get(key(t, p))
+    const start = (t: string, p: number): number | undefined => {
+      const k = key(t, p)
+      const resumed = this.resume.get(k)
+      const committed = this.committed.get(k)
+      return this.flushed.get(k) ?? (resumed === undefined ? committed : Math.max(resumed, committed ?? 0))
+    }
     // Following, a fetch long-polls at most 1 s: one abandoned by a rebalance holds the connection's output
     // budget (and so this member's heartbeats) only that long.
     const maxWaitMs = this.options.maxWaitMs ?? (this.options.follow ? FOLLOW_WAIT_MS : undefined)
@@ -238,6 +272,7 @@ export class GroupConsumer {
 
   private forget(k: string): void {
     this.owned.delete(k)
+    this.resume.delete(k)
     this.flushed.delete(k)
     this.committed.delete(k)
   }
@@ -288,7 +323,14 @@ export class GroupConsumer {
   private async beat(waitMs: number): Promise<void> {
     const seq = ++this.sent
     const owned = [...this.owned.values()]
-    const answer = await this.client.groups.heartbeat(this.group, {memberId: this.memberId, memberEpoch: this.memberEpoch, owned, waitMs})
+    const memberId = this.memberId
+    let answer
+    try {
+      answer = await this.client.groups.heartbeat(this.group, {memberId, memberEpoch: this.memberEpoch, owned, waitMs})
+    } catch (err) {
+      if (memberId !== this.memberId) return // sent as a member this one no longer is (it rejoined meanwhile)
+      throw err
+    }
     if (!this.stopped) this.apply(seq, answer)
   }
 
@@ -300,13 +342,17 @@ export class GroupConsumer {
     this.memberEpoch = a.memberEpoch
     this.interval = a.heartbeatIntervalMs
     this.latest = a
+    this.disconnected = false
     if (this.needsRebalance) this.notify()
   }
 
   // True when the error was dealt with (fenced, fatal); false for a lost connection (retry).
   private heartbeatFailed(err: unknown): boolean {
     if (this.fencedBy(err)) return true
-    if (isSamsaError(err) && err.code === 'DAEMON_UNAVAILABLE') return false
+    if (isSamsaError(err) && err.code === 'DAEMON_UNAVAILABLE') {
+      this.disconnected = true
+      return false
+    }
     this.failure = isSamsaError(err) ? new SamsaError(err.code, `group ${this.group}: ${err.message}`) : new SamsaError('INTERNAL', String(err))
     this.notify()
     return true

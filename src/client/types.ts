@@ -10,8 +10,9 @@ import type {ErrorCode} from '../errors.js'
 
 // What a backend can do beyond topics, produce and fetch (Client.supports). 'groups': committed offsets
 // (fetch and commit). 'membership': consumer groups with members — heartbeats, server-side assignment,
-// list, describe and delete.
-export type Capability = 'groups' | 'membership'
+// list, describe and delete. 'idempotence': producer ids (RecordApi.initProducerId), so a retried batch is
+// appended once.
+export type Capability = 'groups' | 'membership' | 'idempotence'
 
 export interface Client {
   readonly admin: AdminApi
@@ -19,6 +20,12 @@ export interface Client {
   readonly groups: GroupApi
   supports(capability: Capability): boolean
   close(): Promise<void>
+}
+
+// A client that rode out a daemon restart (ClientOptions.onReconnected): how long the daemon was away.
+export interface ReconnectedInfo {
+  downMs: number // from the lost connection to the first answer of the new one
+  startedPid: number | null // a daemon this client started meanwhile (auto-start), if it did
 }
 
 // A per-partition failure inside a multi-partition answer: one bad partition does not fail the others.
@@ -120,6 +127,14 @@ export interface ProduceResult {
   lastOffset: number // offset of the last record of the last batch
   logAppendTime: number // -1 unless the topic uses LogAppendTime
   logStartOffset: number
+  duplicate?: true // an idempotent producer's retry of batches already appended: these are their offsets
+}
+
+// An idempotent producer's identity (Kafka's InitProducerId): stamped into every batch it builds, with a
+// sequence number per partition from 0, so that a retried batch is appended once.
+export interface ProducerIdentity {
+  producerId: number
+  producerEpoch: number
 }
 
 export interface FetchPartitionRequest {
@@ -160,6 +175,8 @@ export interface RecordApi {
   // the bytes are handed to the transport; nothing tells whether they were appended.
   produce(topic: string, partition: number, batches: Uint8Array, acks?: Acks, timeoutMs?: number): Promise<ProduceResult | null>
   fetch(request: FetchRequest): Promise<FetchResult>
+  // With the 'idempotence' capability: a producer id no producer had before, epoch 0.
+  initProducerId?(): Promise<ProducerIdentity>
 }
 
 // ── Groups: committed offsets, membership, administration ───────────────────────────────────────────

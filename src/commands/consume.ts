@@ -5,6 +5,8 @@ import {BaseCommand} from '../cli/base-command.js'
 import {unescapeBytes} from '../cli/lines/escapes.js'
 import {TimeMerger} from '../cli/lines/merge-by-time.js'
 import {OutputBuffer} from '../cli/lines/output-buffer.js'
+import {listPositions, parseReconnectTimeout, reconnectTimeoutFlag, restartedLine} from '../cli/reconnect.js'
+import {watchStdoutReader} from '../cli/stdout-reader.js'
 import {
   EnvelopeFormatter,
   formatSource,
@@ -18,7 +20,7 @@ import {parseDurationFlag} from '../cli/durations.js'
 import type {CollectedRecord, ExecProcessor} from '../cli/exec/exec-processor.js'
 import type {Consumer, ConsumerOptions, PartitionCursor} from '../client/consumer.js'
 import type {GroupConsumer} from '../client/group-consumer.js'
-import {validateGroupId, validateTopicName, type Client} from '../client/index.js'
+import {validateGroupId, validateTopicName, type Client, type ClientOptions} from '../client/index.js'
 import {parseOffsetSpec} from '../client/offset-spec.js'
 import {SamsaError} from '../errors.js'
 
@@ -38,7 +40,10 @@ export default class Consume extends BaseCommand<typeof Consume> {
     'reads back: byte fields that are not UTF-8 appear as {"base64": "…"}. A partition that fails (a corrupt ' +
     'batch on disk, a partition offline) stops there after printing every record below the failure; the ' +
     'other partitions are read to their end, then the command exits with that error (7 for a corrupt batch, ' +
-    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once. ' +
+    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once on ' +
+    'such a failure, but rides out a daemon restart: it reconnects (within --reconnect-timeout), says so in one ' +
+    'line on stderr and goes on from the record after the last one it printed; and it exits quietly as soon as ' +
+    'the reader of its output goes away (`| head -1`). ' +
     'With --group G the command is a member of consumer group G: the group\'s members share the partitions ' +
     '(the daemon assigns them and hands them over as members come and go), each starts at the group\'s ' +
     'committed offset (--from applies where there is none), and what was printed and flushed is committed. ' +
@@ -91,6 +96,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
     'dead-letter': Flags.string({description: 'with --exec: park a record the command keeps failing on in this topic, and go on', dependsOn: ['exec']}),
     'null-marker': Flags.string({description: 'print null keys and values as this text (default: nothing)'}),
     delimiter: Flags.string({char: 'D', description: 'record separator when printing values (escapes \\n \\t \\0)', default: '\\n', exclusive: ['format', 'jsonl']}),
+    'reconnect-timeout': reconnectTimeoutFlag({when: 'with --follow: '}),
   }
 
   private interrupted = false
@@ -101,12 +107,29 @@ export default class Consume extends BaseCommand<typeof Consume> {
   private formatter!: RecordFormatter
   private group: GroupConsumer | null = null
   private failed: PartitionCursor | undefined
+  private reconnectTimeoutMs = 0
+  private following: Consumer | null = null // whose positions a reconnect reports
+
+  // --follow rides out a daemon restart: the client waits for it, the consumer fetches again from where
+  // it was, and one line says so.
+  protected override get clientOptions(): ClientOptions {
+    return {
+      ...super.clientOptions,
+      reconnectTimeoutMs: this.reconnectTimeoutMs,
+      onReconnected: ({startedPid}) => {
+        const at = (this.following?.assignments ?? []).filter((c) => !c.done).map((c) => ({topic: c.topic, partition: c.partition, offset: c.position}))
+        process.stderr.write(restartedLine(startedPid, `resumed at ${listPositions(at) || 'the end'}`))
+        this.group?.reconnected()
+      },
+    }
+  }
 
   public async run(): Promise<ConsumeResult> {
     const {argv} = await this.parse(Consume)
     const topics = [...new Set(argv as string[])]
     for (const t of topics) validateTopicName(t)
     const f = this.flags
+    if (f.follow) this.reconnectTimeoutMs = parseReconnectTimeout(f['reconnect-timeout'])
     const now = Date.now()
     const from = parseOffsetSpec(f.from, '--from', now)
     const until = f.until === undefined ? undefined : parseOffsetSpec(f.until, '--until', now)
@@ -136,8 +159,12 @@ export default class Consume extends BaseCommand<typeof Consume> {
       from,
       until,
       follow: f.follow,
+      reconnectTimeoutMs: this.reconnectTimeoutMs,
       onWarning: (m) => process.stderr.write(`samsa: ${m}\n`),
     }
+    // waiting for records, nothing is written that would show `| head -1` has gone: watch the pipe itself,
+    // and leave as bin/run.js does on EPIPE (exit 0, quietly)
+    if (f.follow) watchStdoutReader(() => process.exit(0))
     this.trapSignals()
     const interrupt = new Promise<void>((resolve) => {
       this.wakeInterrupt = resolve
@@ -190,6 +217,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
 
   // Reads one Consumer until it is done, the limit is reached, or `wake` (an interrupt, a rebalance).
   private async read(consumer: Consumer, wake: Promise<void>, exec: ExecProcessor | null): Promise<void> {
+    this.following = consumer
     const sources = consumer.assignments.map((c) => formatSource(c.topic, c.partition))
     const follow = this.flags.follow
     const {group, out, formatter} = this

@@ -14,6 +14,7 @@ export interface OperationTraits {
 
 export const OPERATIONS = {
   produce: {barrier: false},
+  initProducerId: {barrier: false},
   fetch: {barrier: false},
   listOffsets: {barrier: false},
   deleteRecords: {barrier: true},

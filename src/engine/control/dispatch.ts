@@ -26,6 +26,7 @@ import {
   type HelloResponse,
   type KafkaListenerStatus,
   type ListGroupsResponse,
+  type InitProducerIdResponse,
   type ListOffsetsResponse,
   type ListTopicsResponse,
   type OffsetCommitResponse,
@@ -51,6 +52,7 @@ import {
   decodeDescribeTopics,
   decodeFetch,
   decodeGroupHeartbeat,
+  decodeInitProducerId,
   decodeListOffsets,
   decodeOffsetCommit,
   decodeOffsetFetch,
@@ -97,6 +99,16 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
         const {topic, partition, acks, timeoutMs} = decodeProduce(frame.body)
         const result = await s.broker.produce(topic, partition, acks, frame.raw, timeoutMs)
         return acks === 0 ? null : {body: result satisfies ProduceResponse}
+      },
+    },
+  ],
+  [
+    ApiKey.InitProducerId,
+    {
+      operation: 'initProducerId',
+      async call(s, frame) {
+        decodeInitProducerId(frame.body)
+        return {body: (await s.broker.initProducerId()) satisfies InitProducerIdResponse}
       },
     },
   ],

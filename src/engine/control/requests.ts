@@ -29,6 +29,13 @@ export function decodeProduce(raw: unknown): ProduceArgs {
   return {topic: topicField(body), partition: int(body, 'partition'), acks, timeoutMs}
 }
 
+// InitProducerId takes no arguments; a transactional id would ask for transactions, which samsa has not.
+export function decodeInitProducerId(raw: unknown): void {
+  const body = asBody(raw, 'InitProducerId')
+  const txn = anyValue(body, 'transactionalId')
+  if (txn !== undefined && txn !== null) throw invalid('transactions are not supported: InitProducerId takes no transactionalId')
+}
+
 export function decodeFetch(raw: unknown): FetchQuery {
   const body = asBody(raw, 'Fetch')
   const items = list(body, 'partitions', MAX_FETCH_PARTITIONS)

@@ -1,5 +1,5 @@
 // A worker thread's timer: flush.ms (flushIfDue), segment.ms rolls and retention (every retentionCheckMs
-// and after every roll). One unref'd timeout, paced by the smallest flush.ms of the worker's partitions
+// and after every roll), and, with retention, the expiry of idle idempotent producers. One unref'd timeout, paced by the smallest flush.ms of the worker's partitions
 // (at least 10 ms); segment and retention checks keep the tickMs pace. Worker thread.
 import {NEVER} from '../../storage/log-config.js'
 import type {WorkerContext} from './context.js'
@@ -63,6 +63,10 @@ export class Ticker {
           l.roll()
           rolled = true
           ctx.log(`${p.label}: rolled a new segment after segment.ms=${config['segment.ms']}`)
+        }
+        if (retentionDue) {
+          const expired = l.expireProducers(now)
+          if (expired > 0) ctx.log(`${p.label}: forgot ${expired} idempotent producer(s) idle for producer.id.expiration.ms`)
         }
         if (rolled || retentionDue) {
           const r = l.applyRetention(now)

@@ -18,6 +18,7 @@ export const ApiKey = {
   DeleteRecords: 4,
   OffsetCommit: 5,
   OffsetFetch: 6,
+  InitProducerId: 7, // an idempotent producer's id and epoch
   ListTopics: 10,
   DescribeTopics: 11,
   CreateTopic: 12,
@@ -61,11 +62,25 @@ export interface ProduceRequest {
   timeoutMs: number
 }
 // With acks=0 the daemon sends no response frame at all.
+// Batches stamped with a producer id (InitProducerId), an epoch and a per-partition baseSequence are an
+// idempotent producer's: a retry of batches already appended is answered with their first offsets
+// (duplicate: true) and not appended again; a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch
+// INVALID_PRODUCER_EPOCH. A request is all retried batches or all new ones.
 export interface ProduceResponse {
   baseOffset: number // offset of the first record of the first batch
   lastOffset: number // offset of the last record of the last batch
   logAppendTime: number // -1 unless the topic uses LogAppendTime
   logStartOffset: number
+  duplicate?: true // the batches were appended before (a retry): nothing was written now
+}
+
+// ── InitProducerId ──────────────────────────────────────────────────────────────────────────────────
+// Kafka's, without transactions: a producer id no producer of this data directory had, epoch 0. The
+// producer stamps it into every batch, with a sequence number per partition starting at 0.
+export type InitProducerIdRequest = Record<string, never>
+export interface InitProducerIdResponse {
+  producerId: number
+  producerEpoch: number
 }
 
 // ── Fetch ───────────────────────────────────────────────────────────────────────────────────────────
