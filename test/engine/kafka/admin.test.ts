@@ -161,7 +161,7 @@ describe('committed offsets', () => {
       ['never-was', [[0, E.UNKNOWN_TOPIC_OR_PARTITION]]],
     ])
     // the CLI, over the control socket, continues where the Kafka commit left off
-    const consumed = await samsa(d.dataDir, ['consume', 'committed', '--group', 'simple', '--partition', '0'])
+    const consumed = await samsa(d.dataDir, ['consume', 'committed', '--group', 'simple'])
     expect(consumed.code, consumed.stderr).toBe(0)
     expect(lines(consumed.stdout)).toEqual(['r3'])
 
@@ -173,14 +173,23 @@ describe('committed offsets', () => {
           name: 'committed',
           partitions: [
             {partitionIndex: 0, committedOffset: 4, metadata: '', errorCode: 0}, // the CLI committed what it printed
-            {partitionIndex: 1, committedOffset: -1, metadata: '', errorCode: 0},
+            // a group member commits its position on every partition it owns, read or not (as Kafka's consumer does)
+            {partitionIndex: 1, committedOffset: 0, metadata: '', errorCode: 0},
           ],
         },
       ],
       errorCode: 0,
     })
     const everything = await c.request('OffsetFetch', {groupId: 'simple', topics: null})
-    expect(everything.topics).toEqual([{name: 'committed', partitions: [{partitionIndex: 0, committedOffset: 4, metadata: '', errorCode: 0}]}])
+    expect(everything.topics).toEqual([
+      {
+        name: 'committed',
+        partitions: [
+          {partitionIndex: 0, committedOffset: 4, metadata: '', errorCode: 0},
+          {partitionIndex: 1, committedOffset: 0, metadata: '', errorCode: 0},
+        ],
+      },
+    ])
     const v1 = await c.request('OffsetFetch', {groupId: '', topics: [{name: 'committed', partitionIndexes: [0]}]}, 1)
     expect(v1.topics[0]!.partitions[0]!.errorCode).toBe(E.INVALID_GROUP_ID)
     expect((await c.request('OffsetFetch', {groupId: '', topics: null})).errorCode).toBe(E.INVALID_GROUP_ID)
