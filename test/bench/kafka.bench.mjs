@@ -5,6 +5,7 @@
 //       (-c N: exit after the N records; -e: exit at the end of the partition, which librdkafka notices
 //       only from an empty fetch at the end — a long poll of fetch.wait.max.ms, 500 ms, as against Kafka)
 //   (c) the same file through `samsa produce --file` and `samsa consume`, for comparison
+//   (d) consumer groups: kcat -G -e and `samsa consume --group`, each committing everything it read
 // Whole processes timed from spawn to exit, as a user sees them; every step checks that all records went in
 // and came out. Run after `npm run build`:
 //   node test/bench/kafka.bench.mjs     (BENCH_RECORDS=200000 for a quick run; BENCH_PARTITIONS, default 1)
@@ -100,6 +101,12 @@ function messagesIn(topic) {
   return d.partitions.reduce((n, p) => n + p.logEndOffset - p.logStartOffset, 0)
 }
 
+// The offsets a group committed, summed over its partitions (what `samsa group describe` shows).
+function committedIn(group) {
+  const d = JSON.parse(samsa(['group', 'describe', group, '--json']))
+  return d.partitions.reduce((n, p) => n + Math.max(0, p.currentOffset) - p.logStartOffset, 0)
+}
+
 function check(what, got) {
   if (got !== RECORDS) throw new Error(`${what}: ${got} records, expected ${RECORDS}`)
 }
@@ -153,6 +160,17 @@ try {
   const cliC = await timedRun(process.execPath, [BIN, 'consume', 'kcat-acks1', '--data-dir', dataDir])
   check('samsa consume', cliC.lines)
   report({name: "samsa consume > file (kcat's topic)", records: RECORDS, bytes: fileBytes, seconds: cliC.seconds, baseline})
+
+  // (d) consumer groups: kcat -G (JoinGroup, SyncGroup, OffsetFetch, then fetches and auto-commits, a last
+  // commit and LeaveGroup on exit) and `samsa consume --group`, each in a group of its own; both commit all
+  const kcatG = await timedRun('kcat', ['-b', broker, '-G', 'bench-kcat', '-X', 'auto.offset.reset=earliest', '-e', '-q', 'kcat-acks1'])
+  check('kcat -G -e', kcatG.lines)
+  check('kcat -G commits', committedIn('bench-kcat'))
+  report({name: 'kcat -G -e > file (join, commits, leave)', records: RECORDS, bytes: fileBytes, seconds: kcatG.seconds, baseline})
+  const cliG = await timedRun(process.execPath, [BIN, 'consume', 'kcat-acks1', '--group', 'bench-cli', '--data-dir', dataDir])
+  check('samsa consume --group', cliG.lines)
+  check('samsa consume --group commits', committedIn('bench-cli'))
+  report({name: 'samsa consume --group > file', records: RECORDS, bytes: fileBytes, seconds: cliG.seconds, baseline})
 } finally {
   spawnSync(process.execPath, [BIN, 'daemon', 'stop', '--data-dir', dataDir], {env, stdio: 'ignore'})
   rmSync(work, {recursive: true, force: true})

@@ -2,8 +2,8 @@
 // kafkajs-lz4). Metadata and librdkafka's feature probes, LZ4 produce with keys and headers, reading
 // everything, offsets for times, admin create/delete — and one engine underneath: what samsa's CLI
 // produces kcat and kafkajs read, what they produce the CLI reads, and a kcat commit is where `samsa
-// consume --group` (and samsa's client fetchOffsets) continue. kafkajs's consumer needs a consumer group
-// (JoinGroup), which samsa does not serve yet: kafkajs reads here through its Broker's Fetch.
+// consume --group` (and samsa's client fetchOffsets) continue. kafkajs reads here through its Broker's
+// Fetch, without a group; consumer groups of kcat -G and kafkajs: kafka-groups.test.ts.
 import {execFile, execFileSync} from 'node:child_process'
 import {join} from 'node:path'
 import {promisify} from 'node:util'

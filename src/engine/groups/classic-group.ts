@@ -17,6 +17,11 @@
 // Liveness: heartbeats (and joins, syncs, commits) refresh a member; one silent for its session timeout is
 // removed (the coordinator's sweep calls expire()). A member waiting in a barrier is not expired: the
 // barrier's own deadline bounds it.
+// Memory: each member's protocols (names and metadata) and its assignment are bytes a client chose; the
+// group counts them (`bytes`), so the coordinator can hold every classic group to one daemon-wide budget,
+// and refuses a member's protocols above MAX_MEMBER_METADATA_BYTES and an assignment above
+// MAX_ASSIGNMENT_BYTES (Kafka's own bound is its 1 MiB group record). It keeps copies of the bytes it is
+// given: a front end's are views into request frames, which must not stay referenced.
 import {randomUUID} from 'node:crypto'
 import {SamsaError} from '../../errors.js'
 import type {TopicPartition} from './assignors.js'
@@ -76,6 +81,7 @@ export interface ClassicMember {
   assignment: Uint8Array
   partitions: TopicPartition[]
   lastSeen: number
+  bytes: number // its protocols and assignment (see the header)
   join: {resolve: (r: ClassicJoinResult) => void; reject: (e: SamsaError) => void} | null
   sync: {resolve: (a: Uint8Array) => void; reject: (e: SamsaError) => void} | null
 }
@@ -84,6 +90,15 @@ export type ClassicState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance
 
 const EMPTY = new Uint8Array(0)
 const MAX_PENDING = 100 // KIP-394 ids handed out and not yet used, per group
+export const MAX_MEMBER_METADATA_BYTES = 1 << 20
+export const MAX_ASSIGNMENT_BYTES = 1 << 20
+
+// The bytes a member's protocols hold: what JoinGroup is checked against before it is let in.
+export function protocolBytes(protocols: readonly ClassicProtocol[]): number {
+  let n = 0
+  for (const p of protocols) n += p.name.length + p.metadata.length
+  return n
+}
 
 export class ClassicGroup {
   state: ClassicState = 'Empty'
@@ -91,6 +106,7 @@ export class ClassicGroup {
   protocolType = ''
   protocol = ''
   leader = ''
+  bytes = 0 // every member's protocols and assignment
   readonly members = new Map<string, ClassicMember>()
   private readonly pending = new Map<string, number>() // KIP-394 member ids handed out, not yet joined → until when
   private barrier: Timer | null = null
@@ -124,7 +140,7 @@ export class ClassicGroup {
     } else {
       member.lastSeen = now
       const same = sameProtocols(member.protocols, req.protocols)
-      member.protocols = req.protocols
+      this.resize(member, keep(req.protocols), member.assignment)
       member.topics = req.topics ?? member.topics
       member.sessionTimeoutMs = req.sessionTimeoutMs
       member.rebalanceTimeoutMs = req.rebalanceTimeoutMs
@@ -140,26 +156,24 @@ export class ClassicGroup {
     return waiting
   }
 
-  sync(memberId: string, generationId: number, assignments: readonly ClassicAssignment[]): Promise<Uint8Array> | Uint8Array {
+  // `room`: the bytes the daemon-wide budget has left for the leader's assignments.
+  sync(memberId: string, generationId: number, assignments: readonly ClassicAssignment[], room = Infinity): Promise<Uint8Array> | Uint8Array {
     const m = this.checkMember(memberId, generationId)
     if (this.state === 'PreparingRebalance') throw rebalancing(this.id)
     m.lastSeen = this.clock.now()
     if (this.state === 'Stable') return m.assignment
-    const waiting = new Promise<Uint8Array>((resolve, reject) => (m.sync = {resolve, reject}))
-    if (memberId === this.leader) {
-      for (const x of this.members.values()) {
-        const a = assignments.find((y) => y.memberId === x.memberId)
-        x.assignment = a?.assignment ?? EMPTY
-        x.partitions = a?.partitions ?? []
-      }
-      this.state = 'Stable'
-      this.clearBarrier()
-      for (const x of this.members.values()) {
-        x.sync?.resolve(x.assignment)
-        x.sync = null
-      }
+    if (memberId !== this.leader) {
+      m.sync?.reject(rebalancing(this.id)) // a repeated sync replaces the one waiting
+      return new Promise<Uint8Array>((resolve, reject) => (m.sync = {resolve, reject}))
     }
-    return waiting
+    this.storeAssignments(assignments, room)
+    this.state = 'Stable'
+    this.clearBarrier()
+    for (const x of this.members.values()) {
+      x.sync?.resolve(x.assignment)
+      x.sync = null
+    }
+    return m.assignment
   }
 
   heartbeat(memberId: string, generationId: number): void {
@@ -185,6 +199,16 @@ export class ClassicGroup {
     const m = this.checkMember(memberId, generationId)
     if (this.state === 'CompletingRebalance') throw rebalancing(this.id)
     m.lastSeen = this.clock.now()
+  }
+
+  // The daemon is stopping: every join and sync waiting in a barrier hears `why` now.
+  close(why: SamsaError): void {
+    this.clearBarrier()
+    for (const m of this.members.values()) {
+      m.join?.reject(why)
+      m.sync?.reject(why)
+      m.join = m.sync = null
+    }
   }
 
   get idle(): boolean {
@@ -226,19 +250,21 @@ export class ClassicGroup {
     }))
   }
 
-  // What Kafka's DescribeGroups carries: each member's metadata for the chosen protocol, and its assignment.
+  // What Kafka's DescribeGroups carries: in Stable, the chosen protocol and each member's metadata for it and
+  // its assignment; in a rebalance, the members without them (Kafka's describeNoMetadata).
   describeWire(): ClassicDescription {
+    const stable = this.state === 'Stable'
     return {
       state: this.state,
       protocolType: this.protocolType,
-      protocol: this.protocol,
+      protocol: stable ? this.protocol : '',
       members: [...this.members.values()].map((m) => ({
         memberId: m.memberId,
         instanceId: m.instanceId,
         clientId: m.clientId,
         clientHost: m.clientHost,
-        metadata: m.protocols.find((p) => p.name === this.protocol)?.metadata ?? EMPTY,
-        assignment: m.assignment,
+        metadata: stable ? (m.protocols.find((p) => p.name === this.protocol)?.metadata ?? EMPTY) : EMPTY,
+        assignment: stable ? m.assignment : EMPTY,
       })),
     }
   }
@@ -257,15 +283,17 @@ export class ClassicGroup {
       clientHost: req.clientHost,
       sessionTimeoutMs: req.sessionTimeoutMs,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      protocols: req.protocols,
+      protocols: keep(req.protocols),
       topics: req.topics ?? [],
       assignment: EMPTY,
       partitions: [],
       lastSeen: now,
+      bytes: protocolBytes(req.protocols),
       join: null,
       sync: null,
     }
     this.members.set(memberId, m)
+    this.bytes += m.bytes
     return m
   }
 
@@ -283,7 +311,7 @@ export class ClassicGroup {
     const wasLeader = this.leader === previous.memberId
     if (wasLeader) this.leader = memberId
     if (this.state === 'Stable' && !wasLeader && sameProtocols(previous.protocols, req.protocols)) return this.joinResult(m)
-    m.protocols = req.protocols
+    this.resize(m, keep(req.protocols), m.assignment)
     const waiting = new Promise<ClassicJoinResult>((resolve, reject) => (m.join = {resolve, reject}))
     if (this.state !== 'PreparingRebalance') this.prepareRebalance()
     else this.tryCompleteJoin()
@@ -351,6 +379,7 @@ export class ClassicGroup {
   private remove(m: ClassicMember, why: SamsaError): void {
     if (this.members.get(m.memberId) !== m) return
     this.members.delete(m.memberId)
+    this.bytes -= m.bytes
     m.join?.reject(why)
     m.sync?.reject(why)
     m.join = m.sync = null
@@ -369,6 +398,41 @@ export class ClassicGroup {
     this.leader = ''
     this.protocol = ''
     if (this.idle) this.onEmpty()
+  }
+
+  // The leader's assignments (empty bytes for a member it left out), unless one is too big or they do not
+  // fit `room`: then, as Kafka does when it cannot store a group's assignment, every member waiting hears
+  // the refusal and the group rebalances.
+  private storeAssignments(assignments: readonly ClassicAssignment[], room: number): void {
+    const given = new Map(assignments.map((a) => [a.memberId, a]))
+    let growth = 0
+    for (const x of this.members.values()) growth += (given.get(x.memberId)?.assignment.length ?? 0) - x.assignment.length
+    const refusal = [...given.values()].some((a) => a.assignment.length > MAX_ASSIGNMENT_BYTES)
+      ? new SamsaError('INVALID_REQUEST', `group ${this.id}: an assignment is above ${MAX_ASSIGNMENT_BYTES} bytes`)
+      : growth > room
+        ? new SamsaError('GROUP_MAX_SIZE_REACHED', `group ${this.id}: the assignments do not fit the daemon's memory for Kafka groups`)
+        : null
+    if (refusal) {
+      for (const x of this.members.values()) {
+        x.sync?.reject(refusal)
+        x.sync = null
+      }
+      this.prepareRebalance()
+      throw refusal
+    }
+    for (const x of this.members.values()) {
+      const a = given.get(x.memberId)
+      this.resize(x, x.protocols, a ? new Uint8Array(a.assignment) : EMPTY)
+      x.partitions = a?.partitions ?? []
+    }
+  }
+
+  private resize(m: ClassicMember, protocols: ClassicProtocol[], assignment: Uint8Array): void {
+    m.protocols = protocols
+    m.assignment = assignment
+    this.bytes -= m.bytes
+    m.bytes = protocolBytes(protocols) + assignment.length
+    this.bytes += m.bytes
   }
 
   private clearBarrier(): void {
@@ -407,6 +471,10 @@ export class ClassicGroup {
     const common = this.candidates()
     return protocols.some((p) => common.includes(p.name))
   }
+}
+
+function keep(protocols: readonly ClassicProtocol[]): ClassicProtocol[] {
+  return protocols.map((p) => ({name: p.name, metadata: new Uint8Array(p.metadata)}))
 }
 
 function sameProtocols(a: readonly ClassicProtocol[], b: readonly ClassicProtocol[]): boolean {

@@ -12,11 +12,13 @@
 // Commits are fenced by membership: a group with members takes commits only from its members (consumer
 // protocol: each for the partitions it owns; classic: at the current generation).
 // Timeouts: one timer, armed for the earliest session or rebalance deadline of any member, sweeps them.
+// Memory: classic members' protocol metadata and assignments (client-chosen bytes) share one budget,
+// maxClassicBytes; a join or an assignment beyond it is GROUP_MAX_SIZE_REACHED (classic-group.ts).
 import {SamsaError} from '../../errors.js'
 import type {Broker} from '../broker/broker.js'
 import type {FetchContext} from '../broker/fetcher.js'
 import type {TopicPartition} from './assignors.js'
-import {ClassicGroup, type ClassicAssignment, type ClassicDescription, type ClassicJoin, type ClassicJoinResult} from './classic-group.js'
+import {ClassicGroup, MAX_MEMBER_METADATA_BYTES, protocolBytes, type ClassicAssignment, type ClassicDescription, type ClassicJoin, type ClassicJoinResult} from './classic-group.js'
 import {systemClock, type Clock, type Timer} from './clock.js'
 import {
   ConsumerMembers,
@@ -46,7 +48,10 @@ export interface CoordinatorOptions {
   offsets: OffsetStore
   clock?: Clock
   log?: (line: string) => void
+  maxClassicBytes?: number // default MAX_CLASSIC_BYTES
 }
+
+export const MAX_CLASSIC_BYTES = 128 << 20
 
 export class GroupCoordinator {
   private readonly consumers: ConsumerMembers
@@ -55,6 +60,7 @@ export class GroupCoordinator {
   private readonly offsets: OffsetStore
   private readonly clock: Clock
   private readonly log: (line: string) => void
+  private readonly maxClassicBytes: number
   private sweepTimer: Timer | null = null
   private sweepAt = Infinity
   private closed = false
@@ -64,6 +70,7 @@ export class GroupCoordinator {
     this.offsets = options.offsets
     this.clock = options.clock ?? systemClock
     this.log = options.log ?? (() => {})
+    this.maxClassicBytes = options.maxClassicBytes ?? MAX_CLASSIC_BYTES
     this.consumers = new ConsumerMembers({
       partitionCount: (t) => this.broker.partitionCount(t),
       clock: this.clock,
@@ -127,6 +134,13 @@ export class GroupCoordinator {
     }
     if (this.consumers.group(req.group)) throw otherProtocol(req.group, 'consumer')
     let g = this.classicGroups.get(req.group)
+    const bytes = protocolBytes(req.protocols)
+    if (bytes > MAX_MEMBER_METADATA_BYTES) {
+      throw new SamsaError('INVALID_REQUEST', `a member's protocol metadata may hold at most ${MAX_MEMBER_METADATA_BYTES} bytes, got ${bytes}`)
+    }
+    if (this.classicBytes() - (g?.members.get(req.memberId)?.bytes ?? 0) + bytes > this.maxClassicBytes) {
+      throw new SamsaError('GROUP_MAX_SIZE_REACHED', `the daemon's Kafka group members hold ${this.maxClassicBytes} bytes of metadata, its limit`)
+    }
     if (req.memberId === '' && !req.instanceId) {
       if ((g?.members.size ?? 0) >= MAX_GROUP_MEMBERS) throw new SamsaError('GROUP_MAX_SIZE_REACHED', `group ${req.group} has ${MAX_GROUP_MEMBERS} members, its limit`)
       if (this.consumers.count + this.classicMembers() >= MAX_MEMBERS) throw new SamsaError('GROUP_MAX_SIZE_REACHED', `the daemon has ${MAX_MEMBERS} group members, its limit`)
@@ -143,7 +157,9 @@ export class GroupCoordinator {
   }
 
   syncGroup(group: string, memberId: string, generationId: number, assignments: readonly ClassicAssignment[]): Promise<Uint8Array> | Uint8Array {
-    return this.classic(group, memberId).sync(memberId, generationId, assignments)
+    const g = this.classic(group, memberId)
+    if (this.closed) throw new SamsaError('DAEMON_UNAVAILABLE', 'the daemon is stopping')
+    return g.sync(memberId, generationId, assignments, this.maxClassicBytes - this.classicBytes())
   }
 
   classicHeartbeat(group: string, memberId: string, generationId: number): void {
@@ -216,10 +232,13 @@ export class GroupCoordinator {
     await this.offsets.forgetGroup(id)
   }
 
-  // The daemon is stopping: parked heartbeats answer now, new ones are refused.
+  // The daemon is stopping: parked heartbeats answer now, parked joins and syncs are refused (Kafka's
+  // clients then look for the coordinator again), new ones are refused.
   close(): void {
     this.closed = true
     this.consumers.answerAll()
+    const stopping = new SamsaError('DAEMON_UNAVAILABLE', 'the daemon is stopping')
+    for (const g of this.classicGroups.values()) g.close(stopping)
     this.sweepTimer?.cancel()
     this.sweepTimer = null
   }
@@ -253,6 +272,12 @@ export class GroupCoordinator {
     return g
   }
 
+  private classicBytes(): number {
+    let n = 0
+    for (const g of this.classicGroups.values()) n += g.bytes
+    return n
+  }
+
   private classicMembers(): number {
     let n = 0
     for (const g of this.classicGroups.values()) n += g.members.size
@@ -282,8 +307,8 @@ export class GroupCoordinator {
 }
 
 function otherProtocol(group: string, has: 'consumer' | 'classic'): SamsaError {
-  const who = has === 'classic' ? 'Kafka clients (the classic protocol)' : 'samsa members (the consumer protocol)'
-  return new SamsaError('INCONSISTENT_GROUP_PROTOCOL', `group ${group} has members of another protocol: ${who}`)
+  const who = has === 'classic' ? 'Kafka clients (kcat -G, kafkajs: the classic protocol)' : 'samsa members (samsa consume --group: the consumer protocol)'
+  return new SamsaError('INCONSISTENT_GROUP_PROTOCOL', `group ${group} has members of another protocol, ${who}; one group's members speak one protocol: use another group id`)
 }
 
 function notFound(group: string): SamsaError {

@@ -8,6 +8,7 @@ import type {KafkaApiName, RequestBody, ResponseBody, RequestHeader} from '../..
 import type {Broker} from '../broker/broker.js'
 import type {FetchContext} from '../broker/fetcher.js'
 import type {Operation} from '../broker/operations.js'
+import type {GroupCoordinator} from '../groups/coordinator.js'
 import type {OffsetStore} from '../groups/offset-store.js'
 
 // Who this broker is to Kafka clients: the one node of its cluster, at the address they can reach (Metadata
@@ -22,6 +23,7 @@ export interface BrokerIdentity {
 export interface KafkaServices {
   broker: Broker
   offsets: OffsetStore
+  groups: GroupCoordinator // the classic group protocol (groups.ts) and membership-checked commits (offsets.ts)
   identity: BrokerIdentity
   log: (line: string) => void
 }

@@ -14,6 +14,7 @@ import {SamsaError} from '../../errors.js'
 import {formatHostPort, isWildcardHost, type HostPort} from '../../protocol/control/daemon-config.js'
 import type {Broker} from '../broker/broker.js'
 import type {PendingFrameBudget} from '../broker/pending-frame-budget.js'
+import type {GroupCoordinator} from '../groups/coordinator.js'
 import type {OffsetStore} from '../groups/offset-store.js'
 import {KafkaConnection, type KafkaConnectionLimits} from './connection.js'
 import {KafkaDispatch} from './dispatch.js'
@@ -28,6 +29,7 @@ export interface KafkaListenOptions {
   dataDir: string
   broker: Broker
   offsets: OffsetStore
+  groups: GroupCoordinator
   ready: Promise<void>
   limits: KafkaConnectionLimits
   frameBudget: PendingFrameBudget
@@ -77,7 +79,7 @@ export class KafkaListener {
       port: options.advertised && options.advertised.port !== 0 ? options.advertised.port : port,
     }
     const identity: BrokerIdentity = {nodeId: NODE_ID, host: advertised.host, port: advertised.port, clusterId: clusterIdOf(options.dataDir)}
-    const dispatch = new KafkaDispatch({broker: options.broker, offsets: options.offsets, identity, log: options.log}, options.ready)
+    const dispatch = new KafkaDispatch({broker: options.broker, offsets: options.offsets, groups: options.groups, identity, log: options.log}, options.ready)
     const listener = new KafkaListener(server, address, advertised)
     server.on('connection', (socket) => {
       const conn = new KafkaConnection(socket, dispatch, options.limits, options.log, options.frameBudget)

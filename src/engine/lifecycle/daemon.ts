@@ -170,6 +170,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           dataDir,
           broker,
           offsets,
+          groups,
           ready,
           limits: {...DEFAULT_KAFKA_CONNECTION_LIMITS, ...options.kafkaLimits},
           frameBudget,

@@ -1,7 +1,8 @@
 // The classic protocol's state machine (engine/groups/classic-group.ts) through the coordinator, as the
 // Kafka listener will drive it, on a real Broker and OffsetStore and a fake clock: the join and sync
 // barriers, heartbeats during a rebalance, session and barrier timeouts, KIP-394 member ids, static
-// members, Kafka's OffsetCommit validation, and one protocol per group.
+// members, Kafka's OffsetCommit validation, one protocol per group, the bounds on client bytes, and a
+// stopping daemon's answers.
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -165,5 +166,45 @@ describe('the classic protocol', () => {
     expect(await code(() => groups.joinGroup(req('c4')))).toBe('INCONSISTENT_GROUP_PROTOCOL')
     expect(await code(() => groups.joinGroup(req('c3', {protocols: [{name: 'sticky', metadata: meta('')}]})))).toBe('INCONSISTENT_GROUP_PROTOCOL')
     expect(await code(() => groups.joinGroup(req('c5', {sessionTimeoutMs: 10})))).toBe('INVALID_SESSION_TIMEOUT')
+  })
+
+  it('holds client bytes to bounds: 1 MiB of metadata or assignment per member, one budget for the daemon; keeps copies, not the request frames', async () => {
+    const clock = new FakeClock()
+    const groups = new GroupCoordinator({broker, offsets, clock, log: (l) => log.push(l), maxClassicBytes: 4096})
+    expect(await code(() => groups.joinGroup(req('b1', {protocols: [{name: 'range', metadata: Buffer.alloc((1 << 20) + 1)}]})))).toBe('INVALID_REQUEST')
+    expect(await code(() => groups.joinGroup(req('b1', {protocols: [{name: 'range', metadata: Buffer.alloc(5000)}]})))).toBe('GROUP_MAX_SIZE_REACHED')
+    const frame = Buffer.from('subscription')
+    const a = await groups.joinGroup(req('b1', {protocols: [{name: 'range', metadata: frame}]}))
+    frame.fill(0) // the connection reuses its buffer: the group's copy is untouched
+    const described = groups.describeClassic('b1')!
+    expect(described.state).toBe('CompletingRebalance')
+    expect(described.members[0]!.metadata).toEqual(new Uint8Array(0)) // no metadata during a rebalance (Kafka's describeNoMetadata)
+    // the leader's assignments beyond the budget: refused, and the group rebalances
+    expect(await code(() => groups.syncGroup('b1', a.memberId, 1, [{memberId: a.memberId, assignment: Buffer.alloc(4080)}]))).toBe('GROUP_MAX_SIZE_REACHED')
+    expect(groups.describeClassic('b1')!.state).toBe('PreparingRebalance')
+    const a2 = await groups.joinGroup(req('b1', {memberId: a.memberId, protocols: [{name: 'range', metadata: Buffer.from('subscription')}]}))
+    expect(Buffer.from(a2.members[0]!.metadata).toString()).toBe('subscription')
+    const assignment = Buffer.from('p0')
+    await groups.syncGroup('b1', a.memberId, 2, [{memberId: a.memberId, assignment}])
+    assignment.fill(0)
+    expect(Buffer.from(groups.describeClassic('b1')!.members[0]!.assignment).toString()).toBe('p0')
+    // leaving frees its bytes: another member may use them
+    groups.leaveGroup('b1', [a.memberId])
+    expect(await code(() => groups.joinGroup(req('b2', {protocols: [{name: 'range', metadata: Buffer.alloc(3000)}]})))).toBe('ok')
+  })
+
+  it('a stopping daemon answers the joins and syncs waiting in a barrier, and refuses new ones', async () => {
+    const {groups} = setup()
+    const a = await groups.joinGroup(req('s1'))
+    await groups.syncGroup('s1', a.memberId, 1, [])
+    const bJoin = code(groups.joinGroup(req('s1'))) // waits for a to rejoin
+    const a2 = await groups.joinGroup(req('s1', {memberId: a.memberId}))
+    const b = (await groups.describeClassic('s1'))!.members.find((m) => m.memberId !== a.memberId)!
+    expect(await bJoin).toBe('ok')
+    const bSync = code(groups.syncGroup('s1', b.memberId, a2.generationId, [])) // waits for the leader
+    groups.close()
+    expect(await bSync).toBe('DAEMON_UNAVAILABLE')
+    expect(await code(() => groups.joinGroup(req('s1')))).toBe('DAEMON_UNAVAILABLE')
+    expect(await code(() => groups.syncGroup('s1', a.memberId, a2.generationId, []))).toBe('DAEMON_UNAVAILABLE')
   })
 })

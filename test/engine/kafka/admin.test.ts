@@ -1,7 +1,7 @@
 // The Kafka listener's admin and group APIs on a real daemon process: CreateTopics, DeleteTopics,
-// DescribeConfigs, FindCoordinator, OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, and the
-// classic group APIs' answer until samsa has a group coordinator. What they change is what samsa's own
-// CLI sees: one engine underneath.
+// DescribeConfigs, FindCoordinator, OffsetCommit, OffsetFetch, ListGroups and DescribeGroups of groups
+// without members (the classic group protocol with members: groups.test.ts). What they change is what
+// samsa's own CLI sees: one engine underneath.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KafkaErrorCode as E, type RequestBody} from '../../../src/protocol/kafka/index.js'
 import {cleanup, lines, requireBuild, samsa, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../../support/index.js'
@@ -195,7 +195,7 @@ describe('committed offsets', () => {
     expect((await c.request('OffsetFetch', {groupId: '', topics: null})).errorCode).toBe(E.INVALID_GROUP_ID)
   })
 
-  it("refuses a commit claiming a generation (there is no group coordinator yet: Kafka's answer for a group it does not know), or an empty group id", async () => {
+  it("refuses a commit claiming a generation of a group without members (Kafka's answer for a group it does not know), or an empty group id", async () => {
     const body = (groupId: string, generationId: number, memberId: string): RequestBody<'OffsetCommit'> => ({
       groupId,
       generationId,
@@ -223,21 +223,5 @@ describe('groups', () => {
     ])
     const v0 = await c.request('ListGroups', {}, 0)
     expect(v0.groups).toContainEqual({groupId: 'simple', protocolType: ''})
-  })
-
-  it('JoinGroup, SyncGroup, Heartbeat and LeaveGroup answer COORDINATOR_NOT_AVAILABLE (retriable) until samsa has a group coordinator', async () => {
-    const join = await c.request('JoinGroup', {
-      groupId: 'g',
-      sessionTimeoutMs: 30_000,
-      rebalanceTimeoutMs: 60_000,
-      memberId: '',
-      protocolType: 'consumer',
-      protocols: [{name: 'range', metadata: Buffer.alloc(0)}],
-    })
-    expect(join).toEqual({throttleTimeMs: 0, errorCode: E.COORDINATOR_NOT_AVAILABLE, generationId: -1, protocolName: '', leader: '', memberId: '', members: []})
-    expect((await c.request('SyncGroup', {groupId: 'g', generationId: 1, memberId: 'm', assignments: []})).errorCode).toBe(E.COORDINATOR_NOT_AVAILABLE)
-    expect((await c.request('Heartbeat', {groupId: 'g', generationId: 1, memberId: 'm'})).errorCode).toBe(E.COORDINATOR_NOT_AVAILABLE)
-    expect((await c.request('LeaveGroup', {groupId: 'g', memberId: 'm'})).errorCode).toBe(E.COORDINATOR_NOT_AVAILABLE)
-    expect(c.closed).toBe(false)
   })
 })

@@ -179,9 +179,9 @@ export interface KafkajsMessage {
   headers: Record<string, Buffer | undefined>
 }
 
-// kafkajs's consumer needs a consumer group (JoinGroup, which samsa does not serve yet); its Broker class
-// sends the very Fetch v4 the consumer sends and decodes the answer with the consumer's decoder, LZ4
-// included (kafkajs-lz4): the closest kafkajs comes to a simple consumer.
+// kafkajs's consumer always joins a consumer group; its Broker class sends the very Fetch v4 the consumer
+// sends and decodes the answer with the consumer's decoder, LZ4 included (kafkajs-lz4): the closest
+// kafkajs comes to a simple consumer, for reading a partition without a group.
 export async function kafkajsFetch(port: number, topic: string, partition: number, fetchOffset = 0): Promise<{highWatermark: string; messages: KafkajsMessage[]}> {
   // not in kafkajs's public API: plain JS modules inside the package
   const {default: Broker} = await import('kafkajs/src/broker/index.js' as string)
