@@ -13,9 +13,10 @@ import {hostname} from 'node:os'
 import {SamsaError} from '../../errors.js'
 import {formatHostPort, isWildcardHost, type HostPort} from '../../protocol/control/daemon-config.js'
 import type {Broker} from '../broker/broker.js'
-import type {PendingFrameBudget} from '../broker/pending-frame-budget.js'
 import type {GroupCoordinator} from '../groups/coordinator.js'
 import type {OffsetStore} from '../groups/offset-store.js'
+import {ConnectionSet} from '../transport/connection-set.js'
+import type {PendingFrameBudget} from '../transport/pending-frame-budget.js'
 import {KafkaConnection, type KafkaConnectionLimits} from './connection.js'
 import {KafkaDispatch} from './dispatch.js'
 import type {BrokerIdentity} from './handler.js'
@@ -52,7 +53,7 @@ function listenOn(server: Server, {host, port}: HostPort): Promise<void> {
 }
 
 export class KafkaListener {
-  private readonly connections = new Set<KafkaConnection>()
+  private readonly connections = new ConnectionSet()
 
   private constructor(
     private readonly server: Server,
@@ -82,9 +83,7 @@ export class KafkaListener {
     const dispatch = new KafkaDispatch({broker: options.broker, offsets: options.offsets, groups: options.groups, identity, log: options.log}, options.ready)
     const listener = new KafkaListener(server, address, advertised)
     server.on('connection', (socket) => {
-      const conn = new KafkaConnection(socket, dispatch, options.limits, options.log, options.frameBudget)
-      listener.connections.add(conn)
-      socket.on('close', () => listener.connections.delete(conn))
+      listener.connections.add(socket, new KafkaConnection(socket, dispatch, options.limits, options.log, options.frameBudget))
     })
     server.on('error', (err) => options.log(`Kafka listener error: ${err.message}`))
     return listener
@@ -94,19 +93,9 @@ export class KafkaListener {
     return this.connections.size
   }
 
-  // Graceful, as the control listener: stop accepting and reading, let running requests answer (up to
-  // graceMs), then close every connection.
-  async close(graceMs: number, beforeWait?: () => void): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    for (const c of this.connections) c.stopReading()
-    beforeWait?.()
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.all([...this.connections].map((c) => c.whenIdle())),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
-    ])
-    clearTimeout(timer)
-    await Promise.all([...this.connections].map((c) => c.finish(2000)))
-    await closed
+  // Graceful, as the control listener (transport/connection-set.ts): stop accepting and reading, let
+  // running requests answer (up to graceMs), then close every connection.
+  close(graceMs: number, beforeWait?: () => void): Promise<void> {
+    return this.connections.stop(this.server, graceMs, beforeWait)
   }
 }

@@ -29,7 +29,7 @@ import {daemonPaths, type DaemonPaths} from '../../protocol/control/data-dir-lay
 import {formatHostPort, type HostPort} from '../../protocol/control/daemon-config.js'
 import type {KafkaListenerStatus} from '../../protocol/control/messages.js'
 import {Broker} from '../broker/broker.js'
-import {PendingFrameBudget} from '../broker/pending-frame-budget.js'
+import {PendingFrameBudget} from '../transport/pending-frame-budget.js'
 import {DEFAULT_CONNECTION_LIMITS, type ConnectionLimits} from '../control/connection.js'
 import {ControlDispatch} from '../control/dispatch.js'
 import {ControlListener} from '../control/listener.js'

@@ -1,9 +1,9 @@
 // The daemon-wide cap on memory pinned by half-received frames (README Guarantees, rule 7), whichever front
 // end receives them: one budget for the control socket and the Kafka listener together (lifecycle/ makes
-// it; it lives in broker/ because front ends share only what is the broker's). A frame that spans socket
-// reads is assembled in a buffer of its full size (FrameReader in protocol/control/frame.ts,
-// KafkaFrameReader in protocol/kafka/frame.ts), so sixteen clients each stalled inside a 60 MiB frame
-// would pin a GiB. Every such buffer is reserved here first.
+// it; each BoundedConnection, bounded-connection.ts, claims from it). A frame that spans socket reads is
+// assembled in a buffer of its full size (FrameSplitter in protocol/frame-splitter.ts, under both
+// protocols' readers), so sixteen clients each stalled inside a 60 MiB frame would pin a GiB. Every such
+// buffer is reserved here first.
 //
 // A reservation that does not fit waits, first come first served, and is granted as soon as enough is
 // released. Waiting rather than closing keeps honest clients working: a producer whose big batch arrives
