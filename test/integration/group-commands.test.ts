@@ -107,7 +107,7 @@ describe('samsa group …', () => {
     expect(values(await ok(['consume', 'logs', '--group', 'readers']))).toEqual(['p1-8', 'p1-9'])
     const table = await ok(['group', 'reset', 'readers', '--topic', 'logs:0', '--to-earliest'])
     expect(table).toMatch(/TOPIC.*PARTITION.*CURRENT-OFFSET.*NEW-OFFSET/)
-  })
+  }, 240_000) // ~30 CLI processes one after another: minutes on a loaded 2-core machine
 
   it('reset clamps an offset outside the log, with a warning per partition', async () => {
     const r = await samsa(dir, ['group', 'reset', 'readers', '--topic', 'logs', '--to-offset', '99', '--execute', '--json'])
