@@ -64,6 +64,8 @@ export class GroupConsumer {
   private resume = new Map<string, number>()
   private stopped = false
   private lastCommit = Date.now()
+  private committing: Promise<void> | null = null
+  private commitFailure: unknown = null
   private unflushed = 0
   private flushWaiters: (() => void)[] = []
   private signal = newSignal()
@@ -138,16 +140,28 @@ export class GroupConsumer {
   }
 
   /**
-   * Commits what was flushed when commitIntervalMs has passed since the last commit. A commit lost with
-   * the connection (a daemon restarting) is not an error here: what was flushed stays, and the next commit
+   * Starts a commit of what was flushed when commitIntervalMs has passed since the last one. It runs in
+   * the background, one at a time (reading does not wait for the durable write; the next due commit
+   * covers what was flushed meanwhile); its failure is thrown by the next call. A commit lost with the
+   * connection (a daemon restarting) is not an error here: what was flushed stays, and the next commit
    * after the reconnect covers it — reading goes on from the consumer's own positions meanwhile.
    */
   async commitIfDue(): Promise<void> {
-    if (Date.now() - this.lastCommit < (this.options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS)) return
-    await this.commit().catch((err: unknown) => {
-      if (!isSamsaError(err) || !err.retriable) throw err
-      if (err.code === 'DAEMON_UNAVAILABLE') this.disconnected = true
-    })
+    if (this.commitFailure) throw this.commitFailure
+    if (this.committing || Date.now() - this.lastCommit < (this.options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS)) return
+    this.committing = this.commit()
+      .catch((err: unknown) => {
+        if (!isSamsaError(err) || !err.retriable) this.commitFailure = err
+        else if (err.code === 'DAEMON_UNAVAILABLE') this.disconnected = true
+      })
+      .finally(() => (this.committing = null))
+  }
+
+  // A background commit (commitIfDue) finishes before any other commit starts: commits of one
+  // partition reach the coordinator in order, so a committed offset never goes back.
+  private async commitsSettled(): Promise<void> {
+    await this.committing
+    if (this.commitFailure) throw this.commitFailure
   }
 
   /** Commits the flushed position of every owned partition that moved since its last commit. */
@@ -208,6 +222,7 @@ export class GroupConsumer {
       const target = new Set((this.latest?.assignment ?? []).map((tp) => key(tp.topic, tp.partition)))
       const revoked = [...this.owned.keys()].filter((k) => !target.has(k))
       if (revoked.length > 0) {
+        await this.commitsSettled()
         await this.commit(revoked)
         for (const k of revoked) this.forget(k)
         // "gone": the coordinator releases them to their next owner
@@ -227,6 +242,7 @@ export class GroupConsumer {
     this.consumer?.stop()
     await this.allFlushed()
     try {
+      await this.committing
       if (!this.failure) await this.commit()
     } finally {
       this.stopped = true
