@@ -7,7 +7,7 @@ import {connect, type Socket} from 'node:net'
 import kafkajs from 'kafkajs'
 import LZ4Codec from 'kafkajs-lz4'
 import {decodeResponse, encodeRequest, KafkaFrameReader, type KafkaApiName, type RequestBody, type ResponseBody} from '../../../src/protocol/kafka/index.js'
-import {encodeRecordBatch} from '../../../src/format/record-batch.js'
+import {encodeRecordBatch, type ProducerStamp} from '../../../src/format/record-batch.js'
 import {Compression} from '../../../src/format/batch-header.js'
 
 // The highest version samsa advertises: what kcat and kafkajs send.
@@ -145,11 +145,12 @@ export function frame(apiKey: number, apiVersion: number, correlationId: number,
   return Buffer.concat([head, body])
 }
 
-export function batch(values: string[], options: {keys?: (string | null)[]; compression?: Compression; timestamp?: number} = {}): Buffer {
+// A batch as a client builds it; `producer` stamps it as an idempotent producer's (id, epoch, base sequence).
+export function batch(values: string[], options: {keys?: (string | null)[]; compression?: Compression; timestamp?: number; producer?: ProducerStamp} = {}): Buffer {
   const t = options.timestamp ?? Date.now()
   return encodeRecordBatch(
     values.map((v, i) => ({key: options.keys?.[i] == null ? null : Buffer.from(options.keys[i]!), value: Buffer.from(v), timestamp: t + i, headers: []})),
-    {compression: options.compression ?? Compression.Lz4},
+    {compression: options.compression ?? Compression.Lz4, ...options.producer},
   )
 }
 

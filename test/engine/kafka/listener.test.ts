@@ -31,17 +31,17 @@ afterAll(async () => {
 const stripBaseOffset = (b: Buffer): string => b.subarray(8).toString('hex')
 
 describe('ApiVersions', () => {
-  it('v3 (librdkafka) and v0–v2 (kafkajs, fallbacks) list every API samsa answers, MinVersion 0, without InitProducerId', async () => {
+  it('v3 (librdkafka) and v0–v2 (kafkajs, fallbacks) list every API samsa answers, MinVersion 0, InitProducerId included', async () => {
     for (const version of [0, 1, 2, 3]) {
       const r = await c.request('ApiVersions', {clientSoftwareName: 'librdkafka', clientSoftwareVersion: '2.0.2'}, version)
       expect(r.errorCode).toBe(0)
       const keys = r.apiKeys.map((k) => k.apiKey)
-      expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 32])
+      expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 32])
       expect(r.apiKeys.every((k) => k.minVersion === 0)).toBe(true)
       // exactly what samsa answers: Produce 3, Fetch 4, ListOffsets 2, Metadata 4, OffsetCommit 3, OffsetFetch 3,
       // FindCoordinator 1, JoinGroup 2, Heartbeat 1, LeaveGroup 1, SyncGroup 1, DescribeGroups 1, ListGroups 1,
-      // ApiVersions 3, CreateTopics 2, DeleteTopics 1, DescribeConfigs 1
-      expect(r.apiKeys.map((k) => k.maxVersion)).toEqual([3, 4, 2, 4, 3, 3, 1, 2, 1, 1, 1, 1, 1, 3, 2, 1, 1])
+      // ApiVersions 3, CreateTopics 2, DeleteTopics 1, InitProducerId 1, DescribeConfigs 1
+      expect(r.apiKeys.map((k) => k.maxVersion)).toEqual([3, 4, 2, 4, 3, 3, 1, 2, 1, 1, 1, 1, 1, 3, 2, 1, 1, 1])
     }
   })
 
@@ -55,7 +55,7 @@ describe('ApiVersions', () => {
     const count = raw.readInt32BE(6) // a classic int32 array, as v0 has it
     const keys = Array.from({length: count}, (_, i) => raw.readInt16BE(10 + i * 6))
     expect(keys).toContain(18)
-    expect(keys).not.toContain(22) // InitProducerId: not offered
+    expect(keys).toContain(22) // InitProducerId: idempotent producers
     expect((await client.request('Metadata', {topics: [], allowAutoTopicCreation: false})).brokers).toHaveLength(1)
     expect(client.closed).toBe(false)
     client.close()
