@@ -25,6 +25,9 @@ export const OPERATIONS = {
   status: {barrier: false},
   commitOffsets: {barrier: true},
   fetchOffsets: {barrier: false},
+  // the log cleaner on request: long-running, and its progress is polled on the same connection
+  compactTopic: {barrier: false},
+  compactionProgress: {barrier: false},
   shutdown: {barrier: true},
 } as const satisfies Record<string, OperationTraits>
 
