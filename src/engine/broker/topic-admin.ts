@@ -143,7 +143,7 @@ export class TopicAdmin {
         .join(', ')
     if (pairs(meta.configs) === pairs(spec.configs)) return meta
     const restored: TopicMeta = {...meta, configs: nullProto(Object.entries(spec.configs))}
-    log(`catalog: internal topic ${meta.name} had configs set by a client (${pairs(meta.configs)}); restored the daemon's own (${pairs(spec.configs)})`)
+    log(`catalog: internal topic ${meta.name} had configs of an earlier version or set by a client (${pairs(meta.configs)}); restored the daemon's own (${pairs(spec.configs)})`)
     try {
       this.ctx.catalog.write(restored)
     } catch (err) {
