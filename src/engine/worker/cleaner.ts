@@ -125,6 +125,7 @@ export class WorkerCleaner {
       this.queue.push(task)
     }
     if (job.left === 0) this.ctx.reply(job.id, {partitions: []})
+    if (this.stopped) this.stop() // the daemon is stopping: answered at once
     this.kick()
   }
 
