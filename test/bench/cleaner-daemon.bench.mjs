@@ -5,12 +5,14 @@
 //      tombstones), held back from cleaning by min.compaction.lag.ms=1h; setting it to 0 lets the
 //      daemon's own check start a pass on its next tick (what a user's daemon does)
 //   a  plain, 1 partition: the other partition's load — pipelined produce (acks=1, 64 KiB LZ4 batches,
-//      window 16), or fetches of 1 MiB
+//      window 16), fetches of 1 MiB, or a light produce (a batch every 10 ms: cleaning should barely slow)
 // Rows: cleaning throughput (dirty records cleaned per second, from the pass's start to its end as
-// `topic describe` shows them) on an idle worker and under each load; a's produce and fetch rates while b
-// is cleaned, each beside the same load measured with no cleaning just before and just after (their mean
-// is the baseline; the ratio is the figure to read, as these shared machines swing ±30–50%).
-// Run after `npx tsc -p .`: node test/bench/cleaner-daemon.bench.mjs  (BENCH_RECORDS=500000 for a quick run)
+// `topic describe` shows them) on an idle worker — beside a same-run baseline, the same kind of records
+// cleaned by PartitionLog in this process in one go (no daemon, no slices) — and under each load; a's
+// rate while b is being cleaned against its rate while it is not, sampled by turns in the same run (the
+// ratio is the figure to read, as these shared machines swing ±30–50%).
+// Run after `npx tsc -p .`: node test/bench/cleaner-daemon.bench.mjs  (BENCH_RECORDS=500000 for a quick run;
+// BENCH_LOADS=produce,fetch,light for some of the rows; BENCH_CYCLES the on/off turns per row)
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -19,11 +21,13 @@ import {fileURLToPath} from 'node:url'
 import {createClient} from '../../dist/client/index.js'
 import {Compression} from '../../dist/format/batch-header.js'
 import {RecordBatchBuilder} from '../../dist/format/record-batch.js'
+import {LOG_CONFIG_DEFAULTS} from '../../dist/storage/log-config.js'
+import {OffsetMap} from '../../dist/storage/offset-map.js'
+import {PartitionLog} from '../../dist/storage/partition-log.js'
 import {logLines} from './log-lines.mjs'
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 2_000_000)
 const KEYS = Number(process.env.BENCH_KEYS ?? 100_000)
-const BASELINE_SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const WINDOW = 16
 const engineMain = fileURLToPath(new URL('../../dist/engine/main.js', import.meta.url))
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -80,6 +84,8 @@ process.on('exit', () => {
   kill()
   rmSync(dataDir, {recursive: true, force: true})
 })
+// a's log grows by gigabytes: an interrupted run removes it too
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
 
 let client
 let loader
@@ -115,7 +121,7 @@ try {
 
   // Lets the daemon clean b on its own (min.compaction.lag.ms=0: its next check starts a pass); resolves
   // when the pass is over, as describe sees it: its duration and the offsets it cleaned.
-  async function cleanB(onState = () => {}) {
+  async function cleanB() {
     const before = await describeB()
     await client.admin.alterTopic('b', {set: {'min.compaction.lag.ms': '0'}})
     let d
@@ -125,26 +131,52 @@ try {
       d = await describeB()
       const over = d.cleaner.lastCleanedAt !== before.cleaner.lastCleanedAt && !d.cleaner.cleaning
       if (started === null && (d.cleaner.cleaning || over)) started = process.hrtime.bigint()
-      onState(d.cleaner.cleaning)
       if (over) break
     }
-    onState(false)
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     // the pass cleans b's closed segments (the active one stays dirty): the offsets it covered
     return {seconds, records: d.cleaner.firstDirtyOffset - before.cleaner.firstDirtyOffset}
   }
 
-  // a's load, run continuously; its rate sampled in SLICE_MS windows, each marked by whether b was being
-  // cleaned for the whole window ('clean'), not at all ('idle'), or partly (left out).
-  const SLICE_MS = 1000
-  async function sampled(load, during) {
+  // a's load, run continuously while b is cleaned by turns: CYCLES times b is made compacted (the
+  // daemon's next check starts a pass, slowed by the load) for ON_MS, then plain (the pass is given up)
+  // for OFF_MS; at the end a pass runs to its end, timed. a's rate is sampled in SLICE_MS windows, each
+  // marked by whether b was being cleaned for all of it ('clean'), none of it ('idle'), or part (left
+  // out): interleaved samples, so a drift in the machine's other load hits both sides alike.
+  const SLICE_MS = 500
+  const CYCLES = Number(process.env.BENCH_CYCLES ?? 6)
+  const ON_MS = 2500
+  const OFF_MS = 1500
+  async function sampled(load) {
+    const policy = (p) => client.admin.alterTopic('b', {set: {'cleanup.policy': p, 'min.compaction.lag.ms': '0'}})
+    const before = await describeB() // still compacted (dirtyB): its cleaner fields
+    await policy('delete')
     const stop = {done: false}
     let records = 0
     let cleaning = false
     let sawCleaning = false
     let sawIdle = false
+    let onSince = null // when b was last made compacted (null: it is plain now)
+    let passStart = null // when the poller first saw the current pass
+    let pass = null // {seconds, records} once a pass has run to its end
     const slices = {clean: [], idle: []}
     const running = load(stop, (n) => (records += n))
+    const poller = (async () => {
+      while (!stop.done) {
+        const c = (await describeB()).cleaner
+        cleaning = c?.cleaning ?? false
+        if (cleaning) {
+          sawCleaning = true
+          if (onSince !== null) passStart ??= process.hrtime.bigint()
+        } else {
+          sawIdle = true
+        }
+        if (!pass && onSince !== null && c && !c.cleaning && c.lastCleanedAt !== before.cleaner.lastCleanedAt) {
+          pass = {seconds: Number(process.hrtime.bigint() - (passStart ?? onSince)) / 1e9, records: c.firstDirtyOffset - before.cleaner.firstDirtyOffset}
+        }
+        await sleep(20)
+      }
+    })()
     const sampler = (async () => {
       while (!stop.done) {
         const r0 = records
@@ -157,16 +189,26 @@ try {
         else if (sawIdle && !sawCleaning) slices.idle.push(rate)
       }
     })()
-    const onState = (c) => {
-      cleaning = c
-      if (c) sawCleaning = true
-      else sawIdle = true
+    const compactFor = async (ms) => {
+      await policy('compact')
+      onSince = process.hrtime.bigint()
+      passStart = null
+      const deadline = Date.now() + ms
+      while (!pass && Date.now() < deadline) await sleep(20)
     }
-    await sleep(BASELINE_SECONDS * 1000)
-    const pass = await during(onState)
-    await sleep(BASELINE_SECONDS * 1000)
+    await sleep(OFF_MS)
+    // a pass that ends within an on-phase (a light load) ends the turns: b is clean, nothing more to do
+    for (let c = 0; c < CYCLES && !pass; c++) {
+      await compactFor(ON_MS)
+      if (pass) break
+      await policy('delete')
+      onSince = null
+      await sleep(OFF_MS)
+    }
+    if (!pass) await compactFor(Infinity)
+    await sleep(OFF_MS) // b is clean now: a's rate with the cleaner idle
     stop.done = true
-    await Promise.all([running, sampler])
+    await Promise.all([running, sampler, poller])
     return {pass, slices}
   }
   const produceLoad = async (stop, tick) => {
@@ -177,6 +219,15 @@ try {
         tick(perPlainBatch)
       }
     }))
+  }
+  // a light load: one batch every 10 ms (~60 k rec/s), the thread mostly idle
+  const lightLoad = async (stop, tick) => {
+    let i = 0
+    while (!stop.done) {
+      await loader.records.produce('a', 0, plain[i++ % plain.length], 1)
+      tick(perPlainBatch)
+      await sleep(10)
+    }
   }
   const fetchLoad = async (stop, tick) => {
     const end = (await loader.admin.listOffsets([{topic: 'a', partition: 0, timestamp: -1}]))[0].offset
@@ -204,20 +255,39 @@ try {
     await r
   }
 
+  // baseline: the storage alone cleans the same kind of log in one run, in this process
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-cleaner-baseline-'))
+    const config = {...LOG_CONFIG_DEFAULTS, 'cleanup.policy': 'compact', 'segment.bytes': 16 << 20, 'delete.retention.ms': 0}
+    const log = PartitionLog.open({dir, config})
+    for (const b of keyedBatches(RECORDS, 0)) log.append(b)
+    log.roll()
+    const map = new OffsetMap()
+    const end = log.logEndOffset
+    const t = process.hrtime.bigint()
+    log.startCleaning(map, {force: true}).run()
+    const seconds = Number(process.hrtime.bigint() - t) / 1e9
+    log.close()
+    rmSync(dir, {recursive: true, force: true})
+    console.log(`baseline: PartitionLog cleaning in one run: ${rate(end / seconds)} (${end} offsets in ${seconds.toFixed(2)} s)`)
+  }
+
   // (1) cleaning on an idle worker
   await dirtyB(RECORDS)
   const idle = await cleanB()
   console.log(`cleaning, idle worker: ${rate(idle.records / idle.seconds)} (${idle.records} offsets in ${idle.seconds.toFixed(2)} s)   [target ≥ 1 M rec/s on one worker]`)
 
-  // (2), (3) a's produce and fetch, sampled before, while and after b is cleaned
-  for (const [name, load] of [['produce', produceLoad], ['fetch', fetchLoad]]) {
+  // (2)-(4) a's loads, sampled while b is cleaned and while it is not, by turns
+  const loads = [['produce', produceLoad], ['fetch', fetchLoad], ['light produce (a batch per 10 ms)', lightLoad]]
+  const only = process.env.BENCH_LOADS?.split(',') // e.g. BENCH_LOADS=light: the rows whose name starts so
+  for (const [name, load] of loads.filter(([n]) => !only || only.some((o) => n.startsWith(o)))) {
     await dirtyB(RECORDS)
-    const {pass, slices} = await sampled(load, cleanB)
+    const {pass, slices} = await sampled(load)
     const base = median(slices.idle)
     const during = median(slices.clean)
     console.log(
-      `a ${name}: ${rate(base)} without cleaning (median of ${slices.idle.length} s), ${rate(during)} while b is cleaned ` +
-        `(median of ${slices.clean.length} s) = ${((during / base) * 100).toFixed(0)}%   [target ≥ 80%]`,
+      `a ${name}: ${rate(base)} while b is not cleaned (median of ${slices.idle.length} slices of ${SLICE_MS} ms), ` +
+        `${rate(during)} while it is (median of ${slices.clean.length}) = ${((during / base) * 100).toFixed(0)}%   [target ≥ 80%]`,
     )
     console.log(`  cleaning beside a's ${name}: ${rate(pass.records / pass.seconds)} (${pass.records} offsets in ${pass.seconds.toFixed(2)} s)`)
   }

@@ -4,7 +4,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanup, lines, samsa, sleep, stopDaemonIn, tempDir} from '../support/index.js'
+import {cleanup, lines, run, samsa, sleep, stopDaemonIn, tempDir} from '../support/index.js'
 
 let dir = ''
 const t = (args: string[], input?: string) => samsa(dir, args, {input, timeoutMs: 120_000})
@@ -155,6 +155,23 @@ describe('samsa topic compact and samsa table', () => {
     const done = await t(['topic', 'compact', 'dry'])
     expect(done.stdout).toMatch(/compacted topic dry: 3 of 6 records removed/)
     expect((await consumed('dry')).map((e) => `${e.key}:${e.value}@${e.offset}`)).toEqual(['z:0@0', 'a:3@4', 'b:2@5'])
+  })
+
+  it('draws a progress bar on a terminal, and none when stderr is not one', async () => {
+    await ok(['topic', 'create', 'tty', '--compact', '--config', 'segment.bytes=65536', '--config', 'min.cleanable.dirty.ratio=1'])
+    const rows = Array.from({length: 20_000}, (_, i) => `k${i % 100}:value-${i}`)
+    await ok(['produce', 'tty', '--key-delimiter', ':'], `${rows.join('\n')}\n`)
+    // script(1) runs the command on a pseudo-terminal and copies what it draws to its own stdout
+    const r = await run('script', ['-qec', '$SAMSA topic compact tty --data-dir "$D"', '/dev/null'], {env: {D: dir}, timeoutMs: 120_000})
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/compacting .*100% \| [\d.]+ \w*B of [\d.]+ \w*B read/)
+    expect(r.stdout).toMatch(/compacted topic tty: \d+ of \d+ records removed/)
+    // on a pipe: the summary and table only, nothing on stderr
+    await ok(['produce', 'tty', '--key-delimiter', ':'], `${rows.join('\n')}\n`)
+    const piped = await t(['topic', 'compact', 'tty'])
+    expect(piped.code).toBe(0)
+    expect(piped.stderr).toBe('')
+    expect(piped.stdout).toMatch(/^compacted topic tty: \d+ of \d+ records removed/)
   })
 
   it('refuses to compact a topic that is not compacted, in one line naming it and its policy', async () => {

@@ -96,6 +96,7 @@ async function withProgressBar(client: Client, name: string, compaction: Promise
   let settled = false
   const finished = compaction.finally(() => (settled = true))
   bar.start(1, 0, {read: humanBytes(0), all: '?'})
+  let total = 0
   try {
     while (!settled) {
       const progress = await client.admin.compactionProgress(name).catch(() => null)
@@ -109,7 +110,7 @@ async function withProgressBar(client: Client, name: string, compaction: Promise
         }
       }
       let done = 0
-      let total = 0
+      total = 0
       for (const s of seen.values()) {
         done += s.done
         total += s.total
@@ -121,7 +122,7 @@ async function withProgressBar(client: Client, name: string, compaction: Promise
       await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, PROGRESS_POLL_MS))])
     }
     const result = await finished
-    bar.update(bar.getTotal())
+    bar.update(bar.getTotal(), {read: humanBytes(total), all: humanBytes(total)})
     return result
   } finally {
     bar.stop()

@@ -4,12 +4,10 @@
 //
 // Slices: one CleaningPass.step (about 1 MiB of reading) per turn of the event loop — so every message
 // that arrived meanwhile (produce, fetch, stats) is handled between two steps, and a step is the longest
-// any of them waits. While the thread also serves reads and writes (noteWork() since the last step) the
-// cleaner takes at most BUSY_SHARE of its time: the next step waits (a timer) for the last one's duration
-// × (1 − share) / share; on an idle thread the next step follows at once (setImmediate). So cleaning
-// does not starve the partitions beside it (issue 11: their throughput within 20%), and runs at full
-// speed when nothing else is asked of the thread. One pass at a time per thread: the passes share the thread's
-// OffsetMap, allocated on the first pass (a daemon without compacted topics never pays its 24 MiB).
+// any of them waits. Between steps the pass waits as long as cleaner-pace.ts says: not at all on an idle
+// thread, long enough on a busy one that appends and reads keep about 90% of it. One pass at a time per
+// thread: the passes share the thread's OffsetMap, allocated on the first pass (a daemon without
+// compacted topics never pays its 24 MiB).
 // Choosing (check(), on the Ticker's schedule): among the online compacted partitions whose cleaner
 // state says cleanableBecause, those past max.compaction.lag.ms first, then the highest dirty ratio
 // (Kafka's grabFilthiestCompactedLog). A pass that ended incomplete (the map filled) is followed by the
@@ -28,13 +26,12 @@ import {DEFAULT_CLEANER_STEP_BYTES} from '../../storage/log-cleaner.js'
 import {emptyCleanerStats, type CleanerStats} from '../../storage/log-cleaner-types.js'
 import {OffsetMap} from '../../storage/offset-map.js'
 import type {CleaningPass, CleaningResult} from '../../storage/partition-log.js'
+import {CleanerPace} from './cleaner-pace.js'
 import {toWire, type OpenOwned, type Owned, type WorkerContext} from './context.js'
 import type {CompactPartitionResult, CompactWorkerRequest, CompactionProgress, PartitionCleanerInfo} from './messages.js'
 
 // A pass given up because the log changed under it is tried again this many times for a request.
 const MAX_ABANDONED_RETRIES = 3
-/** The cleaner's share of a worker thread that also serves appends and reads. */
-export const BUSY_SHARE = 0.1
 
 interface Running {
   p: OpenOwned
@@ -67,9 +64,7 @@ export class WorkerCleaner {
   private readonly uncleanable = new Map<number, string>() // partition id → why
   private scheduled = false
   private stopped = false
-  private work = 0 // reads and writes served, counted by noteWork()
-  private workAtLastStep = 0
-  private lastStepMs = 0
+  private readonly pace = new CleanerPace()
   private rested = false
   private readonly loop = (): void => this.turn()
 
@@ -78,9 +73,9 @@ export class WorkerCleaner {
     private readonly stepBytes = DEFAULT_CLEANER_STEP_BYTES,
   ) {}
 
-  /** The thread served a read or a write: while it does, cleaning takes only BUSY_SHARE of its time. */
+  /** The thread served a read or a write: the next step may wait (cleaner-pace.ts). */
   noteWork(): void {
-    this.work++
+    this.pace.noteWork()
   }
 
   /** A pass over this partition is running: retention waits for it. */
@@ -205,16 +200,15 @@ export class WorkerCleaner {
   private turn(): void {
     this.scheduled = false
     if (this.stopped) return
-    // reads or writes were served since the last step: leave the thread to them for a while first
-    if (!this.rested && this.work !== this.workAtLastStep && this.lastStepMs > 0) {
+    // reads or writes are being served: leave the thread to them for a while first
+    const rest = this.rested ? 0 : this.pace.restMs()
+    if (rest > 0) {
       this.rested = true
       this.scheduled = true
-      setTimeout(this.loop, (this.lastStepMs * (1 - BUSY_SHARE)) / BUSY_SHARE)
+      setTimeout(this.loop, rest)
       return
     }
     this.rested = false
-    this.workAtLastStep = this.work
-    this.lastStepMs = 0
     if (this.running === null) this.startTask()
     const r = this.running
     if (r !== null) {
@@ -227,7 +221,7 @@ export class WorkerCleaner {
         const e = this.failed(r.p, err)
         if (r.task) this.finish(r.task, e)
       }
-      this.lastStepMs = performance.now() - started
+      this.pace.stepped(performance.now() - started)
       if (!more && this.running === r) this.ended(r)
     }
     this.kick()

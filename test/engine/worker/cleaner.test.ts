@@ -128,7 +128,9 @@ describe('the worker thread’s log cleaner', () => {
       await h.ask({type: 'produce', partition: 1, acks: 1, bytes: bytesOf(batch)})
     }
     const id = h.send({type: 'compact', partitions: [1], dryRun: false})
-    await until('the pass to start', () => fs.readdirSync(h.dir('stop')).some((n) => n.endsWith('.cleaned')) || h.replyTo(id) !== undefined)
+    // the worker answers stats at once (handle() is synchronous): seen between two steps of the pass
+    const progress = () => (h.replyTo(h.send({type: 'stats', partitions: [1], cleaner: true}))!.result as StatsResult).partitions[0]!.compaction
+    await until('the pass to start', () => (progress()?.done ?? 0) > 0 || h.replyTo(id) !== undefined)
     expect(h.replyTo(id)).toBeUndefined() // still cleaning: ~4 MiB take several 1 MiB steps
     await h.ask({type: 'stopCleaning'})
     expect((h.replyTo(id)!.result as CompactResult).partitions[0]!.error?.code).toBe('DAEMON_UNAVAILABLE')
