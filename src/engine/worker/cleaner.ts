@@ -2,10 +2,11 @@
 // thread owns): which compacted partition to clean and when, running its pass in bounded slices between
 // the thread's other messages, and the passes `samsa topic compact` asks for. Worker thread.
 //
-// Slices: one CleaningPass.step (about 1 MiB of reading) per turn of the event loop — so every message
-// that arrived meanwhile (produce, fetch, stats) is handled between two steps, and a step is the longest
-// any of them waits. Between steps the pass waits as long as cleaner-pace.ts says: not at all on an idle
-// thread, long enough on a busy one that appends and reads keep about 90% of it. One pass at a time per
+// Slices: one CleaningPass.step per turn of the event loop — so every message that arrived meanwhile
+// (produce, fetch, stats) is handled between two steps, and a step is the longest any of them waits.
+// cleaner-pace.ts sizes the steps (1 MiB of reading on an idle thread, about a millisecond's worth on a
+// busy one) and the wait between them: none on an idle thread, long enough on a busy one that appends
+// and reads keep about 95% of it. One pass at a time per
 // thread: the passes share the thread's OffsetMap, allocated on the first pass (a daemon without
 // compacted topics never pays its 24 MiB).
 // Choosing (check(), on the Ticker's schedule): among the online compacted partitions whose cleaner
@@ -64,14 +65,16 @@ export class WorkerCleaner {
   private readonly uncleanable = new Map<number, string>() // partition id → why
   private scheduled = false
   private stopped = false
-  private readonly pace = new CleanerPace()
+  private readonly pace: CleanerPace
   private rested = false
   private readonly loop = (): void => this.turn()
 
   constructor(
     private readonly ctx: WorkerContext,
-    private readonly stepBytes = DEFAULT_CLEANER_STEP_BYTES,
-  ) {}
+    maxStepBytes = DEFAULT_CLEANER_STEP_BYTES,
+  ) {
+    this.pace = new CleanerPace(maxStepBytes)
+  }
 
   /** The thread served a read or a write: the next step may wait (cleaner-pace.ts). */
   noteWork(): void {
@@ -213,15 +216,16 @@ export class WorkerCleaner {
     const r = this.running
     if (r !== null) {
       const started = performance.now()
+      const read = r.pass.progress.done
       let more = false
       try {
-        more = r.pass.step(this.stepBytes)
+        more = r.pass.step(this.pace.stepBytes())
       } catch (err) {
         this.running = null
         const e = this.failed(r.p, err)
         if (r.task) this.finish(r.task, e)
       }
-      this.pace.stepped(performance.now() - started)
+      this.pace.stepped(performance.now() - started, r.pass.progress.done - read)
       if (!more && this.running === r) this.ended(r)
     }
     this.kick()
