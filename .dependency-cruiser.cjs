@@ -1,6 +1,8 @@
 // DESIGN.md's import directions, checked on every `npm test`. Imports point down only:
 // commands → cli → client → protocol → format; engine → storage, protocol, format; storage → format;
-// inside engine/: lifecycle → front ends (control, kafka) → groups → broker → worker messages.
+// inside engine/: lifecycle → front ends (control, kafka) → groups → broker → worker messages; beside them,
+// transport/ (bounded connections, their listeners' connection set, the frame budget) which both front
+// ends import and which imports no other part of engine/.
 // Commands reach the daemon only through the Client interface (client/index.ts, client/types.ts): no
 // protocol, no engine, no local backend — except the daemon's lifecycle commands (client/local/
 // daemon-control.ts) and `daemon start --foreground`, which runs the engine in-process.
@@ -30,24 +32,28 @@ module.exports = {
       to: {path: ['^src/client/', '^src/cli/', '^src/commands/']}},
     // Inside engine/, imports point down too: the entry points (main.ts, daemon-process.ts) → lifecycle/ →
     // front ends (control/, kafka/) → groups/ → broker/ → worker/messages.ts; worker/ is its own thread.
+    // transport/ sits under the front ends (and lifecycle/, which makes the frame budget), beside the rest.
     {name: 'engine-internals-are-private', severity: 'error',
       comment: 'outside engine/, only its entry points (engine/*.ts) are imported, never a folder inside it',
       from: {pathNot: '^src/engine/'}, to: {path: '^src/engine/[^/]+/'}},
     {name: 'front-ends-apart', severity: 'error',
-      comment: 'each front end adapts one protocol to the broker; what they share belongs to the broker',
+      comment: 'each front end adapts one protocol to the broker; what they share is transport/ (connections) or the broker',
       from: {path: '^src/engine/control/'}, to: {path: '^src/engine/kafka/'}},
     {name: 'front-ends-apart-kafka', severity: 'error',
       from: {path: '^src/engine/kafka/'}, to: {path: '^src/engine/control/'}},
+    {name: 'transport-below-the-front-ends', severity: 'error',
+      comment: 'what both front ends share about connections knows neither of them, nor the broker, groups or lifecycle',
+      from: {path: '^src/engine/transport/'}, to: {path: '^src/engine/', pathNot: '^src/engine/transport/'}},
     {name: 'front-ends-below-lifecycle', severity: 'error',
       from: {path: ['^src/engine/control/', '^src/engine/kafka/']}, to: {path: ['^src/engine/lifecycle/', '^src/engine/[^/]+\\.ts$']}},
     {name: 'broker-core-knows-no-protocol', severity: 'error',
       comment: 'the broker core, the groups on it and the workers speak typed calls: no wire format',
       from: {path: ['^src/engine/broker/', '^src/engine/groups/', '^src/engine/worker/']}, to: {path: '^src/protocol/'}},
     {name: 'groups-sit-on-the-broker', severity: 'error',
-      from: {path: '^src/engine/groups/'}, to: {path: ['^src/engine/control/', '^src/engine/kafka/', '^src/engine/lifecycle/', '^src/engine/[^/]+\\.ts$']}},
+      from: {path: '^src/engine/groups/'}, to: {path: ['^src/engine/control/', '^src/engine/kafka/', '^src/engine/transport/', '^src/engine/lifecycle/', '^src/engine/[^/]+\\.ts$']}},
     {name: 'broker-is-the-core', severity: 'error',
       from: {path: '^src/engine/broker/'},
-      to: {path: ['^src/engine/control/', '^src/engine/kafka/', '^src/engine/groups/', '^src/engine/lifecycle/', '^src/engine/[^/]+\\.ts$']}},
+      to: {path: ['^src/engine/control/', '^src/engine/kafka/', '^src/engine/transport/', '^src/engine/groups/', '^src/engine/lifecycle/', '^src/engine/[^/]+\\.ts$']}},
     {name: 'main-thread-loads-no-worker-code', severity: 'error',
       comment: 'the worker pool (broker/) shares only the message types with the worker thread',
       from: {path: '^src/engine/', pathNot: '^src/engine/worker/'}, to: {path: '^src/engine/worker/', pathNot: '^src/engine/worker/messages\\.ts$'}},

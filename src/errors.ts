@@ -33,6 +33,26 @@ export const ERROR_KINDS = {
   STORAGE_ERROR: {exitCode: 7, kafkaCode: 56, retriable: false},
   PARTITION_OFFLINE: {exitCode: 7, kafkaCode: 56, retriable: false},
   TIMEOUT: {exitCode: 1, kafkaCode: 7, retriable: true},
+  // consumer groups (Kafka's numbers; the coordinator's answers to members, and the group commands')
+  GROUP_ID_NOT_FOUND: {exitCode: 4, kafkaCode: 69, retriable: false},
+  NON_EMPTY_GROUP: {exitCode: 1, kafkaCode: 68, retriable: false},
+  ILLEGAL_GENERATION: {exitCode: 1, kafkaCode: 22, retriable: false},
+  INCONSISTENT_GROUP_PROTOCOL: {exitCode: 1, kafkaCode: 23, retriable: false},
+  UNKNOWN_MEMBER_ID: {exitCode: 1, kafkaCode: 25, retriable: false},
+  INVALID_SESSION_TIMEOUT: {exitCode: 6, kafkaCode: 26, retriable: false},
+  REBALANCE_IN_PROGRESS: {exitCode: 1, kafkaCode: 27, retriable: false},
+  MEMBER_ID_REQUIRED: {exitCode: 1, kafkaCode: 79, retriable: false},
+  GROUP_MAX_SIZE_REACHED: {exitCode: 1, kafkaCode: 81, retriable: false},
+  FENCED_INSTANCE_ID: {exitCode: 1, kafkaCode: 82, retriable: false},
+  FENCED_MEMBER_EPOCH: {exitCode: 1, kafkaCode: 110, retriable: false},
+  UNSUPPORTED_ASSIGNOR: {exitCode: 6, kafkaCode: 112, retriable: false},
+  STALE_MEMBER_EPOCH: {exitCode: 1, kafkaCode: 113, retriable: false},
+  // `consume --exec`: the command failed on a record (after its retries, without --dead-letter)
+  EXEC_FAILED: {exitCode: 1, kafkaCode: -1, retriable: false},
+  // Idempotent producers (storage/producer-state.ts), Kafka's names and codes
+  OUT_OF_ORDER_SEQUENCE_NUMBER: {exitCode: 1, kafkaCode: 45, retriable: false},
+  DUPLICATE_SEQUENCE_NUMBER: {exitCode: 1, kafkaCode: 46, retriable: false},
+  INVALID_PRODUCER_EPOCH: {exitCode: 1, kafkaCode: 47, retriable: false},
   INTERRUPTED: {exitCode: 130, kafkaCode: -1, retriable: false},
 } as const satisfies Record<string, ErrorKind>
 
@@ -44,12 +64,14 @@ export class SamsaError extends Error {
   readonly exitCode: number
   readonly kafkaCode: number
 
-  constructor(code: ErrorCode, message: string, options?: {cause?: unknown}) {
+  // options.retriable: this error says more than its code's kind (a wait for the daemon that ran out is
+  // DAEMON_UNAVAILABLE, yet trying again will not help)
+  constructor(code: ErrorCode, message: string, options?: {cause?: unknown; retriable?: boolean}) {
     super(message, options)
     this.name = 'SamsaError'
     this.code = code
     const kind: ErrorKind = ERROR_KINDS[code] ?? ERROR_KINDS.INTERNAL
-    this.retriable = kind.retriable
+    this.retriable = options?.retriable ?? kind.retriable
     this.exitCode = kind.exitCode
     this.kafkaCode = kind.kafkaCode
   }

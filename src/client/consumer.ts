@@ -18,6 +18,10 @@
 // long-poll, so it is sent by the next poll(), after the caller has written this batch out: a tailing
 // consumer's output is not held back behind a request write (end-to-end latency, issue 4).
 // Positions behind the log start (retention deleted them) jump to the log start; onWarning says so.
+// A daemon restart (reconnectTimeoutMs): a fetch that fails with a retriable error (the connection lost)
+// is sent again from the same positions — the offset after the last record visited, as the caller has
+// written those out — until the outage outlasts reconnectTimeoutMs (retry.ts); the backend's request
+// waits for the daemon meanwhile. A fetch reads nothing, so repeating it repeats nothing.
 // A partition that fails (a corrupt batch: CORRUPT_LOG with the next offset that reads; offline; deleted)
 // stops alone, after every record below the failure was visited: its cursor is done and keeps the error
 // (`failure` is the first), and the other partitions read on, as a Kafka consumer serves every record
@@ -26,6 +30,7 @@ import {SamsaError, isSamsaError} from '../errors.js'
 import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, readInt64} from '../format/batch-header.js'
 import {forEachRecord, type RecordView} from '../format/record-batch.js'
 import type {OffsetSpec} from './offset-spec.js'
+import {retryDelay, sleep} from './retry.js'
 import {
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
@@ -44,6 +49,7 @@ export const DEFAULT_FOLLOW_WAIT_MS = 10_000
 export interface ConsumerOptions {
   topics: string[]
   partitions?: number[] // only these partition numbers (of every topic); default all
+  topicPartitions?: {topic: string; partition: number}[] // exactly these (a group member's share); overrides partitions
   from?: OffsetSpec // default beginning
   until?: OffsetSpec // default: the end at open(), or none with follow
   follow?: boolean
@@ -53,6 +59,7 @@ export interface ConsumerOptions {
   verifyCrc?: boolean // default true
   startAt?: (topic: string, partition: number) => number | undefined // e.g. a group's committed offsets
   onWarning?: (message: string) => void
+  reconnectTimeoutMs?: number // fetch again after a lost connection for this long (default 0: fail at once)
 }
 
 export interface PartitionCursor {
@@ -95,7 +102,8 @@ export class Consumer {
       const d = byName.get(topic)
       if (!d) throw new SamsaError('UNKNOWN_TOPIC', `topic ${topic} does not exist`)
       const all = d.partitions.map((p) => p.partition).sort((a, b) => a - b)
-      const wanted = options.partitions ?? all
+      const mine = options.topicPartitions?.filter((tp) => tp.topic === topic).map((tp) => tp.partition).sort((a, b) => a - b)
+      const wanted = mine ?? options.partitions ?? all
       for (const p of wanted) {
         if (!all.includes(p)) {
           throw new SamsaError('UNKNOWN_PARTITION', `partition ${p} does not exist: topic ${topic} has ${all.length} partition${all.length === 1 ? '' : 's'}`)
@@ -138,15 +146,16 @@ export class Consumer {
     let result: FetchResult
     let asked: PartitionCursor[]
     if (this.prefetched && only === undefined) {
-      result = await this.prefetched
+      const prefetched = this.prefetched
       this.prefetched = null
       asked = this.prefetchedFor.filter((c) => !c.done)
+      result = await prefetched.catch((err: unknown) => this.fetchAgain(asked, err))
     } else {
       this.prefetched?.catch(() => {})
       this.prefetched = null
       asked = (only ?? this.active()).filter((c) => !c.done)
       if (asked.length === 0) return 0
-      result = await this.records.fetch(this.request(asked))
+      result = await this.records.fetch(this.request(asked)).catch((err: unknown) => this.fetchAgain(asked, err))
     }
     const byKey = new Map<string, FetchedPartition>()
     for (const p of result.partitions) byKey.set(`${p.topic}\0${p.partition}`, p)
@@ -185,6 +194,21 @@ export class Consumer {
     }
     if (this.stopped) this.stop()
     return visited
+  }
+
+  // A fetch failed: while the error is retriable and the outage young, fetch again from the same positions.
+  private async fetchAgain(cursors: PartitionCursor[], err: unknown): Promise<FetchResult> {
+    const since = Date.now()
+    for (let attempt = 1; ; attempt++) {
+      const wait = this.stopped ? null : retryDelay(err, since, attempt, this.options.reconnectTimeoutMs ?? 0)
+      if (wait === null) throw err
+      await sleep(wait)
+      try {
+        return await this.records.fetch(this.request(cursors))
+      } catch (again) {
+        err = again
+      }
+    }
   }
 
   private active(): PartitionCursor[] {

@@ -3,7 +3,7 @@
 // backend (client/kafka/, speaking protocol/kafka to a cluster) plugs in here, chosen when `--brokers` /
 // SAMSA_BROKERS is given; commands see only the Client interface (types.ts), so nothing above changes.
 import {LocalClient} from './local/local-client.js'
-import type {Client} from './types.js'
+import type {Client, ReconnectedInfo} from './types.js'
 
 // The data directory, which every command names (--data-dir, $SAMSA_DATA_DIR, $XDG_DATA_HOME/samsa):
 // the local daemon's home, and where `produce --follow` keeps its checkpoints whatever the backend.
@@ -14,6 +14,10 @@ export interface ClientOptions {
   socket?: string // local backend: the daemon's control socket (--socket, $SAMSA_SOCKET)
   autostart?: boolean // local backend: start the daemon when none runs (default true)
   clientName?: string // how the client introduces itself (e.g. samsa-cli/0.1.0)
+  // Long-running commands: after the connection is lost, a request waits this long for the daemon to come
+  // back (and is then sent to it) instead of failing at once; 0 / absent: fail as any command does.
+  reconnectTimeoutMs?: number
+  onReconnected?: (info: ReconnectedInfo) => void // once per outage, when the daemon answers again
 }
 
 export function createClient(options: ClientOptions): Promise<Client> {

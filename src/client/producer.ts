@@ -12,18 +12,28 @@
 // at once on the one pipelined connection.
 // Memory: bytes held (open builders + queued + in flight) are bounded by maxBufferedBytes; append()
 // returns false past it and the caller waits with whenReady() (streams: pause, then resume).
-// Failure: the first failed request puts the producer in a failed state. Nothing is resent (produce is
-// not idempotent: a request lost with the connection may or may not have been appended), later
-// append()s throw, and flush() rejects with that SamsaError once everything in flight has settled, so
-// every acknowledgement that does arrive is still reported.
+// Idempotence (option idempotent, Kafka's enable.idempotence): prepare() asks for a producer id, and
+// every batch is stamped with it and the partition's next sequence number when sealed, so the daemon
+// appends a batch once however often it is sent (storage/producer-state.ts). A request then carries at
+// most IDEMPOTENT_REQUEST_BATCHES batches: the daemon recognises a retry among the last 5 batches it keeps
+// per producer and partition. With retryTimeoutMs, a request that fails with a retriable error (the
+// connection lost, a daemon restarting) is kept and sent again (produce-request.ts) — still the only
+// request in flight for its partition, so order holds — until it is acknowledged or the outage outlasts
+// retryTimeoutMs. Its bytes stay counted in maxBufferedBytes meanwhile, so a producer whose daemon is away
+// stops taking input once its buffer is full.
+// Failure: any other failed request (or one past its retries) puts the producer in a failed state.
+// Nothing more is sent (without idempotence a request lost with the connection may or may not have been
+// appended), later append()s throw, and flush() rejects with that SamsaError once everything in flight
+// has settled, so every acknowledgement that does arrive is still reported.
 // Per-record results without a promise per record: append() takes an optional tag (e.g. the key, or a
 // line number); onAck receives, per acknowledged request, the base offset and the tags in order.
 import {SamsaError} from '../errors.js'
-import {Compression} from '../format/batch-header.js'
+import {Compression, nextSequence} from '../format/batch-header.js'
 import {RecordBatchBuilder} from '../format/record-batch.js'
 import type {RecordHeader} from '../format/record.js'
 import {Partitioner} from './partitioner.js'
-import type {Acks, AdminApi, RecordApi} from './types.js'
+import {IDEMPOTENT_REQUEST_BATCHES, ProduceRequest, type SealedBatch} from './produce-request.js'
+import type {Acks, AdminApi, ProducerIdentity, RecordApi} from './types.js'
 
 export const DEFAULT_LINGER_MS = 0
 export const DEFAULT_BATCH_BYTES = 256 * 1024
@@ -46,6 +56,10 @@ export interface ProducerOptions {
   /** Called once per acknowledged request. offset is the first record's; -1 with acks=0. */
   onAck?: (ack: ProduceAck) => void
   partitioner?: Partitioner
+  /** Stamp batches with a producer id and sequence numbers (needs RecordApi.initProducerId; not with acks=0). */
+  idempotent?: boolean
+  /** With idempotent: keep re-sending a request that failed with a retriable error for this long. 0: fail at once. */
+  retryTimeoutMs?: number
 }
 
 export interface ProduceAck {
@@ -62,12 +76,6 @@ export interface TopicInfo {
   maxMessageBytes: number
 }
 
-interface Sealed {
-  batch: Buffer
-  count: number
-  tags: unknown[] | null
-}
-
 interface PartitionState {
   topic: TopicState
   partition: number
@@ -75,9 +83,10 @@ interface PartitionState {
   tags: unknown[] | null
   firstAppendAt: number
   timer: NodeJS.Timeout | null
-  queue: Sealed[]
-  inFlight: boolean
+  queue: SealedBatch[]
+  inFlight: ProduceRequest | null
   lingerDue: boolean // linger expired while a request was in flight: seal when it is acknowledged
+  nextSequence: number // idempotent: the base sequence of the next batch sealed
 }
 
 interface TopicState {
@@ -100,6 +109,9 @@ export class Producer {
   private readonly trackTags: boolean
   private readonly onAck: ((ack: ProduceAck) => void) | undefined
   private readonly partitioner: Partitioner
+  private readonly idempotent: boolean
+  private readonly retryTimeoutMs: number
+  private identity: ProducerIdentity | null = null
   private readonly topics = new Map<string, TopicState>()
   private lastTopic: TopicState | null = null
   private buffered = 0 // bytes in open builders (estimated), queues and requests in flight
@@ -107,9 +119,12 @@ export class Producer {
   private failure: SamsaError | null = null
   private readyWaiters: (() => void)[] = [] // whenReady() callers
   private progressWaiters: (() => void)[] = [] // flush() callers: woken on every settled request
+  private failureWaiters: ((err: SamsaError) => void)[] = [] // whenFailed() callers
   /** Records appended, and records acknowledged (for acks=0: handed to the socket). */
   appended = 0
   acknowledged = 0
+  /** Records of retried requests the daemon had appended already (their acknowledgement was lost). */
+  duplicates = 0
 
   constructor(client: {records: RecordApi; admin: AdminApi}, options: ProducerOptions = {}) {
     this.records = client.records
@@ -124,12 +139,21 @@ export class Producer {
     this.trackTags = options.trackTags ?? false
     this.onAck = options.onAck
     this.partitioner = options.partitioner ?? new Partitioner()
+    this.idempotent = options.idempotent ?? false
+    this.retryTimeoutMs = this.idempotent ? (options.retryTimeoutMs ?? 0) : 0
+    if (this.idempotent && (this.acks === 0 || !this.records.initProducerId)) {
+      throw new SamsaError('USAGE', 'an idempotent producer needs acks 1 or all, and a backend that hands out producer ids')
+    }
     if (!(this.lingerMs >= 0)) throw new SamsaError('USAGE', `linger must be ≥ 0 ms, not ${this.lingerMs}`)
     if (!(this.batchBytes >= 1)) throw new SamsaError('USAGE', `batch size must be ≥ 1 byte, not ${this.batchBytes}`)
   }
 
-  /** Looks up a topic's partition count and max.message.bytes; needed once before append() to it. */
+  /**
+   * Looks up a topic's partition count and max.message.bytes; needed once before append() to it. An
+   * idempotent producer also gets its producer id here, the first time.
+   */
   async prepare(topic: string): Promise<TopicInfo> {
+    if (this.idempotent && this.identity === null) this.identity = await this.records.initProducerId!()
     const known = this.topics.get(topic)
     if (known) return known.info
     const d = await this.admin.describeTopic(topic)
@@ -162,6 +186,26 @@ export class Producer {
 
   get failed(): SamsaError | null {
     return this.failure
+  }
+
+  /** The producer id and epoch stamped into every batch, once prepare() got them (idempotent only). */
+  get producerIdentity(): ProducerIdentity | null {
+    return this.identity
+  }
+
+  /** What waits to be sent again after a failure: its records and partitions (a daemon restarting). */
+  retrying(): {records: number; partitions: {topic: string; partition: number}[]} {
+    let records = 0
+    const partitions: {topic: string; partition: number}[] = []
+    for (const t of this.topics.values()) {
+      for (const p of t.partitions) {
+        const r = p?.inFlight
+        if (!r || r.attempts === 0) continue
+        records += r.count
+        partitions.push({topic: t.info.name, partition: p.partition})
+      }
+    }
+    return {records, partitions}
   }
 
   /** True while more may be appended without passing maxBufferedBytes. */
@@ -255,6 +299,12 @@ export class Producer {
     return new Promise((resolve) => this.readyWaiters.push(resolve))
   }
 
+  /** Resolves with the failure once the producer has failed — so an idle input can stop being waited on. */
+  whenFailed(): Promise<SamsaError> {
+    if (this.failure) return Promise.resolve(this.failure)
+    return new Promise((resolve) => this.failureWaiters.push(resolve))
+  }
+
   /** Seals every open batch and waits until everything sent is acknowledged; rejects on failure. */
   async flush(): Promise<void> {
     if (!this.failure) for (const t of this.topics.values()) for (const p of t.partitions) if (p) this.sealIfOpen(p)
@@ -290,8 +340,9 @@ export class Producer {
       firstAppendAt: 0,
       timer: null,
       queue: [],
-      inFlight: false,
+      inFlight: null,
       lingerDue: false,
+      nextSequence: 0,
     }
   }
 
@@ -329,8 +380,14 @@ export class Producer {
     }
     const b = p.builder
     const estimated = b.estimatedSize
-    const batch = b.build()
-    const sealed: Sealed = {batch, count: b.count, tags: p.tags}
+    const id = this.identity
+    let batch: Buffer
+    if (id === null) batch = b.build()
+    else {
+      batch = b.build({producerId: id.producerId, producerEpoch: id.producerEpoch, baseSequence: p.nextSequence})
+      p.nextSequence = nextSequence(p.nextSequence, b.count)
+    }
+    const sealed: SealedBatch = {batch, count: b.count, tags: p.tags}
     b.reset()
     if (p.tags !== null) p.tags = []
     this.buffered += batch.length - estimated
@@ -342,43 +399,43 @@ export class Producer {
 
   private send(p: PartitionState): void {
     if (p.inFlight || p.queue.length === 0 || this.failure) return
-    // everything queued, up to maxRequestBytes (always at least one batch)
-    let take = 0
-    let bytes = 0
-    while (take < p.queue.length && (take === 0 || bytes + p.queue[take].batch.length <= this.maxRequestBytes)) {
-      bytes += p.queue[take].batch.length
-      take++
-    }
-    const parts = p.queue.splice(0, take)
-    const raw = parts.length === 1 ? parts[0].batch : Buffer.concat(parts.map((s) => s.batch), bytes)
-    p.inFlight = true
+    // everything queued, up to maxRequestBytes (always at least one batch), and for an idempotent
+    // producer no more batches than the daemon keeps to recognise a retry
+    p.inFlight = ProduceRequest.take(p.queue, this.maxRequestBytes, this.identity === null ? Infinity : IDEMPOTENT_REQUEST_BATCHES)
     this.inFlight++
+    this.dispatch(p, p.inFlight)
+  }
+
+  private dispatch(p: PartitionState, r: ProduceRequest): void {
     const topic = p.topic.info.name
-    this.records.produce(topic, p.partition, raw, this.acks, this.timeoutMs).then(
+    this.records.produce(topic, p.partition, r.raw, this.acks, this.timeoutMs).then(
       (response) => {
-        let count = 0
-        for (const s of parts) count += s.count
-        const baseOffset = response === null ? -1 : response.baseOffset
+        const count = r.count
         this.acknowledged += count
-        if (this.onAck) {
-          let tags: unknown[] | null = null
-          if (this.trackTags) tags = parts.length === 1 ? parts[0].tags : parts.flatMap((s) => s.tags ?? [])
-          this.onAck({topic, partition: p.partition, baseOffset, count, tags})
-        }
-        this.settle(p, bytes)
+        if (response?.duplicate) this.duplicates += count
+        const baseOffset = response === null ? -1 : response.baseOffset
+        this.onAck?.({topic, partition: p.partition, baseOffset, count, tags: this.trackTags ? r.tags() : null})
+        this.settle(p, r.bytes)
       },
       (err: unknown) => {
+        // idempotent: the same bytes again (the daemon appends them once), while the outage is young enough
+        const wait = this.failure ? null : r.retryAfter(err, this.retryTimeoutMs)
+        if (wait !== null) {
+          setTimeout(() => this.dispatch(p, r), wait)
+          return
+        }
         if (!this.failure) {
           this.failure =
             err instanceof SamsaError ? err : new SamsaError('INTERNAL', `produce to ${topic}-${p.partition} failed: ${(err as Error).message}`, {cause: err})
+          for (const w of this.failureWaiters.splice(0)) w(this.failure)
         }
-        this.settle(p, bytes)
+        this.settle(p, r.bytes)
       },
     )
   }
 
   private settle(p: PartitionState, bytes: number): void {
-    p.inFlight = false
+    p.inFlight = null
     this.inFlight--
     this.buffered -= bytes
     if (this.failure) {

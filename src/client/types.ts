@@ -9,8 +9,10 @@
 import type {ErrorCode} from '../errors.js'
 
 // What a backend can do beyond topics, produce and fetch (Client.supports). 'groups': committed offsets
-// (fetch and commit). Group membership (join, sync, heartbeat, leave) will be its own capability.
-export type Capability = 'groups'
+// (fetch and commit). 'membership': consumer groups with members — heartbeats, server-side assignment,
+// list, describe and delete. 'idempotence': producer ids (RecordApi.initProducerId), so a retried batch is
+// appended once.
+export type Capability = 'groups' | 'membership' | 'idempotence'
 
 export interface Client {
   readonly admin: AdminApi
@@ -18,6 +20,12 @@ export interface Client {
   readonly groups: GroupApi
   supports(capability: Capability): boolean
   close(): Promise<void>
+}
+
+// A client that rode out a daemon restart (ClientOptions.onReconnected): how long the daemon was away.
+export interface ReconnectedInfo {
+  downMs: number // from the lost connection to the first answer of the new one
+  startedPid: number | null // a daemon this client started meanwhile (auto-start), if it did
 }
 
 // A per-partition failure inside a multi-partition answer: one bad partition does not fail the others.
@@ -181,6 +189,14 @@ export interface ProduceResult {
   lastOffset: number // offset of the last record of the last batch
   logAppendTime: number // -1 unless the topic uses LogAppendTime
   logStartOffset: number
+  duplicate?: true // an idempotent producer's retry of batches already appended: these are their offsets
+}
+
+// An idempotent producer's identity (Kafka's InitProducerId): stamped into every batch it builds, with a
+// sequence number per partition from 0, so that a retried batch is appended once.
+export interface ProducerIdentity {
+  producerId: number
+  producerEpoch: number
 }
 
 export interface FetchPartitionRequest {
@@ -221,9 +237,11 @@ export interface RecordApi {
   // the bytes are handed to the transport; nothing tells whether they were appended.
   produce(topic: string, partition: number, batches: Uint8Array, acks?: Acks, timeoutMs?: number): Promise<ProduceResult | null>
   fetch(request: FetchRequest): Promise<FetchResult>
+  // With the 'idempotence' capability: a producer id no producer had before, epoch 0.
+  initProducerId?(): Promise<ProducerIdentity>
 }
 
-// ── Groups: committed offsets (membership comes later: join, sync, heartbeat, leave) ────────────────
+// ── Groups: committed offsets, membership, administration ───────────────────────────────────────────
 // A committed offset is the NEXT offset to consume (Kafka's convention). Group ids are free-form user text.
 export interface CommittedOffset {
   topic: string
@@ -245,8 +263,93 @@ export interface CommitResult {
   error?: PartitionError
 }
 
+// Who commits: a member (its id and the epoch its last heartbeat answer carried), or nobody — a "simple"
+// commit, refused (NON_EMPTY_GROUP) while the group has members.
+export interface GroupMemberRef {
+  memberId: string
+  memberEpoch: number
+}
+
+// One heartbeat of the consumer protocol (Kafka 4's KIP-848): memberEpoch 0 joins (memberId '', topics
+// needed), -1 leaves, -2 leaves but keeps a static member's partitions until its session times out;
+// otherwise the epoch of the last answer. owned: what the member holds now, after any give-back it has
+// finished (a partition it was told to give back is released only once owned leaves it out). waitMs: a
+// long poll, answered at once when the answer changes.
+export interface MemberHeartbeat {
+  memberId: string
+  memberEpoch: number
+  instanceId?: string
+  clientId?: string
+  clientHost?: string
+  topics?: string[]
+  assignor?: string // range | roundrobin | sticky
+  sessionTimeoutMs?: number
+  rebalanceTimeoutMs?: number
+  owned?: TopicPartition[]
+  waitMs?: number
+}
+
+// assignment: what the member owns from now on — keep reading what it owned and is in here, start new
+// ones at the committed offset, give back the rest. pending: partitions of its target others still hold.
+export interface MemberAssignment {
+  memberId: string
+  memberEpoch: number
+  heartbeatIntervalMs: number
+  sessionTimeoutMs: number
+  assignment: TopicPartition[]
+  pending: number
+}
+
+export type GroupType = 'consumer' | 'classic' | '' // '' — committed offsets only, no members
+
+export interface GroupListing {
+  group: string
+  type: GroupType
+  state: string // Empty | Reconciling | Stable (consumer); PreparingRebalance | CompletingRebalance | Stable (classic)
+  members: number
+}
+
+export interface GroupMemberDescription {
+  memberId: string
+  instanceId: string | null
+  clientId: string
+  clientHost: string
+  memberEpoch: number
+  topics: string[]
+  assignment: TopicPartition[] // owned now
+  target: TopicPartition[] // owned once the handover is done
+}
+
+export interface GroupPartitionLag {
+  topic: string
+  partition: number
+  currentOffset: number // committed (the next offset to read); -1 when none
+  logStartOffset: number
+  logEndOffset: number
+  lag: number // logEndOffset − max(currentOffset, logStartOffset), never negative
+  memberId: string // '' when no member owns it
+  clientId: string
+}
+
+export interface GroupDescription {
+  group: string
+  type: GroupType
+  state: string
+  epoch: number // group epoch (consumer) or generation (classic)
+  assignor: string
+  members: GroupMemberDescription[]
+  partitions: GroupPartitionLag[]
+  totalLag: number
+}
+
 export interface GroupApi {
   // partitions omitted: every partition the group has committed
   fetchOffsets(group: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]>
-  commitOffsets(group: string, offsets: OffsetToCommit[]): Promise<CommitResult[]>
+  commitOffsets(group: string, offsets: OffsetToCommit[], member?: GroupMemberRef): Promise<CommitResult[]>
+  heartbeat(group: string, request: MemberHeartbeat): Promise<MemberAssignment>
+  listGroups(): Promise<GroupListing[]>
+  // GROUP_ID_NOT_FOUND when the group has neither members nor committed offsets
+  describeGroup(group: string): Promise<GroupDescription>
+  // forgets its committed offsets; NON_EMPTY_GROUP while it has members
+  deleteGroup(group: string): Promise<void>
 }

@@ -5,6 +5,8 @@ import {BaseCommand} from '../cli/base-command.js'
 import {unescapeBytes} from '../cli/lines/escapes.js'
 import {TimeMerger} from '../cli/lines/merge-by-time.js'
 import {OutputBuffer} from '../cli/lines/output-buffer.js'
+import {listPositions, parseReconnectTimeout, reconnectTimeoutFlag, restartedLine} from '../cli/reconnect.js'
+import {watchStdoutReader} from '../cli/stdout-reader.js'
 import {
   EnvelopeFormatter,
   formatSource,
@@ -14,9 +16,11 @@ import {
   type FormatSource,
   type RecordFormatter,
 } from '../cli/lines/record-format.js'
+import {parseDurationFlag} from '../cli/durations.js'
+import type {CollectedRecord, ExecProcessor} from '../cli/exec/exec-processor.js'
 import type {Consumer, ConsumerOptions, PartitionCursor} from '../client/consumer.js'
 import type {GroupConsumer} from '../client/group-consumer.js'
-import {validateTopicName} from '../client/index.js'
+import {validateGroupId, validateTopicName, type Client, type ClientOptions} from '../client/index.js'
 import {parseOffsetSpec} from '../client/offset-spec.js'
 import {SamsaError} from '../errors.js'
 
@@ -36,7 +40,17 @@ export default class Consume extends BaseCommand<typeof Consume> {
     'reads back: byte fields that are not UTF-8 appear as {"base64": "…"}. A partition that fails (a corrupt ' +
     'batch on disk, a partition offline) stops there after printing every record below the failure; the ' +
     'other partitions are read to their end, then the command exits with that error (7 for a corrupt batch, ' +
-    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once.'
+    'whose message names the file, byte and the --from that reads past it). With --follow it exits at once on ' +
+    'such a failure, but rides out a daemon restart: it reconnects (within --reconnect-timeout), says so in one ' +
+    'line on stderr and goes on from the record after the last one it printed; and it exits quietly as soon as ' +
+    'the reader of its output goes away (`| head -1`). ' +
+    'With --group G the command is a member of consumer group G: the group\'s members share the partitions ' +
+    '(the daemon assigns them and hands them over as members come and go), each starts at the group\'s ' +
+    'committed offset (--from applies where there is none), and what was printed and flushed is committed. ' +
+    '--exec CMD runs CMD once per record (or per partition batch with --exec-batch) with the record on its ' +
+    'stdin, as it would be printed, and SAMSA_TOPIC, SAMSA_PARTITION, SAMSA_OFFSET, SAMSA_TIMESTAMP, ' +
+    'SAMSA_KEY (or SAMSA_KEY_BASE64), SAMSA_GROUP and SAMSA_ATTEMPT in its environment (with --exec-batch: ' +
+    'SAMSA_LAST_OFFSET and SAMSA_COUNT); a record counts as done, and may be committed, only once CMD exits 0.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> logs',
@@ -46,6 +60,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
     '<%= config.bin %> <%= command.id %> orders payments --merge-by-time --jsonl',
     '<%= config.bin %> <%= command.id %> logs --from @2026-11-20T09:00:00Z --until @2026-11-20T10:00:00Z --count 100',
     '<%= config.bin %> <%= command.id %> logs --group alerting --follow',
+    '<%= config.bin %> <%= command.id %> jobs --group workers --follow --exec \'./handle.sh\' --retries 3 --dead-letter jobs-failed',
+    '<%= config.bin %> <%= command.id %> events --group loader --follow --jsonl --exec-batch --exec \'psql -c "\\copy t from stdin"\'',
   ]
 
   static override strict = false // several topics
@@ -67,138 +83,263 @@ export default class Consume extends BaseCommand<typeof Consume> {
       exclusive: ['jsonl'],
     }),
     jsonl: Flags.boolean({description: 'one lossless JSON envelope per record: {"topic","partition","offset","timestamp","key","value","headers"}'}),
-    'merge-by-time': Flags.boolean({description: 'emit the records of all partitions and topics in timestamp order'}),
-    group: Flags.string({char: 'g', description: 'consumer group: start from its committed offsets and commit what was printed'}),
+    'merge-by-time': Flags.boolean({description: 'emit the records of all partitions and topics in timestamp order', exclusive: ['exec']}),
+    group: Flags.string({char: 'g', description: 'consumer group: share the partitions with its other members, start from its committed offsets, commit what was printed'}),
+    'commit-interval': Flags.string({description: 'with --group: commit at most this often while reading (default 1s; 0: after every batch)', dependsOn: ['group']}),
+    commit: Flags.boolean({description: 'with --group: commit what was printed (--no-commit: read as a member, commit nothing)', allowNo: true, default: true}),
+    'instance-id': Flags.string({description: 'with --group: static membership — a member that restarts within the session timeout gets its partitions back without a rebalance', dependsOn: ['group']}),
+    assignor: Flags.string({description: 'with --group: how the daemon shares the partitions', options: ['sticky', 'range', 'roundrobin'], dependsOn: ['group']}),
+    'session-timeout': Flags.string({description: 'with --group: a member not heard from this long is removed and its partitions move (default 10s)', dependsOn: ['group']}),
+    exec: Flags.string({description: 'run this shell command once per record (or batch), the record on its stdin; commit only when it exits 0'}),
+    'exec-batch': Flags.boolean({description: 'with --exec: run the command once per fetched batch of a partition instead of once per record', dependsOn: ['exec']}),
+    retries: Flags.integer({description: 'with --exec: run a failing command again up to N times, with backoff (100 ms doubling, at most 5 s)', min: 0, dependsOn: ['exec']}),
+    'dead-letter': Flags.string({description: 'with --exec: park a record the command keeps failing on in this topic, and go on', dependsOn: ['exec']}),
     'null-marker': Flags.string({description: 'print null keys and values as this text (default: nothing)'}),
     delimiter: Flags.string({char: 'D', description: 'record separator when printing values (escapes \\n \\t \\0)', default: '\\n', exclusive: ['format', 'jsonl']}),
+    'reconnect-timeout': reconnectTimeoutFlag({when: 'with --follow: '}),
   }
 
   private interrupted = false
   private wakeInterrupt: (() => void) | null = null
+  private records = 0
+  private limit = Infinity
+  private readonly out = new OutputBuffer()
+  private formatter!: RecordFormatter
+  private group: GroupConsumer | null = null
+  private failed: PartitionCursor | undefined
+  private reconnectTimeoutMs = 0
+  private following: Consumer | null = null // whose positions a reconnect reports
+
+  // --follow rides out a daemon restart: the client waits for it, the consumer fetches again from where
+  // it was, and one line says so.
+  protected override get clientOptions(): ClientOptions {
+    return {
+      ...super.clientOptions,
+      reconnectTimeoutMs: this.reconnectTimeoutMs,
+      onReconnected: ({startedPid}) => {
+        const at = (this.following?.assignments ?? []).filter((c) => !c.done).map((c) => ({topic: c.topic, partition: c.partition, offset: c.position}))
+        process.stderr.write(restartedLine(startedPid, `resumed at ${listPositions(at) || 'the end'}`))
+        this.group?.reconnected()
+      },
+    }
+  }
 
   public async run(): Promise<ConsumeResult> {
     const {argv} = await this.parse(Consume)
     const topics = [...new Set(argv as string[])]
     for (const t of topics) validateTopicName(t)
     const f = this.flags
+    if (f.follow) this.reconnectTimeoutMs = parseReconnectTimeout(f['reconnect-timeout'])
     const now = Date.now()
     const from = parseOffsetSpec(f.from, '--from', now)
     const until = f.until === undefined ? undefined : parseOffsetSpec(f.until, '--until', now)
-    const formatter: RecordFormatter = f.jsonl
+    if (f.group !== undefined) validateGroupId(f.group)
+    if (f.group !== undefined && f.partition !== undefined) {
+      throw new SamsaError('USAGE', '--partition cannot be combined with --group: the members of a group share the partitions between them')
+    }
+    if (!f.commit && f.group === undefined) throw new SamsaError('USAGE', '--no-commit needs --group')
+    const commitIntervalMs = f['commit-interval'] === undefined ? undefined : parseDurationFlag(f['commit-interval'], '--commit-interval')
+    const sessionTimeoutMs = f['session-timeout'] === undefined ? undefined : parseDurationFlag(f['session-timeout'], '--session-timeout', {min: 1000, max: 1_800_000})
+    if (f['dead-letter'] !== undefined) validateTopicName(f['dead-letter'])
+    this.formatter = f.jsonl
       ? new EnvelopeFormatter()
       : f.format !== undefined
         ? new TemplateFormatter(f.format, f['null-marker'])
         : new ValueFormatter(unescapeBytes(f.delimiter), f['null-marker'])
+    this.limit = f.count ?? Infinity
 
     const client = await this.client()
-    if (f.group !== undefined && !client.supports('groups')) {
-      throw new SamsaError('INVALID_REQUEST', '--group needs committed offsets (OffsetFetch/OffsetCommit), which this daemon does not support yet')
+    if (f.group !== undefined && !(client.supports('groups') && client.supports('membership'))) {
+      throw new SamsaError('INVALID_REQUEST', '--group needs consumer groups (GroupHeartbeat, OffsetFetch/OffsetCommit), which this daemon does not support yet')
     }
+    const exec = f.exec === undefined ? null : await this.execProcessor(client, f.exec)
     const options: ConsumerOptions = {
       topics,
       partitions: f.partition,
       from,
       until,
       follow: f.follow,
+      reconnectTimeoutMs: this.reconnectTimeoutMs,
       onWarning: (m) => process.stderr.write(`samsa: ${m}\n`),
     }
-    // loaded here, not at the top: oclif imports every command at startup, and these pull in LZ4
-    let group: GroupConsumer | null = null
-    let consumer: Consumer
-    if (f.group === undefined) {
-      const {Consumer} = await import('../client/consumer.js')
-      consumer = await Consumer.open(client, options)
-    } else {
-      const {GroupConsumer} = await import('../client/group-consumer.js')
-      group = await GroupConsumer.open(client, f.group, options)
-      consumer = group.consumer
-    }
-    const sources = consumer.assignments.map((c) => formatSource(c.topic, c.partition))
-    const out = new OutputBuffer()
-    const limit = f.count ?? Infinity
-    let records = 0
-
+    // waiting for records, nothing is written that would show `| head -1` has gone: watch the pipe itself,
+    // and leave as bin/run.js does on EPIPE (exit 0, quietly)
+    if (f.follow) watchStdoutReader(() => process.exit(0))
     this.trapSignals()
     const interrupt = new Promise<void>((resolve) => {
       this.wakeInterrupt = resolve
     })
-    const write = async (): Promise<void> => {
-      const chunk = out.take()
-      if (chunk && !process.stdout.write(chunk)) await drain()
-      // what a group commits is what was printed, once it is written out (at-least-once)
-      await group?.commitIfDue()
+    let failed: unknown = null
+    try {
+      // loaded here, not at the top: oclif imports every command at startup, and these pull in LZ4
+      if (f.group === undefined) {
+        const {Consumer} = await import('../client/consumer.js')
+        const consumer = await Consumer.open(client, options)
+        await this.read(consumer, interrupt, exec)
+        consumer.stop()
+      } else {
+        const {GroupConsumer} = await import('../client/group-consumer.js')
+        const group = await GroupConsumer.join(client, f.group, {
+          ...options,
+          commitIntervalMs,
+          autoCommit: f.commit,
+          instanceId: f['instance-id'],
+          assignor: f.assignor,
+          sessionTimeoutMs,
+          clientId: `samsa-cli/${this.config.version}`,
+          clientHost: `pid ${process.pid}`,
+        })
+        this.group = group
+        // one round per assignment: read what this member owns until it changes, then hand over
+        for (;;) {
+          if (group.consumer) await this.read(group.consumer, Promise.race([interrupt, group.changed]), exec)
+          await this.write()
+          if (this.interrupted || this.records >= this.limit || (f.follow && this.failed) || group.done) break
+          if (!group.needsRebalance) await Promise.race([group.changed, interrupt])
+          if (this.interrupted) break
+          await group.rebalance()
+        }
+      }
+      await this.write()
+    } catch (err) {
+      failed = err
+      throw err
+    } finally {
+      // commit what was flushed and leave, also when reading failed (then the first error is the one shown)
+      await this.group?.close().catch((err: unknown) => {
+        if (failed === null) throw err
+      })
     }
+    if (this.interrupted) return this.exit(130)
+    if (this.failed) throw withSkipHint(this.failed)
+    return {records: this.records, interrupted: false}
+  }
 
-    if (f['merge-by-time']) {
-      records = await this.mergeByTime(consumer, group, sources, formatter, out, limit, write, interrupt, f.follow)
-    } else {
+  // Reads one Consumer until it is done, the limit is reached, or `wake` (an interrupt, a rebalance).
+  private async read(consumer: Consumer, wake: Promise<void>, exec: ExecProcessor | null): Promise<void> {
+    this.following = consumer
+    const sources = consumer.assignments.map((c) => formatSource(c.topic, c.partition))
+    const follow = this.flags.follow
+    const {group, out, formatter} = this
+    // merge-by-time still drains its queues once the consumer is done: it stops on the rest only
+    const halted = (): boolean => this.interrupted || this.records >= this.limit || (follow && consumer.failure !== undefined) || (group?.needsRebalance ?? false)
+    const stop = (): boolean => consumer.done || halted()
+    if (this.flags['merge-by-time']) await this.mergeByTime(consumer, sources, wake, halted)
+    else if (exec) await this.execLoop(consumer, sources, exec, wake, stop)
+    else {
+      const limit = this.limit
       const visit = (c: PartitionCursor, r: FormatRecord): boolean => {
         formatter.write(out, sources[c.index], r)
         group?.delivered(c.index, r.offset)
-        return ++records >= limit
+        return ++this.records >= limit
       }
-      while (!consumer.done && !this.interrupted && !(f.follow && consumer.failure)) {
-        const polled = await Promise.race([quiet(consumer.poll(visit)), interrupt.then(() => -1)])
-        if (polled < 0) break
-        await write()
+      while (!stop()) {
+        const polled = await Promise.race([quiet(consumer.poll(visit)), wake.then(() => -1)])
+        if (polled < 0) {
+          consumer.stop() // the abandoned poll visits nothing when it returns
+          break
+        }
+        await this.write()
       }
     }
-    await write()
-    if (group) await group.close()
-    else consumer.stop()
-    if (this.interrupted) return this.exit(130)
-    const failed = consumer.failure
-    if (failed) throw withSkipHint(failed)
-    return {records, interrupted: false}
+    this.failed ??= consumer.failure
+  }
+
+  // Writes out what was formatted; a group member commits it once the write is flushed (at-least-once).
+  private async write(): Promise<void> {
+    const chunk = this.out.take()
+    if (chunk && !process.stdout.write(chunk, this.group?.writing())) await drain()
+    await this.group?.commitIfDue()
+  }
+
+  // --exec: each poll's records, copied, go through the command before the next poll.
+  private async execLoop(consumer: Consumer, sources: FormatSource[], exec: ExecProcessor, wake: Promise<void>, stop: () => boolean): Promise<void> {
+    const group = this.group
+    const delivered = async (index: number, lastOffset: number): Promise<void> => {
+      if (!group) return
+      group.delivered(index, lastOffset)
+      group.writing()() // nothing of ours to flush: CMD's output is its own
+      await group.commitIfDue()
+    }
+    while (!stop()) {
+      const collected: CollectedRecord[] = []
+      const room = this.limit - this.records
+      const collect = (c: PartitionCursor, r: FormatRecord): boolean => {
+        collected.push({index: c.index, source: sources[c.index]!, topic: c.topic, partition: c.partition, ...copyRecord(r)})
+        return collected.length >= room
+      }
+      const polled = await Promise.race([quiet(consumer.poll(collect)), wake.then(() => -1)])
+      if (polled < 0) {
+        consumer.stop()
+        break
+      }
+      const done = await exec.process(collected, delivered, () => this.interrupted || (group?.needsRebalance ?? false))
+      this.records += done
+      if (done < collected.length) break
+    }
+  }
+
+  // --exec: the command checked before anything is read, the dead-letter topic looked up.
+  private async execProcessor(client: Client, command: string): Promise<ExecProcessor> {
+    const [{checkCommand, ExecRunner}, {ExecProcessor}, {DeadLetterQueue}] = await Promise.all([
+      import('../cli/exec/exec-runner.js'),
+      import('../cli/exec/exec-processor.js'),
+      import('../cli/exec/dead-letter.js'),
+    ])
+    await checkCommand(command)
+    const f = this.flags
+    let deadLetter = null
+    if (f['dead-letter'] !== undefined) {
+      deadLetter = await DeadLetterQueue.open(client, f['dead-letter']).catch((err: unknown) => {
+        if (err instanceof SamsaError && err.code === 'UNKNOWN_TOPIC') {
+          throw new SamsaError('UNKNOWN_TOPIC', `dead-letter topic ${f['dead-letter']} does not exist (create it: samsa topic create ${f['dead-letter']})`)
+        }
+        throw err
+      })
+    }
+    const warn = (m: string): void => void process.stderr.write(`samsa: ${m}\n`)
+    const runner = new ExecRunner(command, {
+      retries: f.retries ?? 0,
+      interrupted: () => this.interrupted,
+      onRetry: (status, attempt, waitMs) => warn(`--exec: ${status} (attempt ${attempt}); retrying in ${waitMs} ms`),
+    })
+    return new ExecProcessor({runner, formatter: this.formatter, batch: f['exec-batch'], group: f.group, deadLetter, warn})
   }
 
   // k-way merge by timestamp: fetch only for partitions whose queue ran dry; emit while the order is sure.
-  private async mergeByTime(
-    consumer: Consumer,
-    group: GroupConsumer | null,
-    sources: FormatSource[],
-    formatter: RecordFormatter,
-    out: OutputBuffer,
-    limit: number,
-    write: () => Promise<void>,
-    interrupt: Promise<void>,
-    follow: boolean,
-  ): Promise<number> {
+  private async mergeByTime(consumer: Consumer, sources: FormatSource[], wake: Promise<void>, stop: () => boolean): Promise<void> {
+    const {group, out, formatter} = this
+    const follow = this.flags.follow
     const cursors = consumer.assignments
     const merger = new TimeMerger<FormatRecord>(cursors.length)
     // a partition already at its end when following holds nothing back (else its first long poll would)
     for (const c of cursors) if (c.done || (follow && consumer.caughtUp(c))) merger.setState(c.index, c.done ? 'done' : 'idle')
-    let records = 0
     const batches: FormatRecord[][] = cursors.map(() => [])
     const collect = (c: PartitionCursor, r: FormatRecord): void => {
       // the view is reused and its bytes may be a shared scratch: copy what the queue keeps
-      batches[c.index].push({
-        offset: r.offset,
-        timestamp: r.timestamp,
-        key: r.key === null ? null : Buffer.from(r.key),
-        value: r.value === null ? null : Buffer.from(r.value),
-        headers: r.headers.map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)})),
-      })
+      batches[c.index].push(copyRecord(r))
     }
-    while (!merger.finished && !this.interrupted && records < limit && !(follow && consumer.failure)) {
+    while (!merger.finished && !stop()) {
       merger.drain((i, r) => {
         formatter.write(out, sources[i], r)
         group?.delivered(i, r.offset)
-        records++
-      }, limit - records)
-      await write()
-      if (records >= limit || merger.finished) break
+        this.records++
+      }, this.limit - this.records)
+      await this.write()
+      if (this.records >= this.limit || merger.finished) break
       const hungry = merger.hungry().map((i) => cursors[i])
       if (hungry.length === 0) continue
-      const polled = await Promise.race([quiet(consumer.poll(collect, hungry)), interrupt.then(() => -1)])
-      if (polled < 0) break
+      const polled = await Promise.race([quiet(consumer.poll(collect, hungry)), wake.then(() => -1)])
+      if (polled < 0) {
+        consumer.stop()
+        break
+      }
       for (const c of hungry) {
         merger.add(c.index, batches[c.index])
         batches[c.index] = []
         merger.setState(c.index, c.done ? 'done' : follow && consumer.caughtUp(c) ? 'idle' : 'active')
       }
     }
-    return records
   }
 
   private trapSignals(): void {
@@ -212,6 +353,16 @@ export default class Consume extends BaseCommand<typeof Consume> {
   }
 }
 
+function copyRecord(r: FormatRecord): FormatRecord & {key: Buffer | null; value: Buffer | null} {
+  return {
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key: r.key === null ? null : Buffer.from(r.key),
+    value: r.value === null ? null : Buffer.from(r.value),
+    headers: r.headers.map((h) => ({key: h.key, value: h.value === null ? null : Buffer.from(h.value)})),
+  }
+}
+
 // A partition that stopped at a corrupt batch: its error, plus the flags that read past the damage.
 function withSkipHint(c: PartitionCursor): SamsaError {
   const e = c.error!
@@ -219,8 +370,8 @@ function withSkipHint(c: PartitionCursor): SamsaError {
   return new SamsaError(e.code, `${e.message}; to skip the damage: --partition ${c.partition} --from ${c.nextOffset}`)
 }
 
-// A poll abandoned by Ctrl-C fails later, when the connection closes: that must not surface as an
-// unhandled rejection. The promise itself still rejects for whoever awaits it.
+// A poll abandoned by Ctrl-C or a rebalance fails later, when the connection closes: that must not
+// surface as an unhandled rejection. The promise itself still rejects for whoever awaits it.
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => {})
   return p

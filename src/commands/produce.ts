@@ -10,7 +10,8 @@ import type {FileTailer} from '../cli/lines/file-tailer.js'
 import {parseHeaderFlag} from '../cli/lines/line-parser.js'
 import type {ProduceSession} from '../cli/lines/produce-session.js'
 import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/lines/tail-checkpoint.js'
-import {validateTopicName, type Acks} from '../client/index.js'
+import {listPositions, parseReconnectTimeout, reconnectTimeoutFlag, restartedLine} from '../cli/reconnect.js'
+import {validateTopicName, type Acks, type ClientOptions} from '../client/index.js'
 import {SamsaError} from '../errors.js'
 
 export interface ProduceResult {
@@ -37,7 +38,9 @@ export default class Produce extends BaseCommand<typeof Produce> {
     'was read before it. Lines keep their bytes exactly (a trailing \\r too, unless --crlf); empty lines are ' +
     'empty records. Keys: --key, --key-delimiter or --key-field; keyed records go to Kafka\'s murmur2 ' +
     'partition, unkeyed ones to a sticky partition. --jsonl reads the envelope `samsa consume --jsonl` writes. ' +
-    'Ctrl-C stops reading, sends what was read and exits 130.'
+    'Ctrl-C stops reading, sends what was read and exits 130. A daemon restart is ridden out (within ' +
+    '--reconnect-timeout): what was not acknowledged is sent again, in order, and the daemon appends it ' +
+    'once (the producer is idempotent with --acks 1 or all); meanwhile reading stops once the buffer is full.'
 
   static override examples = [
     'tail -F /var/log/app.log | <%= config.bin %> <%= command.id %> logs',
@@ -82,11 +85,28 @@ export default class Produce extends BaseCommand<typeof Produce> {
     'linger-ms': Flags.integer({description: 'wait up to this long to fill a batch', min: 0, default: DEFAULT_LINGER_MS, helpGroup: 'DELIVERY'}),
     'batch-size': Flags.string({description: 'batch size before compression (e.g. 65536, 64k, 1m)', default: DEFAULT_BATCH_SIZE, helpGroup: 'DELIVERY'}),
     compression: Flags.string({description: 'batch compression', options: ['lz4', 'none'], default: 'lz4', helpGroup: 'DELIVERY'}),
+    'reconnect-timeout': reconnectTimeoutFlag({helpGroup: 'DELIVERY'}),
     report: Flags.boolean({description: 'print {"topic","partition","offset","key"} per acknowledged record on stdout', helpGroup: 'OUTPUT'}),
   }
 
   private interrupted = false
   private onInterrupt: (() => void) | null = null
+  private reconnectTimeoutMs = 0
+  private session: ProduceSession | null = null // whose unacknowledged records a reconnect reports
+
+  // A daemon restart is ridden out: the client waits for it, the producer sends again what was not
+  // acknowledged (its batches carry producer id and sequence numbers, so nothing is appended twice).
+  protected override get clientOptions(): ClientOptions {
+    return {
+      ...super.clientOptions,
+      reconnectTimeoutMs: this.reconnectTimeoutMs,
+      onReconnected: ({startedPid}) => {
+        const r = this.session?.producer.retrying() ?? {records: 0, partitions: []}
+        const what = r.records > 0 ? `resumed; re-sending ${r.records} unacknowledged record${r.records === 1 ? '' : 's'} to ${listPositions(r.partitions)}` : 'resumed'
+        process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${restartedLine(startedPid, what)}`)
+      },
+    }
+  }
 
   public async run(): Promise<ProduceResult> {
     const f = this.flags
@@ -100,8 +120,11 @@ export default class Produce extends BaseCommand<typeof Produce> {
     if (keyDelimiter !== undefined && keyDelimiter.length === 0) throw new SamsaError('USAGE', '--key-delimiter must not be empty')
     const headers = (f.header ?? []).map(parseHeaderFlag)
     if (f.file !== undefined && !f.follow) statOrThrow(f.file)
+    // acks=0 has no acknowledgement to lose: nothing to send again
+    if (acks !== 0) this.reconnectTimeoutMs = parseReconnectTimeout(f['reconnect-timeout'])
 
     const client = await this.client()
+    const idempotent = acks !== 0 && client.supports('idempotence')
     const {ProduceSession} = await import('../cli/lines/produce-session.js') // see DEFAULT_LINGER_MS
     const tty = Boolean(process.stderr.isTTY)
     const warn = (m: string): void => {
@@ -125,9 +148,17 @@ export default class Produce extends BaseCommand<typeof Produce> {
       skipInvalid: f['skip-invalid'],
       report: f.report,
       writeReport: f.report ? reportWriter() : undefined,
-      producer: {acks, lingerMs: f['linger-ms'], batchBytes, compression: f.compression as 'lz4' | 'none'},
+      producer: {
+        acks,
+        lingerMs: f['linger-ms'],
+        batchBytes,
+        compression: f.compression as 'lz4' | 'none',
+        idempotent,
+        retryTimeoutMs: idempotent ? this.reconnectTimeoutMs : 0,
+      },
       warn,
     })
+    this.session = session
     await session.open()
 
     this.trapSignals()
@@ -164,6 +195,8 @@ export default class Produce extends BaseCommand<typeof Produce> {
   private async readAll(session: ProduceSession, file: string | undefined, tty: boolean): Promise<void> {
     const stream: Readable = file === undefined ? process.stdin : createReadStream(file, {highWaterMark: 1024 * 1024})
     this.onInterrupt = () => stream.destroy()
+    // a failure (a daemon that did not come back) ends the command now, not at the next line of input
+    void session.producer.whenFailed().then(() => stream.destroy())
     const total = file !== undefined ? statOrThrow(file) : 0
     // loaded only when drawn: every command file is imported at startup, and startup time counts
     const cliProgress = tty && file !== undefined && total > 0 ? (await import('cli-progress')).default : null
@@ -251,6 +284,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
       process.stderr.write(`\r\x1b[Kfollowing ${file}: ${session.lines} lines, ${producer.acknowledged} acknowledged`)
     }, 1000) : null
     this.onInterrupt = () => void tailer.stop()
+    void producer.whenFailed().then(() => tailer.stop())
     try {
       await tailer.run()
       await checkpoint()

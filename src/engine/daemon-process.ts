@@ -9,16 +9,38 @@
 // start). A signal during startup stops the daemon as soon as it has started.
 // Startup failures are thrown as SamsaErrors, whose exitCode is the process's: 3 the data directory (or
 // the control socket) is in use by another daemon ("data directory D is in use by daemon pid N"); 2 a bad
-// option; 7 any other storage or startup failure. After startup the promise resolves with the exit code:
-// 0 for a clean stop, 1 after an internal error.
+// option (a bad Kafka listener setting, wherever it came from); 7 any other storage or startup failure.
+// After startup the promise resolves with the exit code: 0 for a clean stop, 1 after an internal error.
+//
+// The Kafka listener: the flags given, else $SAMSA_KAFKA_LISTENER, else <data>/daemon.json, else
+// 127.0.0.1:9092 (protocol/control/daemon-config.ts resolves them; this module reads the file).
+import {readFileSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {SamsaError, isSamsaError} from '../errors.js'
+import {daemonPaths} from '../protocol/control/data-dir-layout.js'
+import {resolveKafkaListener, type KafkaListenerFlags} from '../protocol/control/daemon-config.js'
 import {startDaemon, type Daemon, type DaemonOptions} from './lifecycle/daemon.js'
 
 export function logLine(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`)
 }
 
-export async function runDaemonProcess(options: Omit<DaemonOptions, 'log'>): Promise<number> {
+export type DaemonProcessOptions = Omit<DaemonOptions, 'log' | 'kafka'> & {kafkaFlags?: KafkaListenerFlags}
+
+// The Kafka listener in force for this data directory (USAGE naming the setting that is wrong).
+export function kafkaListenerFor(dataDir: string, flags: KafkaListenerFlags | undefined, env: NodeJS.ProcessEnv = process.env): DaemonOptions['kafka'] {
+  const file = daemonPaths(resolve(dataDir), undefined, env).configFile
+  let text: string | null = null
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SamsaError('USAGE', `cannot read ${file}: ${(err as Error).message}`)
+  }
+  const setting = resolveKafkaListener(flags, env, text, file)
+  return setting.listener ? {listen: setting.listener, advertised: setting.advertised} : null
+}
+
+export async function runDaemonProcess({kafkaFlags, ...options}: DaemonProcessOptions): Promise<number> {
   let daemon: Daemon | null = null
   let signals = 0
   let exitCode = 0
@@ -41,7 +63,8 @@ export async function runDaemonProcess(options: Omit<DaemonOptions, 'log'>): Pro
   })
 
   try {
-    daemon = await startDaemon({...options, log: logLine})
+    const kafka = kafkaListenerFor(options.dataDir, kafkaFlags)
+    daemon = await startDaemon({...options, kafka, log: logLine})
   } catch (err) {
     throw startupError(err)
   }

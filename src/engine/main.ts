@@ -1,6 +1,8 @@
-// The daemon's entry: `node dist/engine/main.js --data-dir D [--workers N] [--socket S]`. The client library
-// spawns this file detached (stdout/stderr → <data>/daemon.log) for auto-start and `samsa daemon start`.
-// Main thread.
+// The daemon's entry: `node dist/engine/main.js --data-dir D [--workers N] [--socket S] [--kafka-listener
+// HOST:PORT | --no-kafka-listener] [--kafka-advertised-listener HOST:PORT]`. The client library spawns this
+// file detached (stdout/stderr → <data>/daemon.log) for auto-start and `samsa daemon start`. Without a
+// Kafka flag the listener comes from $SAMSA_KAFKA_LISTENER, <data>/daemon.json, else 127.0.0.1:9092
+// (protocol/control/daemon-config.ts). Main thread.
 //
 // Logs one line per event to stderr, each prefixed with an ISO timestamp. SIGTERM or SIGINT stops
 // gracefully; a second signal exits at once (130; the logs then recover on the next start).
@@ -10,16 +12,18 @@
 import {parseArgs} from 'node:util'
 import {isSamsaError} from '../errors.js'
 import {resolveDataDir} from '../protocol/control/data-dir-layout.js'
+import type {KafkaListenerFlags} from '../protocol/control/daemon-config.js'
 import {runDaemonProcess} from './daemon-process.js'
 
-const USAGE = 'usage: node dist/engine/main.js [--data-dir DIR] [--workers N] [--socket PATH]'
+const USAGE =
+  'usage: node dist/engine/main.js [--data-dir DIR] [--workers N] [--socket PATH] [--kafka-listener HOST:PORT | --no-kafka-listener] [--kafka-advertised-listener HOST:PORT]'
 
 function fail(message: string, code: number): never {
   process.stderr.write(`samsa: ${message}\n`)
   process.exit(code)
 }
 
-function parse(): {dataDir: string; workers?: number; socket?: string} {
+function parse(): {dataDir: string; workers?: number; socket?: string; kafkaFlags: KafkaListenerFlags} {
   let values
   try {
     ;({values} = parseArgs({
@@ -27,6 +31,9 @@ function parse(): {dataDir: string; workers?: number; socket?: string} {
         'data-dir': {type: 'string'},
         workers: {type: 'string'},
         socket: {type: 'string'},
+        'kafka-listener': {type: 'string'},
+        'no-kafka-listener': {type: 'boolean'},
+        'kafka-advertised-listener': {type: 'string'},
         help: {type: 'boolean', short: 'h'},
       },
       strict: true,
@@ -44,7 +51,9 @@ function parse(): {dataDir: string; workers?: number; socket?: string} {
     workers = Number(values.workers)
     if (!/^\d+$/.test(values.workers) || workers < 1 || workers > 256) fail(`--workers must be an integer from 1 to 256, got ${values.workers}`, 2)
   }
-  return {dataDir: resolveDataDir(values['data-dir']), workers, socket: values.socket}
+  if (values['no-kafka-listener'] && values['kafka-listener'] !== undefined) fail(`--kafka-listener and --no-kafka-listener contradict each other\n${USAGE}`, 2)
+  const kafkaFlags: KafkaListenerFlags = {listener: values['no-kafka-listener'] ? 'off' : values['kafka-listener'], advertised: values['kafka-advertised-listener']}
+  return {dataDir: resolveDataDir(values['data-dir']), workers, socket: values.socket, kafkaFlags}
 }
 
 async function main(): Promise<void> {

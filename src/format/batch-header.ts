@@ -131,6 +131,12 @@ export function batchSizeOf(h: BatchHeader): number {
   return h.batchLength + LOG_OVERHEAD
 }
 
+/** An idempotent producer's sequence `by` after `seq`, wrapping from 2^31−1 to 0 (Kafka's incrementSequence). */
+export function nextSequence(seq: number, by = 1): number {
+  const next = seq + by
+  return next > 0x7fffffff ? next - 0x7fffffff - 1 : next
+}
+
 /** Offset of the batch's last record (also correct for compacted batches with gaps). */
 export function lastOffsetOf(h: BatchHeader): number {
   return h.baseOffset + h.lastOffsetDelta

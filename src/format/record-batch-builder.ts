@@ -42,6 +42,13 @@ const DEFAULT_MAX_BYTES = 64 * 1024
 const TWO_53 = 2 ** 53
 const EMPTY_VIEW = new Uint8Array(0)
 
+/** An idempotent producer's fields of one batch (batch-header.ts): its id, epoch and the batch's first sequence. */
+export interface ProducerStamp {
+  producerId: number
+  producerEpoch: number
+  baseSequence: number
+}
+
 export interface BuilderOptions extends EncodeOptions {
   /** Soft limit on the uncompressed records section, for hasRoomFor/isFull. Default 64 KiB. */
   maxBytes?: number
@@ -173,8 +180,11 @@ export class RecordBatchBuilder {
     return this.view
   }
 
-  /** Returns a new, complete batch (header, CRC, records compressed per options). Keeps the records. */
-  build(): Buffer {
+  /**
+   * Returns a new, complete batch (header, CRC, records compressed per options). Keeps the records. An
+   * idempotent producer passes its id, epoch and this batch's base sequence (the options' are used otherwise).
+   */
+  build(stamp?: ProducerStamp): Buffer {
     if (this.records === 0) throw new SamsaError('INVALID_INPUT', 'a record batch needs at least one record')
     const sectionEnd = this.pos
     let batch: Buffer
@@ -195,7 +205,7 @@ export class RecordBatchBuilder {
       batch = Buffer.allocUnsafe(size)
       gz.copy(batch, BATCH_HEADER_SIZE)
     }
-    this.writeHeader(batch, size)
+    this.writeHeader(batch, size, stamp)
     return batch
   }
 
@@ -207,8 +217,8 @@ export class RecordBatchBuilder {
     this.view = EMPTY_VIEW
   }
 
-  private writeHeader(batch: Buffer, size: number): void {
-    const o = this.options
+  private writeHeader(batch: Buffer, size: number, stamp: ProducerStamp | undefined): void {
+    const o = stamp === undefined ? this.options : {...this.options, ...stamp}
     let attributes = this.compression
     if (o.logAppendTime) attributes |= TIMESTAMP_TYPE_MASK
     writeBaseOffset(batch, 0, o.baseOffset ?? 0)

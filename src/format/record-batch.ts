@@ -11,7 +11,7 @@ import type {DecodedRecord, EncodeOptions, Record} from './record.js'
 import {decodeBatchRecords, DEFAULT_MAX_DECOMPRESSED_BYTES} from './record-reader.js'
 
 export type {DecodedRecord, EncodeOptions, Record, RecordHeader} from './record.js'
-export {RecordBatchBuilder, type BuilderOptions} from './record-batch-builder.js'
+export {RecordBatchBuilder, type BuilderOptions, type ProducerStamp} from './record-batch-builder.js'
 export {forEachRecord, RecordView, DEFAULT_MAX_DECOMPRESSED_BYTES, type ReadOptions} from './record-reader.js'
 
 /** Encodes records as one complete batch (CRC filled); compression defaults to LZ4. */

@@ -9,6 +9,7 @@
 // Owner: the thread that owns the file (loader, segment lookups, the offline verifier).
 
 import {
+  BASE_SEQUENCE_POS,
   BATCH_HEADER_SIZE,
   BATCH_LENGTH_POS,
   LAST_OFFSET_DELTA_POS,
@@ -16,6 +17,8 @@ import {
   MAGIC_POS,
   MAGIC_V2,
   MAX_TIMESTAMP_POS,
+  PRODUCER_EPOCH_POS,
+  PRODUCER_ID_POS,
   RECORDS_COUNT_POS,
 } from '../format/batch-header.js'
 import {validateBatch} from '../format/validate-batch.js'
@@ -30,6 +33,10 @@ export interface ScannedBatch {
   lastOffset: number
   maxTimestamp: number
   recordsCount: number
+  /** The idempotent producer's fields (producer-state.ts); producerId −1 for a plain producer. */
+  producerId: number
+  producerEpoch: number
+  baseSequence: number
 }
 
 export interface ScanProblem {
@@ -48,7 +55,9 @@ export class BatchScanner {
   private windowLength = 0
   private bodyBuf: Buffer | null = null
   private bodyAt = 0
-  private readonly batch: ScannedBatch = {position: 0, size: 0, baseOffset: 0, lastOffset: 0, maxTimestamp: 0, recordsCount: 0}
+  private readonly batch: ScannedBatch = {
+    position: 0, size: 0, baseOffset: 0, lastOffset: 0, maxTimestamp: 0, recordsCount: 0, producerId: -1, producerEpoch: -1, baseSequence: -1,
+  }
 
   constructor(
     private readonly file: StorageFile,
@@ -95,6 +104,9 @@ export class BatchScanner {
     b.lastOffset = baseOffset + lastOffsetDelta
     b.maxTimestamp = maxTimestamp
     b.recordsCount = this.window.readInt32BE(w + RECORDS_COUNT_POS)
+    b.producerId = readLong(this.window, w + PRODUCER_ID_POS) ?? -1
+    b.producerEpoch = this.window.readInt16BE(w + PRODUCER_EPOCH_POS)
+    b.baseSequence = this.window.readInt32BE(w + BASE_SEQUENCE_POS)
     return b
   }
 

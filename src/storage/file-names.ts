@@ -8,6 +8,7 @@
 //   cleaner-offset.checkpoint       the log cleaner's first dirty offset: below it the log is compacted (and
 //                                   may have gaps in its offsets); present once the log was ever cleaned
 //   .clean-shutdown                 present only between a clean close() and the next open()
+//   00000000000000000000.snapshot   the idempotent producers' state below that offset (producer-snapshot.ts)
 //   *.tmp                           a metadata file being written durably; ignored and removed on load
 //   <segment file>.cleaned          a replacement segment being written (by the log cleaner)
 //   <segment file>.swap             a replacement segment, complete and durable, waiting to go in
@@ -22,6 +23,7 @@
 // daemon's own entries, named here too so offline tools can tell a data directory from any other (their
 // writers, engine/broker/topic-catalog.ts and protocol/control/data-dir-layout.ts, are layers storage does not import):
 //   catalog.json   topics, partition counts, config overrides
+//   producer-ids.checkpoint   the next block of idempotent producer ids (engine/broker/producer-ids.ts)
 //   daemon.log     a detached daemon's log
 //   run/           the control socket and pid file
 // Invariants: names are built only from numbers, never from user input. Owner: pure functions.
@@ -32,6 +34,7 @@ export const LOG_SUFFIX = '.log'
 export const INDEX_SUFFIX = '.index'
 export const TIME_INDEX_SUFFIX = '.timeindex'
 export const TMP_SUFFIX = '.tmp'
+export const SNAPSHOT_SUFFIX = '.snapshot'
 export const CLEANED_SUFFIX = '.cleaned'
 export const SWAP_SUFFIX = '.swap'
 export const DELETED_SUFFIX = '.deleted'
@@ -42,7 +45,7 @@ export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset.checkpoint'
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown'
 
 /** The daemon's own entries of a data directory (see the header). */
-export const DATA_DIR_ENTRIES: ReadonlySet<string> = new Set(['catalog.json', 'daemon.log', 'run'])
+export const DATA_DIR_ENTRIES: ReadonlySet<string> = new Set(['catalog.json', 'daemon.log', 'run', 'producer-ids.checkpoint'])
 
 /** The suffix a segment file carries during a segment swap ('' for its final name). */
 export type SegmentFileSuffix = '' | typeof CLEANED_SUFFIX | typeof SWAP_SUFFIX | typeof DELETED_SUFFIX

@@ -13,6 +13,8 @@
 // - log-start-offset.checkpoint is written (durably) before any segment below it is deleted.
 // - cleaner-offset.checkpoint exists before the cleaner's first segment swap (the loader then accepts
 //   the gaps cleaning leaves) and is never above logEndOffset (truncateTo lowers it).
+// - the idempotent producers' state (producers) is that of every batch below logEndOffset; it is
+//   snapshotted with each recovery-point checkpoint, before it (producer-snapshot.ts).
 // - a new segment's name is durable (directory fsynced) before anything in it counts.
 // - offline (`failure`: an I/O error) or quarantined (corruption found on open): every write refuses
 //   with PARTITION_OFFLINE (ensureWritable); reads below logEndOffset still work.
@@ -27,6 +29,8 @@ import type {LogConfig} from './log-config.js'
 import {LogSegment} from './log-segment.js'
 import {LogSegments} from './log-segments.js'
 import type {RecoveryReport} from './partition-log-types.js'
+import {writeSnapshot} from './producer-snapshot.js'
+import type {ProducerStateManager} from './producer-state.js'
 
 export interface LocalLogOptions {
   dir: string
@@ -42,6 +46,9 @@ export interface LocalLogOptions {
   recoveryPoint: number
   recovery: RecoveryReport
   cleaner: CleanerCheckpoint
+  producers: ProducerStateManager
+  producerSnapshots: number[]
+  producerIdExpirationMs: number
 }
 
 /** The log cleaner's checkpoint as the log holds it (log-cleaner.ts writes it, truncateTo lowers it). */
@@ -69,6 +76,10 @@ export class LocalLog {
   checkpointedRecoveryPoint: number
   lastCheckpointAt: number
   lastFlushAt: number
+  /** The idempotent producers that wrote here (producer-state.ts), and the snapshot files on disk. */
+  producers: ProducerStateManager
+  producerSnapshots: number[]
+  readonly producerIdExpirationMs: number
   /** The I/O failure that took the log offline, or null. */
   failure: string | null = null
   closed = false
@@ -87,6 +98,9 @@ export class LocalLog {
     this.checkpointedRecoveryPoint = o.recoveryPoint
     this.recovery = o.recovery
     this.cleaner = o.cleaner
+    this.producers = o.producers
+    this.producerSnapshots = o.producerSnapshots
+    this.producerIdExpirationMs = o.producerIdExpirationMs
     this.lastCheckpointAt = this.lastFlushAt = this.now()
   }
 
@@ -179,6 +193,10 @@ export class LocalLog {
   writeRecoveryPoint(): void {
     if (this.checkpointedRecoveryPoint === this.recoveryPoint) return
     try {
+      // the producer state is that of the log end: snapshotted only when that end is durable
+      if (this.recoveryPoint === this.logEndOffset) {
+        this.producerSnapshots = writeSnapshot(this.dir, this.io, this.producers, this.logEndOffset, this.producerSnapshots)
+      }
       writeOffsetCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), this.recoveryPoint, this.io)
     } catch (err) {
       throw this.goOffline(err)

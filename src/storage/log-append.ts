@@ -6,6 +6,8 @@
 // Bytes: the caller's buffer is whole RecordBatch v2 frames (layout: format/batch-header.ts), validated
 // by the caller; append rewrites each baseOffset (bytes 0–7, outside the CRC) and, for LogAppendTime,
 // the timestamp and CRC (batch-stamping.ts), then writes the bytes as they are.
+// Idempotent producers: their batches are checked first (producer-state.ts); a retry of batches already
+// appended writes nothing and answers with their offsets, and the state learns each new batch once written.
 // Invariants: offsets [logEndOffset, logEndOffset + Σ(lastOffsetDelta + 1)) are assigned in order; one
 // write syscall per run of batches that fits the active segment; a segment outgrows segment.bytes only
 // when it holds a single larger batch; all or nothing — a failed write consumes no offset of the call and
@@ -30,6 +32,11 @@ const MAX_RELATIVE_OFFSET = 0x7fffffff
 export function appendBatches(log: LocalLog, buf: Buffer): AppendResult {
   log.ensureWritable()
   frameBatches(buf)
+  const plan = log.producers.check(buf) // before anything is written: a sequence error appends nothing
+  if (plan.duplicate !== null) {
+    // Kafka answers a duplicate with its first offsets; its LogAppendTime is not kept (-1)
+    return {baseOffset: plan.duplicate.firstOffset, lastOffset: plan.duplicate.lastOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, duplicate: true}
+  }
   const now = log.now()
   const baseOffset = log.logEndOffset
   const logAppendTime = log.config['message.timestamp.type'] === 'LogAppendTime' ? now : -1
@@ -48,6 +55,9 @@ export function appendBatches(log: LocalLog, buf: Buffer): AppendResult {
       p += size
     }
     writeRun(log, buf, run, buf.length, now, logAppendTime)
+    // before a flush, which may snapshot the state at the new log end; a failure after this takes the
+    // partition offline, and its reopen rebuilds the state from disk
+    log.producers.apply(plan, baseOffset, now)
     if (log.logEndOffset - log.recoveryPoint >= log.config['flush.messages']) log.flushActive()
   } catch (err) {
     takeBack(log, started.segments, started.size, baseOffset) // not acknowledged: no offset consumed

@@ -8,12 +8,14 @@
 // a crash half way reopens in the after state (the loader finishes the deletion); the head moves only
 // in whole closed segments; the log start never moves beyond what survives a power loss; a batch is never
 // split; truncation lowers the cleaner's checkpoint to the new log end (what is written again is dirty);
-// any I/O failure takes the partition offline.
+// any I/O failure takes the partition offline; after truncateTo the idempotent producers' state is that
+// of what is left (rebuilt: producer-snapshot.ts).
 // Owner: the partition's worker thread, through PartitionLog.
 
 import {SamsaError} from '../errors.js'
 import type {LocalLog} from './local-log.js'
 import {selectRetention} from './log-retention.js'
+import {loadProducerState} from './producer-snapshot.js'
 
 /** Deletes whole closed segments past retention.ms / retention.bytes, oldest first. */
 export function applyRetention(log: LocalLog, now: number): {deletedSegments: number; deletedBytes: number} {
@@ -69,7 +71,10 @@ export function truncateTo(log: LocalLog, offset: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new SamsaError('INVALID_INPUT', `cannot truncate to offset ${offset}`)
   const segs = log.segments
   try {
-    if (log.recovery.quarantined !== null) dropQuarantined(log)
+    if (log.recovery.quarantined !== null) {
+      dropQuarantined(log)
+      if (offset >= log.logEndOffset) return rebuildProducerState(log) // a quarantined log had none
+    }
     if (offset >= log.logEndOffset) return
     if (offset < log.logStartOffset) {
       for (const s of segs.removeOldest(segs.length)) s.deleteFiles()
@@ -88,6 +93,7 @@ export function truncateTo(log: LocalLog, offset: number): void {
       }
     }
     log.io.fsyncDir(log.dir)
+    rebuildProducerState(log)
     log.recoveryPoint = Math.min(log.recoveryPoint, log.logEndOffset)
     log.checkpointedRecoveryPoint = -1
     log.writeRecoveryPoint()
@@ -97,6 +103,17 @@ export function truncateTo(log: LocalLog, offset: number): void {
   } catch (err) {
     throw log.goOffline(err)
   }
+}
+
+/**
+ * The producer state of what is left: from the newest snapshot below the new log end (those above it are
+ * removed), else from the log's first offset — truncation is rare, so a whole scan of headers is fine.
+ */
+function rebuildProducerState(log: LocalLog): void {
+  const {dir, io, logEndOffset, producerIdExpirationMs: expirationMs} = log
+  const r = loadProducerState({dir, io, segments: log.segments.all, logEndOffset, emptyAt: null, now: log.now(), expirationMs, say: log.log})
+  log.producers = r.state
+  log.producerSnapshots = r.snapshots
 }
 
 /** Cuts the quarantined segment at the bad batch and deletes every later segment. */

@@ -16,6 +16,8 @@
 //   segments (cleanup.policy has compact, or cleaner-offset.checkpoint exists: the log was cleaned once,
 //   whatever its policy is now); then, as in Kafka, they must only increase — the cleaner leaves gaps.
 //   Every batch is still checked whole (frame, CRC, records) either way.
+// - The idempotent producers' state is rebuilt last, from its newest snapshot and the batches after it
+//   (producer-snapshot.ts), and made durable before the recovery point moves past those batches.
 // Owner: called once by PartitionLog.open on the partition's worker thread.
 
 import {join} from 'node:path'
@@ -32,6 +34,8 @@ import {
 import {recoverSegments} from './log-recovery.js'
 import {LogSegment} from './log-segment.js'
 import type {RecoveryReport} from './partition-log-types.js'
+import {loadProducerState, writeSnapshot} from './producer-snapshot.js'
+import {ProducerStateManager} from './producer-state.js'
 import {recoverInterruptedSwap} from './segment-swap.js'
 
 export interface LoadOptions {
@@ -42,6 +46,7 @@ export interface LoadOptions {
   log: (line: string) => void
   /** cleanup.policy includes compact: the cleaner may have left gaps in the offsets. */
   compacted: boolean
+  producerIdExpirationMs: number
 }
 
 export interface LoadedLog {
@@ -52,6 +57,9 @@ export interface LoadedLog {
   recovery: RecoveryReport
   /** The cleaner's checkpointed first dirty offset (null: never cleaned, or unreadable) and when it was written. */
   cleaner: {firstDirtyOffset: number | null; lastCleanedAt: number | null}
+  producers: ProducerStateManager
+  /** Offsets of the producer snapshot files on disk. */
+  producerSnapshots: number[]
 }
 
 /** What the passes share: the options, the report they add to, and the segments opened so far. */
@@ -110,12 +118,14 @@ function load(c: Loading): LoadedLog {
   const found = loadSegments(c, startCkpt)
   findLogEnd(c, found, marker, recoveryCkpt, allowGaps)
   applyLogStartOffset(c, found, startCkpt)
+  loadProducers(c, found, recoveryCkpt)
   makeRecoveredDurable(c, found)
   const cleaner = {
     firstDirtyOffset: cleanerCkpt.status === 'ok' ? cleanerCkpt.offset : null,
     lastCleanedAt: cleanerCkpt.status === 'ok' ? (io.stat(join(dir, CLEANER_OFFSET_CHECKPOINT))?.mtimeMs ?? null) : null,
   }
-  return {segments: found.segments, logStartOffset: found.logStartOffset, logEndOffset: found.logEndOffset, recoveryPoint: found.recoveryPoint, recovery: c.report, cleaner}
+  const {segments, logStartOffset, logEndOffset, recoveryPoint, producers, producerSnapshots} = found
+  return {segments, logStartOffset, logEndOffset, recoveryPoint, recovery: c.report, cleaner, producers, producerSnapshots}
 }
 
 /**
@@ -182,7 +192,10 @@ function loadSegments(c: Loading, startCkpt: CheckpointRead): Found {
       c.say(`removed orphan index ${name}`)
     }
   }
-  const found: Found = {segments: [], logStartOffset: 0, logEndOffset: -1, recoveryPoint: 0, recovery: c.report, recovered: new Set()}
+  const found: Found = {
+    segments: [], logStartOffset: 0, logEndOffset: -1, recoveryPoint: 0, recovery: c.report, recovered: new Set(),
+    producers: new ProducerStateManager(), producerSnapshots: [],
+  }
   found.segments = [...logBases].sort((a, b) => a - b).map((base) => c.newSegment(base).statSize())
   if (found.segments.length === 0) {
     const fresh = c.newSegment(startCkpt.status === 'ok' ? startCkpt.offset : 0).openFile()
@@ -289,8 +302,23 @@ function applyLogStartOffset(c: Loading, found: Found, startCkpt: CheckpointRead
 }
 
 /**
- * Ninth pass: after an unclean start, make what was validated durable (indexes written, logs
+ * Ninth pass: the idempotent producers' state at the log end — the newest snapshot and the batch headers
+ * after it, or after the recovery-point checkpoint when there is none (producer-snapshot.ts). A
+ * quarantined log takes no writes, so it needs none.
+ */
+function loadProducers(c: Loading, found: Found, recoveryCkpt: CheckpointRead): void {
+  if (c.report.quarantined !== null) return
+  const {dir, io, now, producerIdExpirationMs} = c.o
+  const emptyAt = recoveryCkpt.status === 'ok' ? recoveryCkpt.offset : null
+  const r = loadProducerState({dir, io, segments: found.segments, logEndOffset: found.logEndOffset, emptyAt, now, expirationMs: producerIdExpirationMs, say: c.say})
+  found.producers = r.state
+  found.producerSnapshots = r.snapshots
+}
+
+/**
+ * Tenth pass: after an unclean start, make what was validated durable (indexes written, logs
  * fdatasynced) and move the recovery point to the log end, so the next crash re-validates only new data.
+ * The producer state found in that data is snapshotted first: the next open will not read it again.
  */
 function makeRecoveredDurable(c: Loading, found: Found): void {
   if (c.report.clean || c.report.quarantined !== null) return
@@ -303,5 +331,6 @@ function makeRecoveredDurable(c: Loading, found: Found): void {
   }
   io.fsyncDir(dir)
   found.recoveryPoint = found.logEndOffset
+  found.producerSnapshots = writeSnapshot(dir, io, found.producers, found.logEndOffset, found.producerSnapshots)
   writeOffsetCheckpoint(join(dir, RECOVERY_POINT_CHECKPOINT), found.recoveryPoint, io)
 }

@@ -12,6 +12,8 @@ export interface PartitionLogOptions {
   log?: (line: string) => void
   /** flush() rewrites recovery-point.checkpoint at most this often (ms). Default 1000; 0 = every flush. */
   checkpointIntervalMs?: number
+  /** Kafka's producer.id.expiration.ms: an idempotent producer idle this long is forgotten. Default 1 day. */
+  producerIdExpirationMs?: number
 }
 
 export interface AppendResult {
@@ -20,6 +22,8 @@ export interface AppendResult {
   /** The broker time stamped on the batch for LogAppendTime topics, else -1. */
   logAppendTime: number
   logStartOffset: number
+  /** The batches are an idempotent producer's retry of batches already appended: nothing was written. */
+  duplicate?: true
 }
 
 export interface ReadResult {

@@ -5,11 +5,13 @@
 //   retention, DeleteRecords,  log-deletion.ts      segment replacement      segment-swap.ts
 //   truncateTo                                       (for the log cleaner)
 //   compaction                 log-to-clean.ts (which sections, whether now), log-cleaner.ts (a pass)
+//   idempotent producers       producer-state.ts (checks on append), producer-snapshot.ts (restarts)
 // Directory layout and file formats: file-names.ts.
 //
 // Invariants (details in each module): offsets are assigned in order and never change; an append is
 // all or nothing; every batch below recoveryPoint is fdatasynced; a checkpoint is written before the
-// files it allows to go; reads serve only batches that pass their frame and CRC checks.
+// files it allows to go; reads serve only batches that pass their frame and CRC checks; a batch an
+// idempotent producer retries is appended once (its retry is answered with the first offsets).
 // Offline (I/O failure) or quarantined (corruption found on open): appends, flush, roll, retention,
 // deleteRecordsBefore, replaceSegments and startCleaning (but for a dry run) throw PARTITION_OFFLINE;
 // reads below logEndOffset still work; close() writes nothing (no marker), so the next open recovers. truncateTo may clear a quarantine.
@@ -34,6 +36,7 @@ import type {LogSegments} from './log-segments.js'
 import {LocalLog} from './local-log.js'
 import type {OffsetMap} from './offset-map.js'
 import type {AppendResult, PartitionLogOptions, ReadResult, RecoveryReport, SegmentInfo} from './partition-log-types.js'
+import {DEFAULT_PRODUCER_ID_EXPIRATION_MS, type ProducerEntry} from './producer-state.js'
 import {createCleanedSegment, replaceSegments} from './segment-swap.js'
 
 export type {AppendResult, PartitionLogOptions, Quarantine, ReadResult, RecoveryReport, SegmentInfo} from './partition-log-types.js'
@@ -49,8 +52,10 @@ export class PartitionLog {
     const now = options.now ?? Date.now
     const log = options.log ?? (() => {})
     const compacted = options.config['cleanup.policy'].includes('compact')
-    const loaded = loadLog({dir: options.dir, io, indexIntervalBytes: options.config['index.interval.bytes'], now: now(), log, compacted})
-    this.local = new LocalLog({...loaded, dir: options.dir, config: options.config, io, now, log, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000})
+    const producerIdExpirationMs = options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS
+    const loaded = loadLog({dir: options.dir, io, indexIntervalBytes: options.config['index.interval.bytes'], now: now(), log, compacted, producerIdExpirationMs})
+    const checkpointIntervalMs = options.checkpointIntervalMs ?? 1000
+    this.local = new LocalLog({...loaded, dir: options.dir, config: options.config, io, now, log, checkpointIntervalMs, producerIdExpirationMs})
   }
 
   /** Opens (running recovery) or creates the partition directory's log. */
@@ -119,7 +124,9 @@ export class PartitionLog {
 
   /**
    * Appends one RecordBatch v2 the caller has validated. The buffer is modified in place (baseOffset,
-   * and for LogAppendTime the timestamp and CRC) and may be reused by the caller afterwards.
+   * and for LogAppendTime the timestamp and CRC) and may be reused by the caller afterwards. A batch of
+   * an idempotent producer is checked first (producer-state.ts): a retry is not appended again but
+   * answered with its first offsets (duplicate: true); a sequence or epoch error throws.
    */
   append(batch: Buffer): AppendResult {
     return appendBatches(this.local, batch)
@@ -138,6 +145,23 @@ export class PartitionLog {
   /** Kafka ListOffsets: the first record with timestamp ≥ t at or after logStartOffset, or null. */
   offsetForTimestamp(timestamp: number): {offset: number; timestamp: number} | null {
     return offsetForTimestamp(this.local, timestamp)
+  }
+
+  // ---- idempotent producers (producer-state.ts) -----------------------------------------------------
+
+  /** What this partition knows of a producer id (tests, tools), or undefined. */
+  producerState(producerId: number): Readonly<ProducerEntry> | undefined {
+    return this.local.producers.entry(producerId)
+  }
+
+  /** How many producers this partition keeps state for. */
+  get producerCount(): number {
+    return this.local.producers.size
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms (Kafka's; default 1 day); returns how many. */
+  expireProducers(now: number = this.local.now()): number {
+    return this.local.producers.expire(now, this.local.producerIdExpirationMs)
   }
 
   // ---- durability (local-log.ts) --------------------------------------------------------------------

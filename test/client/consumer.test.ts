@@ -6,9 +6,10 @@ import {Consumer} from '../../src/client/consumer.js'
 import {parseOffsetSpec} from '../../src/client/offset-spec.js'
 import type {AdminApi, FetchRequest, RecordApi} from '../../src/client/types.js'
 import {encodeRecordBatch} from '../../src/format/record-batch.js'
+import {SamsaError} from '../../src/errors.js'
 
 // Each partition: batches of 3 records; record i has value `p<part>-<i>` and timestamp 1000 + i*10.
-function fakeLog(partitions: number, records: number, logStart = 0, corrupt?: {partition: number; base: number}) {
+function fakeLog(partitions: number, records: number, logStart = 0, corrupt?: {partition: number; base: number}, failFetches = new Set<number>()) {
   const batches = Array.from({length: partitions}, (_, part) => {
     const out: {base: number; bytes: Buffer}[] = []
     for (let base = 0; base < records; base += 3) {
@@ -25,6 +26,8 @@ function fakeLog(partitions: number, records: number, logStart = 0, corrupt?: {p
     produce: () => Promise.reject(new Error('unused')),
     async fetch(req) {
       fetches.push(req)
+      // the connection lost on these fetches (counted from 1), as a daemon restart would
+      if (failFetches.has(fetches.length)) throw new SamsaError('DAEMON_UNAVAILABLE', 'the connection to the samsa daemon was lost')
       return {
         partitions: req.partitions.map((p) => {
           const meta = {topic: p.topic, partition: p.partition, highWatermark: records, logStartOffset: logStart}
@@ -128,5 +131,19 @@ describe('Consumer', () => {
     expect(c.failure).toBe(c.assignments[0])
     expect(c.failure).toMatchObject({position: 6, nextOffset: 9, error: {code: 'CORRUPT_LOG', message: expect.stringMatching(/^t-0: offset 6 is in a corrupt record batch \(CRC mismatch/)}})
     expect(c.assignments[1].error).toBeNull()
+  })
+
+  it('a lost connection: with reconnectTimeoutMs the fetch goes again from the same positions, nothing read twice', async () => {
+    const f = fakeLog(2, 24, 0, undefined, new Set([2, 3, 5]))
+    const c = await Consumer.open(f.client, {topics: ['t'], follow: true, until: parseOffsetSpec('24'), reconnectTimeoutMs: 10_000})
+    const got = await readAll(c)
+    expect(got.filter((v) => v.startsWith('p0'))).toEqual(Array.from({length: 24}, (_, i) => `p0-${i}`))
+    expect(got.filter((v) => v.startsWith('p1'))).toEqual(Array.from({length: 24}, (_, i) => `p1-${i}`))
+    // each failed fetch (the 2nd, 3rd and 5th) was asked again with the offsets it had asked for
+    expect(f.fetches.length).toBeGreaterThanOrEqual(6)
+    for (const n of [2, 3, 5]) expect(f.fetches[n]!.partitions).toEqual(f.fetches[n - 1]!.partitions)
+
+    const plain = await Consumer.open(fakeLog(1, 12, 0, undefined, new Set([2])).client, {topics: ['t'], follow: true})
+    await expect(readAll(plain)).rejects.toMatchObject({code: 'DAEMON_UNAVAILABLE'})
   })
 })

@@ -3,6 +3,7 @@
 import {describe, expect, it} from 'vitest'
 import {Producer, type ProduceAck} from '../../src/client/producer.js'
 import type {AdminApi, RecordApi} from '../../src/client/types.js'
+import {readBatchHeader} from '../../src/format/batch-header.js'
 import {forEachRecord} from '../../src/format/record-batch.js'
 import {SamsaError} from '../../src/errors.js'
 
@@ -51,8 +52,20 @@ function fake(options: {auto?: boolean} = {}) {
       })
     },
     fetch: () => Promise.reject(new Error('unused')),
+    initProducerId: () => Promise.resolve({producerId: 42, producerEpoch: 0}),
   }
-  return {client: {records, admin: {} as AdminApi}, logs, calls, maxInFlight: () => maxInFlightPerPartition}
+  const admin = {describeTopic: async (name: string) => ({name, partitions: [{partition: 0}, {partition: 1}], configs: []})} as unknown as AdminApi
+  return {client: {records, admin}, logs, calls, maxInFlight: () => maxInFlightPerPartition}
+}
+
+/** [producerId, epoch, baseSequence, records] of each batch in a request. */
+function stamps(raw: Buffer): number[][] {
+  const out: number[][] = []
+  for (let pos = 0; pos < raw.length; pos += raw.readInt32BE(pos + 8) + 12) {
+    const h = readBatchHeader(raw, pos)
+    out.push([h.producerId, h.producerEpoch, h.baseSequence, h.recordsCount])
+  }
+  return out
 }
 
 const B = (s: string) => Buffer.from(s)
@@ -161,5 +174,91 @@ describe('Producer', () => {
     await ready
     expect(resolved).toBe(true)
     p.abort()
+  })
+})
+
+describe('idempotent Producer', () => {
+  it('stamps every batch with its producer id and a sequence per partition, at most 5 batches a request', async () => {
+    const f = fake()
+    const p = new Producer(f.client, {idempotent: true, batchBytes: 40, compression: 'none'})
+    await p.prepare('t')
+    expect(p.producerIdentity).toEqual({producerId: 42, producerEpoch: 0})
+    p.append('t', B('first'), null, undefined, -1, 0)
+    await Promise.resolve()
+    for (let i = 0; i < 30; i++) p.append('t', B(`v${i}`), null, undefined, -1, 0)
+    p.append('t', B('other'), null, undefined, -1, 1)
+    await Promise.resolve()
+    const flushed = p.flush()
+    const requests: number[][][] = [[], []]
+    for (let i = 0; i < 50 && p.acknowledged < p.appended; i++) {
+      for (const c of f.calls.splice(0)) {
+        requests[c.partition]!.push(stamps(c.raw))
+        c.resolve()
+      }
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    await flushed
+    expect(f.logs.get(0)).toEqual(['first', ...Array.from({length: 30}, (_, i) => `v${i}`)])
+    expect(f.logs.get(1)).toEqual(['other'])
+    expect(requests[1]).toEqual([[[42, 0, 0, 1]]])
+    // partition 0: several batches queued behind the first request, sent 5 at most per request, sequences
+    // following each other from 0
+    expect(Math.max(...requests[0]!.map((r) => r.length))).toBe(5)
+    let next = 0
+    for (const batch of requests[0]!.flat()) {
+      expect(batch.slice(0, 3)).toEqual([42, 0, next])
+      next += batch[3]!
+    }
+    expect(next).toBe(31)
+  })
+
+  it('a request that fails with a lost connection is sent again, the same bytes, until acknowledged', async () => {
+    const f = fake()
+    const p = new Producer(f.client, {idempotent: true, retryTimeoutMs: 10_000})
+    await p.prepare('t')
+    p.append('t', B('a'), null, undefined, -1, 0)
+    await Promise.resolve()
+    const first = f.calls.shift()!
+    expect(stamps(first.raw)).toEqual([[42, 0, 0, 1]])
+    p.append('t', B('b'), null, undefined, -1, 0) // waits behind the one in flight
+    first.reject(new SamsaError('DAEMON_UNAVAILABLE', 'the connection to the samsa daemon was lost'))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(p.retrying()).toEqual({records: 1, partitions: [{topic: 't', partition: 0}]})
+    await new Promise((r) => setTimeout(r, 100))
+    const again = f.calls.shift()!
+    expect(again.raw.equals(first.raw)).toBe(true) // same producer id, same sequence numbers
+    again.resolve()
+    await new Promise((r) => setTimeout(r, 0))
+    const next = f.calls.shift()!
+    expect(stamps(next.raw)).toEqual([[42, 0, 1, 1]])
+    next.resolve()
+    await p.flush()
+    expect(f.logs.get(0)).toEqual(['a', 'b'])
+    expect(p.failed).toBeNull()
+  })
+
+  it('gives up once the outage outlasts retryTimeoutMs; a producer that is not idempotent never retries', async () => {
+    const f = fake()
+    const p = new Producer(f.client, {idempotent: true, retryTimeoutMs: 150})
+    await p.prepare('t')
+    const failed = p.whenFailed()
+    p.append('t', B('a'), null, undefined, -1, 0)
+    const lost = () => new SamsaError('DAEMON_UNAVAILABLE', 'gone')
+    const deadline = Date.now() + 5000
+    while (!p.failed && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5))
+      for (const c of f.calls.splice(0)) c.reject(lost())
+    }
+    expect((await failed).code).toBe('DAEMON_UNAVAILABLE')
+    await expect(p.flush()).rejects.toMatchObject({code: 'DAEMON_UNAVAILABLE'})
+
+    const g = fake()
+    const plain = new Producer(g.client, {retryTimeoutMs: 10_000})
+    await plain.prepare('t')
+    plain.append('t', B('a'), null, undefined, -1, 0)
+    await Promise.resolve()
+    expect(stamps(g.calls[0]!.raw)).toEqual([[-1, -1, -1, 1]])
+    g.calls.shift()!.reject(lost())
+    await expect(plain.flush()).rejects.toMatchObject({code: 'DAEMON_UNAVAILABLE'})
   })
 })

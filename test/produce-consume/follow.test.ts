@@ -157,7 +157,7 @@ describe('follow modes', () => {
 
   it('the daemon going away mid-stream: one line, exit 3', async () => {
     await topic('gone')
-    const c = start(dir, ['consume', 'gone', '--follow', '--no-autostart'])
+    const c = start(dir, ['consume', 'gone', '--follow', '--no-autostart', '--reconnect-timeout', '0'])
     await sleep(800)
     for (const pid of daemonPids(dir)) process.kill(pid, 'SIGKILL')
     expect(await c.exited).toBe(3)

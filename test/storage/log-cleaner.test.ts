@@ -114,7 +114,8 @@ describe('the log cleaner', () => {
     const log = open(dir, {config: config({...cfg, 'segment.bytes': 1 << 20})})
     const producer = {producerId: 42, producerEpoch: 3, baseSequence: 100}
     log.append(keyed([['a', 'a1'], ['b', 'b1'], ['c', 'c1']], {compression: Compression.Lz4, ...producer, timestamp: T0}))
-    log.append(keyed([['a', 'a2'], ['d', 'd1'], ['e', 'e1']], {compression: Compression.None, ...producer, timestamp: T0 + 100}))
+    // the producer's next batch: sequence 103 (the same sequence again would be a retried duplicate)
+    log.append(keyed([['a', 'a2'], ['d', 'd1'], ['e', 'e1']], {compression: Compression.None, ...producer, baseSequence: 103, timestamp: T0 + 100}))
     log.append(keyed([['d', 'd2'], ['f', 'f1']], {compression: Compression.Gzip, timestamp: T0 + 200}))
     log.append(keyed([['b', 'b2'], ['e', 'e2']], {compression: Compression.Lz4, timestamp: T0 + 300}))
     log.roll()
@@ -129,7 +130,7 @@ describe('the log cleaner', () => {
       [8, 9, Compression.Lz4, 2],
     ])
     expect(batches[0]!.h).toMatchObject({producerId: 42, producerEpoch: 3, baseSequence: 100, baseTimestamp: T0, maxTimestamp: T0 + 2})
-    expect(batches[1]!.h).toMatchObject({producerId: 42, producerEpoch: 3, baseSequence: 100, maxTimestamp: T0 + 100})
+    expect(batches[1]!.h).toMatchObject({producerId: 42, producerEpoch: 3, baseSequence: 103, maxTimestamp: T0 + 100})
     expect(verifyPartitionDir(dir).problems).toEqual([])
     log.close()
   })

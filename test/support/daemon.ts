@@ -27,6 +27,7 @@ export interface DaemonProcess {
   socket: string
   output: () => string // its stderr so far
   exited: Promise<number | null>
+  kafkaPort: () => number // the port its Kafka listener bound (spawned with kafka: true), from its log
 }
 
 export interface SpawnOptions {
@@ -36,6 +37,7 @@ export interface SpawnOptions {
   waitReady?: boolean // default true: resolve once it logs that it is ready
   main?: string // another entry script taking the same flags (test fixtures)
   fdLimit?: number // `ulimit -n` for the daemon
+  kafka?: boolean // a Kafka listener on 127.0.0.1, on a free port (never a fixed one: tests run in parallel)
 }
 
 // Spawns a daemon; resolves when it is ready, or rejects with its output when it exits first.
@@ -44,7 +46,7 @@ export async function spawnDaemon(dataDir: string, options: SpawnOptions = {}): 
   if (options.socket) args.push('--socket', options.socket)
   const [command, argv] =
     options.fdLimit === undefined ? [process.execPath, args] : ['bash', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]]
-  const env = cleanEnv(options.env)
+  const env = cleanEnv({...(options.kafka ? {SAMSA_KAFKA_LISTENER: '127.0.0.1:0'} : {}), ...options.env})
   const child = spawn(command, argv, {env, stdio: ['ignore', 'ignore', 'pipe']})
   started.add(child)
   let out = ''
@@ -56,7 +58,12 @@ export async function spawnDaemon(dataDir: string, options: SpawnOptions = {}): 
     }),
   )
   const socket = daemonPaths(dataDir, options.socket, env).socket
-  const d: DaemonProcess = {child, pid: child.pid!, dataDir, socket, output: () => out, exited}
+  const kafkaPort = (): number => {
+    const m = /Kafka listener on [^ ]+:(\d+) /.exec(out)
+    if (!m) throw new Error(`the daemon logged no Kafka listener: ${out}`)
+    return Number(m[1])
+  }
+  const d: DaemonProcess = {child, pid: child.pid!, dataDir, socket, output: () => out, exited, kafkaPort}
   if (options.waitReady === false) return d
   let gone = false
   void exited.then(() => (gone = true))

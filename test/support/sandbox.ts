@@ -1,7 +1,10 @@
 // Nothing a test does may touch the real data directory (~/.local/share/samsa) or leave files behind:
 // every directory a test writes is a tempDir(), removed by cleanupDirs(), and every process a test spawns
 // gets cleanEnv(): XDG_DATA_HOME in a temp home of its own, no SAMSA_DATA_DIR / SAMSA_SOCKET /
-// SAMSA_NO_AUTOSTART / SAMSA_DEBUG from the caller's shell, and no colours.
+// SAMSA_NO_AUTOSTART / SAMSA_DEBUG from the caller's shell, and no colours. Nor a Kafka listener:
+// SAMSA_KAFKA_LISTENER=off, because a daemon would otherwise take 127.0.0.1:9092, which tests running in
+// parallel (and anything else on the machine) share; a test that wants one passes 127.0.0.1:0 (a free
+// port, which the daemon reports: kafkaPort() in daemon.ts).
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -28,6 +31,6 @@ export function cleanupDirs(): void {
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   home ??= tempDir('samsa-home-')
   const env: NodeJS.ProcessEnv = {...process.env, XDG_DATA_HOME: home, NO_COLOR: '1'}
-  for (const name of ['SAMSA_DATA_DIR', 'SAMSA_SOCKET', 'SAMSA_NO_AUTOSTART', 'SAMSA_DEBUG']) delete env[name]
-  return {...env, ...extra}
+  for (const name of ['SAMSA_DATA_DIR', 'SAMSA_SOCKET', 'SAMSA_NO_AUTOSTART', 'SAMSA_DEBUG', 'SAMSA_KAFKA_ADVERTISED_LISTENER']) delete env[name]
+  return {...env, SAMSA_KAFKA_LISTENER: 'off', ...extra}
 }

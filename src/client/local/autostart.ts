@@ -23,6 +23,7 @@ import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {SamsaError} from '../../errors.js'
 import {daemonPaths, lockNames, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
+import {kafkaListenerArgs, type KafkaListenerFlags} from '../../protocol/control/daemon-config.js'
 import {SocketLock} from '../../protocol/control/socket-lock.js'
 import {Connection, isNoDaemonError, sleep} from './connection.js'
 
@@ -39,6 +40,7 @@ export interface DaemonStartInfo {
 export interface StartOptions {
   socketOverride?: string // passed to the daemon as --socket
   workers?: number // passed as --workers
+  kafka?: KafkaListenerFlags // passed as --kafka-listener / --no-kafka-listener / --kafka-advertised-listener
   startTimeoutMs?: number
   env?: NodeJS.ProcessEnv
   entry?: string // the daemon's entry script (default: daemonEntryPath()); tests point it at a stand-in
@@ -66,6 +68,7 @@ export function daemonArgs(paths: DaemonPaths, options: StartOptions = {}): stri
   const socket = options.socketOverride || (options.env ?? process.env).SAMSA_SOCKET
   if (socket) args.push('--socket', resolve(socket))
   if (options.workers !== undefined) args.push('--workers', String(options.workers))
+  args.push(...kafkaListenerArgs(options.kafka))
   return args
 }
 

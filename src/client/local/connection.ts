@@ -7,7 +7,7 @@
 //
 // A Connection is one socket's life: once the socket closes, every in-flight request is rejected with
 // DAEMON_UNAVAILABLE and the Connection stays closed. Reconnecting is the owner's job (local-client.ts),
-// because only the caller knows whether resending is safe — produce is not idempotent, so nothing is resent.
+// because only the caller knows whether resending is safe (a fetch is; a produce only with a producer id).
 import {connect as netConnect, type Socket} from 'node:net'
 import {SamsaError} from '../../errors.js'
 import {API_VERSION, type WireError} from '../../protocol/control/messages.js'

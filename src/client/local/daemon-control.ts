@@ -3,12 +3,14 @@
 // opens its own connection and closes it before returning.
 import {SamsaError} from '../../errors.js'
 import {daemonPaths} from '../../protocol/control/data-dir-layout.js'
-import {ApiKey, type ShutdownResponse, type StatusResponse} from '../../protocol/control/messages.js'
+import {parseHostPort, parseKafkaListener, type KafkaListenerFlags} from '../../protocol/control/daemon-config.js'
+import {ApiKey, type KafkaListenerStatus, type ShutdownResponse, type StatusResponse} from '../../protocol/control/messages.js'
 import {isAlive, type DaemonStartInfo} from './autostart.js'
 import {Connection} from './connection.js'
 import {LocalClient} from './local-client.js'
 
 export {isAlive}
+export type {KafkaListenerFlags, KafkaListenerStatus}
 
 export interface DaemonTarget {
   dataDir: string // absolute (resolveDataDir)
@@ -27,6 +29,7 @@ export interface DaemonStatus {
   partitions: number
   sizeInBytes: number
   workers: {index: number; partitions: number}[]
+  kafka: KafkaListenerStatus
 }
 
 export interface DaemonStartResult {
@@ -35,6 +38,13 @@ export interface DaemonStartResult {
   dataDir: string
   socket: string
   logFile: string
+  kafka: KafkaListenerStatus // the running daemon's Kafka listener
+}
+
+// Checks the Kafka listener flags before anything is spawned (USAGE, exit 2, naming the flag).
+export function checkKafkaListenerFlags(flags: KafkaListenerFlags): void {
+  if (flags.listener !== undefined) parseKafkaListener(flags.listener, '--kafka-listener')
+  if (flags.advertised !== undefined) parseHostPort(flags.advertised, '--kafka-advertised-listener')
 }
 
 export interface DaemonStopResult {
@@ -44,7 +54,7 @@ export interface DaemonStopResult {
 }
 
 // Starts the daemon unless one answers already (then started is false), and returns once it serves.
-export async function startDaemon(target: DaemonTarget & {workers?: number}): Promise<DaemonStartResult> {
+export async function startDaemon(target: DaemonTarget & {workers?: number; kafka?: KafkaListenerFlags}): Promise<DaemonStartResult> {
   const paths = daemonPaths(target.dataDir, target.socket)
   let started: DaemonStartInfo | null = null
   const client = await LocalClient.connect({
@@ -55,7 +65,10 @@ export async function startDaemon(target: DaemonTarget & {workers?: number}): Pr
     },
   })
   try {
-    return {started: started !== null, pid: client.daemon.pid, dataDir: paths.dataDir, socket: paths.socket, logFile: paths.logFile}
+    // a daemon of an earlier version reports no Kafka listener
+    const {kafka} = (await client.request<StatusResponse>(ApiKey.Status, {})).body
+    const status = kafka ?? {listener: null, advertised: null, problem: null}
+    return {started: started !== null, pid: client.daemon.pid, dataDir: paths.dataDir, socket: paths.socket, logFile: paths.logFile, kafka: status}
   } finally {
     await client.close().catch(() => {})
   }

@@ -2,18 +2,23 @@
 // of a data directory, started on first use unless auto-start is off.
 //
 // Lifecycle: connect() finds (or starts) the daemon and says Hello. When the connection is lost later,
-// requests in flight fail with DAEMON_UNAVAILABLE (nothing is resent: produce is not idempotent), and the
-// next request dials again — with backoff 50 ms → 1 s for a daemon that is restarting, and auto-start when
-// allowed, so a long-lived client survives a daemon's kill -9.
+// requests in flight fail with DAEMON_UNAVAILABLE (nothing is resent here: only the caller knows whether a
+// request is safe to repeat), and the next request dials again — with backoff 50 ms → 1 s for a daemon
+// that is restarting, and auto-start when allowed, so a long-lived client survives a daemon's kill -9.
+// With reconnectTimeoutMs (the long-running commands' --reconnect-timeout), that dial waits for the
+// daemon to come back for up to that long after the loss (reconnect.ts: capped backoff, auto-start after a
+// grace), and onReconnected is called once per outage when it answers again: the caller says so once.
 import {isSamsaError, SamsaError} from '../../errors.js'
 import {ApiKey, type HelloRequest, type HelloResponse} from '../../protocol/control/messages.js'
 import {daemonPaths, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
-import type {Capability, Client} from '../types.js'
+import type {KafkaListenerFlags} from '../../protocol/control/daemon-config.js'
+import type {Capability, Client, ReconnectedInfo} from '../types.js'
 import {Admin} from './admin.js'
 import {connectOrStart, connectFailure, noDaemonError, type DaemonStartInfo} from './autostart.js'
 import {Connection, isNoDaemonError, type BackoffOptions, type Response} from './connection.js'
 import {Groups} from './groups.js'
 import {RawApi} from './raw-api.js'
+import {reconnect} from './reconnect.js'
 import type {Requester, RequestOptionsEx} from './requester.js'
 
 export const CLIENT_NAME = 'samsa-client/0.1.0'
@@ -26,11 +31,19 @@ export interface ConnectOptions {
   startTimeoutMs?: number
   daemonEntry?: string // the daemon's entry script, when not dist/engine/main.js (tests)
   workers?: number // worker threads for a daemon this client starts (default: the daemon's own)
+  kafka?: KafkaListenerFlags // the Kafka listener of a daemon this client starts (default: the daemon's own)
   reconnect?: BackoffOptions // re-dial after a lost connection (default 50 ms → 1 s, 5 s in all)
-  // Called when this client started the daemon. Default: one line on stderr.
+  // Wait this long after a lost connection for the daemon to come back (reconnect.ts); 0 or absent: the
+  // short re-dial above, as for any command.
+  reconnectTimeoutMs?: number
+  // After a lost connection, once the daemon answers again (once per outage).
+  onReconnected?: (info: ReconnectedInfo) => void
+  // Called when this client started the daemon. Default: one line on stderr (not during a reconnect:
+  // onReconnected says it then).
   onDaemonStarted?: (info: DaemonStartInfo) => void
   env?: NodeJS.ProcessEnv
 }
+
 
 export function announceStart(info: DaemonStartInfo): void {
   process.stderr.write(`samsa: started daemon for ${info.dataDir} (pid ${info.pid})\n`)
@@ -39,6 +52,8 @@ export function announceStart(info: DaemonStartInfo): void {
 // The control APIs each capability needs from the daemon (its Hello lists what it serves).
 const CAPABILITY_APIS: Record<Capability, number[]> = {
   groups: [ApiKey.OffsetFetch, ApiKey.OffsetCommit],
+  membership: [ApiKey.GroupHeartbeat, ApiKey.ListGroups, ApiKey.DescribeGroups, ApiKey.DeleteGroup],
+  idempotence: [ApiKey.InitProducerId],
 }
 
 export class LocalClient implements Client, Requester {
@@ -50,6 +65,7 @@ export class LocalClient implements Client, Requester {
   private dialing: Promise<Connection> | null = null
   private hello: HelloResponse | null = null
   private closed = false
+  private lostAt: number | null = null // when the connection was lost, until one says Hello again
   private readonly options: ConnectOptions
 
   static async connect(options: ConnectOptions): Promise<LocalClient> {
@@ -117,12 +133,14 @@ export class LocalClient implements Client, Requester {
 
   private async doDial(again: boolean): Promise<Connection> {
     const autostart = this.options.autostart ?? true
+    if (again && this.lostAt !== null && (this.options.reconnectTimeoutMs ?? 0) > 0) return this.ride(this.lostAt, autostart)
     if (again && !autostart) return this.redial()
     const {connection} = await connectOrStart(this.paths, {
       autostart,
       socketOverride: this.options.socket,
       startTimeoutMs: this.options.startTimeoutMs,
       workers: this.options.workers,
+      kafka: this.options.kafka,
       entry: this.options.daemonEntry,
       env: this.options.env,
       onStarted: this.options.onDaemonStarted ?? announceStart,
@@ -152,6 +170,29 @@ export class LocalClient implements Client, Requester {
     }
   }
 
+  // The daemon went away: wait for it (or start it) within reconnectTimeoutMs of the loss; tell once.
+  private async ride(lostAt: number, autostart: boolean): Promise<Connection> {
+    let startedPid: number | null = null
+    const start = (ms: number): Promise<Connection> =>
+      connectOrStart(this.paths, {
+        autostart: true,
+        socketOverride: this.options.socket,
+        startTimeoutMs: Math.min(ms, this.options.startTimeoutMs ?? Infinity),
+        workers: this.options.workers,
+        entry: this.options.daemonEntry,
+        env: this.options.env,
+        onStarted: (info) => (startedPid = info.pid),
+      }).then((r) => r.connection)
+    const connection = await reconnect(this.paths, {
+      lostAt,
+      timeoutMs: this.options.reconnectTimeoutMs!,
+      start: autostart ? start : undefined,
+      hello: (c) => this.sayHello(c),
+    })
+    this.options.onReconnected?.({downMs: Date.now() - lostAt, startedPid})
+    return connection
+  }
+
   private async sayHello(connection: Connection): Promise<Connection> {
     try {
       const body: HelloRequest = {client: this.options.clientName ?? CLIENT_NAME}
@@ -165,6 +206,10 @@ export class LocalClient implements Client, Requester {
       throw new SamsaError('INTERNAL', 'the samsa client is closed')
     }
     this.connection = connection
+    this.lostAt = null
+    connection.onClose(() => {
+      if (!this.closed && this.connection === connection) this.lostAt ??= Date.now()
+    })
     return connection
   }
 }

@@ -2,8 +2,15 @@
 // record is encoded or decoded here — batches go into the frame's raw section and come back out of it
 // untouched.
 import {SamsaError} from '../../errors.js'
-import {ApiKey, type FetchResponse, type ProduceRequest, type ProduceResponse} from '../../protocol/control/messages.js'
-import type {Acks, FetchRequest, FetchResult, FetchedPartition, ProduceResult, RecordApi} from '../types.js'
+import {
+  ApiKey,
+  type FetchResponse,
+  type InitProducerIdRequest,
+  type InitProducerIdResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '../../protocol/control/messages.js'
+import type {Acks, FetchRequest, FetchResult, FetchedPartition, ProduceResult, ProducerIdentity, RecordApi} from '../types.js'
 import type {Requester} from './requester.js'
 
 export const DEFAULT_PRODUCE_TIMEOUT_MS = 30_000
@@ -11,8 +18,9 @@ export const DEFAULT_PRODUCE_TIMEOUT_MS = 30_000
 export class RawApi implements RecordApi {
   constructor(private readonly requester: Requester) {}
 
-  // Not idempotent: when the connection is lost mid-request this rejects with DAEMON_UNAVAILABLE and the
-  // batch may or may not have been appended. Resending is the caller's decision.
+  // When the connection is lost mid-request this rejects with DAEMON_UNAVAILABLE and the batch may or may
+  // not have been appended. Resending is the caller's decision: safe for batches stamped with a producer
+  // id (initProducerId), which the daemon appends once however often they are sent.
   async produce(
     topic: string,
     partition: number,
@@ -26,6 +34,11 @@ export class RawApi implements RecordApi {
       return null
     }
     return (await this.requester.request<ProduceResponse>(ApiKey.Produce, body, batches)).body
+  }
+
+  async initProducerId(): Promise<ProducerIdentity> {
+    const body: InitProducerIdRequest = {}
+    return (await this.requester.request<InitProducerIdResponse>(ApiKey.InitProducerId, body)).body
   }
 
   async fetch(request: FetchRequest): Promise<FetchResult> {

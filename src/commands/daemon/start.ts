@@ -1,7 +1,7 @@
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
-import {startDaemon, type DaemonStartResult} from '../../client/local/daemon-control.js'
+import {checkKafkaListenerFlags, startDaemon, type DaemonStartResult, type KafkaListenerFlags, type KafkaListenerStatus} from '../../client/local/daemon-control.js'
 
 export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
   static override summary = 'Start the daemon for a data directory'
@@ -10,29 +10,53 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
     'With --foreground this process is the daemon (the pid `daemon status` shows), logging to stderr, for ' +
     'systemd (see examples/samsa.service) and other supervisors; SIGTERM or SIGINT stops it gracefully, a ' +
     'second signal at once. Exit 3: another daemon holds the data directory. Other commands start the ' +
-    'daemon on first use anyway, unless --no-autostart.'
+    'daemon on first use anyway, unless --no-autostart.\n\n' +
+    'The daemon also speaks Kafka: kcat, kafkajs and librdkafka applications use it as their broker at ' +
+    '127.0.0.1:9092 unless --kafka-listener says elsewhere (port 0: any free port) or --no-kafka-listener. ' +
+    'Without the flags, $SAMSA_KAFKA_LISTENER (HOST:PORT or off), then "kafkaListener" in ' +
+    '<data-dir>/daemon.json decide. When the address is taken the daemon runs without the listener and says so.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --workers 4 --data-dir /var/lib/samsa',
     '<%= config.bin %> <%= command.id %> --foreground',
+    '<%= config.bin %> <%= command.id %> --kafka-listener 0.0.0.0:9092 --kafka-advertised-listener myhost:9092',
+    '<%= config.bin %> <%= command.id %> --no-kafka-listener',
   ]
 
   static override flags = {
     foreground: Flags.boolean({description: 'be the daemon: stay attached and log to stderr (for systemd and other supervisors)'}),
     workers: Flags.integer({description: 'worker threads owning partitions (default: number of cores)', min: 1, max: 256}),
+    'kafka-listener': Flags.string({
+      description: 'HOST:PORT to speak the Kafka protocol on (default 127.0.0.1:9092; [::1]:9092, :9092 for every interface, port 0 for any free one)',
+      exclusive: ['no-kafka-listener'],
+    }),
+    'no-kafka-listener': Flags.boolean({description: 'do not speak the Kafka protocol'}),
+    'kafka-advertised-listener': Flags.string({description: 'HOST:PORT Kafka clients are told to connect to (default: the listener\'s; a wildcard host becomes this host name)'}),
   }
 
   public async run(): Promise<DaemonStartResult | undefined> {
+    const kafka: KafkaListenerFlags = {
+      listener: this.flags['no-kafka-listener'] ? 'off' : this.flags['kafka-listener'],
+      advertised: this.flags['kafka-advertised-listener'],
+    }
+    checkKafkaListenerFlags(kafka)
     if (this.flags.foreground) {
       // The engine in this process: the data-dir lock decides (exit 3 naming the holder), as for every start.
       // Loaded only here, so that the other commands and --help never load engine code.
       const {runDaemonProcess} = await import('../../engine/daemon-process.js')
-      this.exit(await runDaemonProcess({dataDir: this.dataDir, workers: this.flags.workers, socket: this.flags.socket}))
+      this.exit(await runDaemonProcess({dataDir: this.dataDir, workers: this.flags.workers, socket: this.flags.socket, kafkaFlags: kafka}))
     }
-    const result = await startDaemon({...this.clientOptions, workers: this.flags.workers})
+    const result = await startDaemon({...this.clientOptions, workers: this.flags.workers, kafka})
     const {pid, socket} = result
-    this.log(result.started ? `daemon started (pid ${pid}) on ${socket}` : `daemon already running (pid ${pid}) on ${socket}`)
+    this.log(`${result.started ? `daemon started (pid ${pid})` : `daemon already running (pid ${pid})`} on ${socket}`)
+    this.log(kafkaLine(result.kafka))
+    if (result.kafka.problem) this.logToStderr(`samsa: warning: ${result.kafka.problem}; the daemon runs without the Kafka listener`)
     return result
   }
+}
+
+function kafkaLine(k: KafkaListenerStatus): string {
+  if (k.listener === null) return k.problem ? 'no Kafka listener' : 'Kafka listener off'
+  return k.advertised === k.listener ? `Kafka listener on ${k.listener}` : `Kafka listener on ${k.listener} (advertised as ${k.advertised})`
 }

@@ -7,6 +7,8 @@
 // the fetch waiters and the fetch algorithm (fetcher.ts), and topic administration (topic-admin.ts).
 // Produce, ListOffsets and DeleteRecords live here: one worker round trip each. Produce and DeleteRecords
 // refuse internal topics (internal-topics.ts): the daemon writes those itself, through appendInternal().
+// Idempotent producers get their ids here (initProducerId, producer-ids.ts); their sequence numbers are
+// checked where the batches are appended, by the partition's own log (storage/producer-state.ts).
 // What each operation means to a front end (barriers, the fetch reserve) is operations.ts. Compaction on
 // request (`topic compact`) is topic-compaction.ts; the workers clean on their own too (worker/cleaner.ts).
 import {SamsaError} from '../../errors.js'
@@ -17,6 +19,7 @@ import {Fetcher, type FetchContext, type FetchQuery, type FetchedPartition} from
 import {FetchWaiters} from './fetch-waiters.js'
 import {INTERNAL_TOPICS, refuseInternalWrite} from './internal-topics.js'
 import {PartitionTable, type PartitionRef} from './partition-table.js'
+import {ProducerIds, type ProducerIdAndEpoch} from './producer-ids.js'
 import {TopicAdmin, type TopicChange, type TopicDescription, type TopicSummary} from './topic-admin.js'
 import {TopicCatalog} from './topic-catalog.js'
 import {TopicCompactor, type CompactionProgressEntry, type TopicCompaction} from './topic-compaction.js'
@@ -83,6 +86,7 @@ export class Broker {
   private readonly admin: TopicAdmin
   private readonly fetcher: Fetcher
   private readonly compactor: TopicCompactor
+  private readonly producerIds: ProducerIds
   private readonly log: (line: string) => void
   private stopping = false
 
@@ -121,6 +125,7 @@ export class Broker {
     })
     this.fetcher = new Fetcher(table, this.pool, this.waiters)
     this.compactor = new TopicCompactor(table, this.pool, (refs, cleaner) => this.admin.stats(refs, cleaner))
+    this.producerIds = new ProducerIds(options.dataDir, options.log)
   }
 
   get workers(): number {
@@ -145,6 +150,13 @@ export class Broker {
     new Uint8Array(bytes).set(batches)
     const work = this.pool.request<ProduceResult>(ref.worker, {type: 'produce', partition: ref.id, acks, bytes}, [bytes])
     return acks === -1 && timeoutMs > 0 ? syncDeadline(work, timeoutMs, `${ref.topic}-${ref.partition}`) : work
+  }
+
+  // Kafka's InitProducerId without a transactional id: a producer id never handed out before, epoch 0.
+  // Batches the producer stamps with it (and a sequence per partition) are appended once however often
+  // they are retried, across daemon restarts too.
+  async initProducerId(): Promise<ProducerIdAndEpoch> {
+    return this.producerIds.allocate()
   }
 
   fetch(query: FetchQuery, ctx: FetchContext): Promise<FetchedPartition[]> {
@@ -201,7 +213,7 @@ export class Broker {
     name: string,
     partitions: number,
     configs: ReadonlyMap<string, string>,
-    options: {ifNotExists: boolean},
+    options: {ifNotExists: boolean; validateOnly?: boolean}, // validateOnly: check everything, create nothing
   ): Promise<{created: boolean; topic: TopicDescription}> {
     return this.admin.create(name, partitions, configs, options)
   }
@@ -239,6 +251,11 @@ export class Broker {
   // How many partitions a topic has, or undefined when there is no such topic.
   partitionCount(topic: string): number | undefined {
     return this.table.topics.get(topic)?.partitions.length
+  }
+
+  // Every topic's name, internal ones included, without asking the workers (listTopics() does, for sizes).
+  topicNames(): string[] {
+    return [...this.table.topics.keys()]
   }
 
   async status(): Promise<BrokerStatus> {

@@ -2,7 +2,7 @@
 // (the control socket now, the Kafka listener next): whether it is a barrier, and how many response bytes
 // a fetch may need. The broker's rules: a front end maps its own API keys onto these names. Main thread.
 //
-// Barrier: the operation changes topics, committed offsets or the daemon. Later requests on the same
+// Barrier: the operation changes topics, committed offsets (a group delete too) or the daemon. Later requests on the same
 // connection start only after it completes, so "create topic, then produce" pipelined on one connection
 // behaves as written, and a commit is seen by the offset fetch sent after it. The others (produce, fetch,
 // list offsets, describe) run concurrently and may answer out of order; two produces to one partition are
@@ -14,6 +14,7 @@ export interface OperationTraits {
 
 export const OPERATIONS = {
   produce: {barrier: false},
+  initProducerId: {barrier: false},
   fetch: {barrier: false},
   listOffsets: {barrier: false},
   deleteRecords: {barrier: true},
@@ -25,6 +26,11 @@ export const OPERATIONS = {
   status: {barrier: false},
   commitOffsets: {barrier: true},
   fetchOffsets: {barrier: false},
+  // group membership: a heartbeat long-polls, so it must not hold the connection up
+  groupHeartbeat: {barrier: false},
+  listGroups: {barrier: false},
+  describeGroups: {barrier: false},
+  deleteGroup: {barrier: true},
   // the log cleaner on request: long-running, and its progress is polled on the same connection
   compactTopic: {barrier: false},
   compactionProgress: {barrier: false},

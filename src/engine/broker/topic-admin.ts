@@ -181,7 +181,7 @@ export class TopicAdmin {
     name: string,
     partitions: number,
     overrides: ReadonlyMap<string, string>,
-    {ifNotExists}: {ifNotExists: boolean},
+    {ifNotExists, validateOnly = false}: {ifNotExists: boolean; validateOnly?: boolean},
   ): Promise<{created: boolean; topic: TopicDescription}> {
     validateTopicName(name)
     if (isInternalTopicName(name)) {
@@ -201,6 +201,8 @@ export class TopicAdmin {
           throw new SamsaError('INVALID_TOPIC', `topic ${name} collides with existing topic ${other}: '.' and '_' are interchangeable in Kafka's metric names`)
         }
       }
+      // every check passed: a validate-only create (Kafka's CreateTopics validate_only) stops here
+      if (validateOnly) return {created: false, topic: {name, partitions: [], configs: []}}
       const meta: TopicMeta = {name, partitions, configs: nullProto(overrides), seq: this.nextSeq++, createdAt: Date.now()}
       const entry: TopicEntry = {meta, config, partitions: this.newRefs(meta, 0, partitions)}
       await this.opener.openNew(entry.partitions, config, `create topic ${name}`)

@@ -1,9 +1,10 @@
 // The control front end's dispatch, on the main thread: one decoded frame in, one Reply (or none, for
 // acks=0) out. Each control API is an entry of APIS: the broker operation it is (whose traits, such as
 // being a barrier, the connection honours: broker/operations.ts), and a call that decodes the body
-// (requests.ts), calls the Broker or the OffsetStore with typed arguments and encodes the answer as the
-// control protocol's JSON. Every error becomes the wire form {error: {code, message, retriable}}
-// (src/wire-error.ts): a handler's exception never escapes to the connection.
+// (requests.ts), calls the Broker, the OffsetStore or the GroupCoordinator with typed arguments and
+// encodes the answer as the control protocol's JSON. Every error becomes the wire form
+// {error: {code, message, retriable}} (src/wire-error.ts): a handler's exception never escapes to the
+// connection.
 //
 // Until the daemon is ready (recovery and committed offsets loaded) every request but Hello and Shutdown
 // waits; a daemon that failed to start answers DAEMON_UNAVAILABLE.
@@ -17,11 +18,17 @@ import {
   type CompactTopicResponse,
   type CreateTopicResponse,
   type DeleteRecordsResponse,
+  type DeleteGroupResponse,
   type DeleteTopicResponse,
+  type DescribeGroupsResponse,
   type DescribeTopicsResponse,
   type FetchPartitionResponse,
   type FetchResponse,
+  type GroupHeartbeatResponse,
   type HelloResponse,
+  type KafkaListenerStatus,
+  type ListGroupsResponse,
+  type InitProducerIdResponse,
   type ListOffsetsResponse,
   type ListTopicsResponse,
   type OffsetCommitResponse,
@@ -34,6 +41,7 @@ import {toWireError} from '../../wire-error.js'
 import type {Broker} from '../broker/broker.js'
 import type {FetchedPartition} from '../broker/fetcher.js'
 import {OPERATIONS, fetchResponseBound, type Operation} from '../broker/operations.js'
+import type {GroupCoordinator} from '../groups/coordinator.js'
 import type {OffsetStore} from '../groups/offset-store.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {
@@ -41,10 +49,14 @@ import {
   decodeCompactionProgress,
   decodeCompactTopic,
   decodeCreateTopic,
+  decodeDeleteGroup,
   decodeDeleteRecords,
   decodeDeleteTopic,
+  decodeDescribeGroups,
   decodeDescribeTopics,
   decodeFetch,
+  decodeGroupHeartbeat,
+  decodeInitProducerId,
   decodeListOffsets,
   decodeOffsetCommit,
   decodeOffsetFetch,
@@ -58,12 +70,14 @@ export interface DaemonInfo {
   dataDir: string
   socket: string
   startedAt: number
+  kafka: Readonly<KafkaListenerStatus> // kept up to date by lifecycle/ (the listener binds once the daemon is ready)
 }
 
 export interface ControlServices {
   info: DaemonInfo
   broker: Broker
   offsets: OffsetStore
+  groups: GroupCoordinator
   ready: Promise<void> // settles when startup (recovery, offsets) is done
   requestShutdown: () => void
 }
@@ -89,6 +103,16 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
         const {topic, partition, acks, timeoutMs} = decodeProduce(frame.body)
         const result = await s.broker.produce(topic, partition, acks, frame.raw, timeoutMs)
         return acks === 0 ? null : {body: result satisfies ProduceResponse}
+      },
+    },
+  ],
+  [
+    ApiKey.InitProducerId,
+    {
+      operation: 'initProducerId',
+      async call(s, frame) {
+        decodeInitProducerId(frame.body)
+        return {body: (await s.broker.initProducerId()) satisfies InitProducerIdResponse}
       },
     },
   ],
@@ -125,8 +149,8 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
     {
       operation: 'commitOffsets',
       async call(s, frame) {
-        const {group, offsets} = decodeOffsetCommit(frame.body)
-        const results = await s.offsets.commitOffsets(group, offsets)
+        const {group, who, offsets} = decodeOffsetCommit(frame.body)
+        const results = await s.groups.commitOffsets(group, who, offsets)
         return {body: {partitions: results.map(({error, ...p}) => ({...p, ...errorOf(error)}))} satisfies OffsetCommitResponse}
       },
     },
@@ -138,6 +162,36 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
       async call(s, frame) {
         const {group, partitions} = decodeOffsetFetch(frame.body)
         return {body: {offsets: s.offsets.fetchOffsets(group, partitions)} satisfies OffsetFetchResponse}
+      },
+    },
+  ],
+  [
+    ApiKey.GroupHeartbeat,
+    {
+      operation: 'groupHeartbeat',
+      call: async (s, frame, ctx) => ({body: (await s.groups.heartbeat(decodeGroupHeartbeat(frame.body), ctx)) satisfies GroupHeartbeatResponse}),
+    },
+  ],
+  [ApiKey.ListGroups, {operation: 'listGroups', call: async (s) => ({body: {groups: s.groups.listGroups()} satisfies ListGroupsResponse})}],
+  [
+    ApiKey.DescribeGroups,
+    {
+      operation: 'describeGroups',
+      async call(s, frame) {
+        const ids = decodeDescribeGroups(frame.body)
+        const described = await s.groups.describeGroups(ids)
+        const groups = described.map((d, i) => (d instanceof SamsaError ? {group: ids[i]!, error: d.toJSON()} : d))
+        return {body: {groups} satisfies DescribeGroupsResponse}
+      },
+    },
+  ],
+  [
+    ApiKey.DeleteGroup,
+    {
+      operation: 'deleteGroup',
+      async call(s, frame) {
+        await s.groups.deleteGroup(decodeDeleteGroup(frame.body))
+        return {body: {deleted: true} satisfies DeleteGroupResponse}
       },
     },
   ],
@@ -277,7 +331,7 @@ function hello(info: DaemonInfo): HelloResponse {
 async function status({info, broker}: ControlServices): Promise<StatusResponse> {
   const {topics, partitions, sizeInBytes, workers} = await broker.status()
   const {pid, version, dataDir, socket} = info
-  return {pid, version, uptimeMs: Date.now() - info.startedAt, dataDir, socket, topics, partitions, sizeInBytes, workers}
+  return {pid, version, uptimeMs: Date.now() - info.startedAt, dataDir, socket, topics, partitions, sizeInBytes, workers, kafka: {...info.kafka}}
 }
 
 // The partitions' batch bytes follow the JSON as they are (views into the workers' buffers, no copy).

@@ -1,6 +1,7 @@
 // The control socket's server (main thread): listens — replacing a stale socket file, never a live one —
-// and hands each connection to a ControlConnection, all of them sharing one dispatch and one
-// PendingFrameBudget. The directory holding the socket is prepared by the daemon before (lifecycle/).
+// and hands each connection to a ControlConnection, all of them sharing one dispatch and the daemon's one
+// PendingFrameBudget (shared with the Kafka listener: lifecycle/ makes it). The directory holding the
+// socket is prepared by the daemon before (lifecycle/).
 //
 // Stale means nobody answers on it (connect refused: its daemon died without removing it). Holding the
 // data-dir lock is not proof enough: --socket / $SAMSA_SOCKET may name another data directory's socket,
@@ -14,7 +15,8 @@ import {connect, createServer, type Server} from 'node:net'
 import {SamsaError} from '../../errors.js'
 import {ControlConnection, type ConnectionLimits} from './connection.js'
 import type {ControlDispatch} from './dispatch.js'
-import {PendingFrameBudget} from './pending-frame-budget.js'
+import {ConnectionSet} from '../transport/connection-set.js'
+import type {PendingFrameBudget} from '../transport/pending-frame-budget.js'
 
 export const MAX_CONNECTIONS = 1024
 
@@ -22,6 +24,7 @@ export interface ListenOptions {
   socketPath: string
   dispatch: ControlDispatch
   limits: ConnectionLimits
+  frameBudget: PendingFrameBudget // daemon-wide: what all half-received frames may pin together
   log: (line: string) => void
 }
 
@@ -74,7 +77,7 @@ async function bindControlSocket(server: Server, path: string, log: (line: strin
 }
 
 export class ControlListener {
-  private readonly connections = new Set<ControlConnection>()
+  private readonly connections = new ConnectionSet()
 
   private constructor(
     private readonly server: Server,
@@ -86,11 +89,9 @@ export class ControlListener {
     const server = createServer({allowHalfOpen: true, pauseOnConnect: false})
     server.maxConnections = MAX_CONNECTIONS
     const listener = new ControlListener(server, socketPath)
-    const frameBudget = new PendingFrameBudget(options.limits.maxPendingFrameBytes) // shared by every connection
+    const {frameBudget} = options
     server.on('connection', (socket) => {
-      const conn = new ControlConnection(socket, options.dispatch, options.limits, log, frameBudget)
-      listener.connections.add(conn)
-      socket.on('close', () => listener.connections.delete(conn))
+      listener.connections.add(socket, new ControlConnection(socket, options.dispatch, options.limits, log, frameBudget))
     })
     await bindControlSocket(server, socketPath, log).catch((err: Error) => {
       throw err instanceof SamsaError ? err : new SamsaError('STORAGE_ERROR', `cannot listen on ${socketPath}: ${err.message}`, {cause: err})
@@ -104,20 +105,10 @@ export class ControlListener {
     return this.connections.size
   }
 
-  // Graceful: stop accepting, stop reading new requests, let running ones answer (up to graceMs), then
-  // close every connection and remove the socket file.
+  // Graceful (transport/connection-set.ts): stop accepting, stop reading new requests, let running ones
+  // answer (up to graceMs), then close every connection and remove the socket file.
   async close(graceMs: number, beforeWait?: () => void): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    for (const c of this.connections) c.stopReading()
-    beforeWait?.()
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.all([...this.connections].map((c) => c.whenIdle())),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
-    ])
-    clearTimeout(timer)
-    await Promise.all([...this.connections].map((c) => c.finish(2000)))
-    await closed
+    await this.connections.stop(this.server, graceMs, beforeWait)
     try {
       unlinkSync(this.socketPath)
     } catch {

@@ -1,8 +1,8 @@
 // The control protocol's request bodies, decoded at the edge: untrusted JSON in, the typed arguments of a
-// Broker or OffsetStore call out. Every field is type-checked here (request-body.ts), defaults are filled
-// in, and a wrong shape fails the whole request with INVALID_REQUEST naming the field; what a value means
-// (a legal topic name, a partition that exists, a config in range) is checked by the broker, per partition
-// where the API has partitions. Main thread.
+// Broker, OffsetStore or GroupCoordinator call out. Every field is type-checked here (request-body.ts),
+// defaults are filled in, and a wrong shape fails the whole request with INVALID_REQUEST naming the
+// field; what a value means (a legal topic name, a partition that exists, a config in range) is checked
+// by the broker, per partition where the API has partitions. Main thread.
 //
 // Topic names of the admin APIs are checked here too, first, as the daemon always did: a bad name is
 // INVALID_TOPIC before anything else of the request is looked at.
@@ -11,6 +11,7 @@ import {MAX_LIST_PARTITIONS, requireAcks, type Acks, type DeleteRecordsQuery, ty
 import {MAX_FETCH_PARTITIONS, type FetchQuery} from '../broker/fetcher.js'
 import {MAX_FETCH_RESPONSE_BYTES} from '../broker/operations.js'
 import {MAX_CONFIG_DELETES, MAX_DESCRIBE_TOPICS, requirePartitionCount, type TopicChange} from '../broker/topic-admin.js'
+import {MAX_SUBSCRIBED_TOPICS, type Committer, type MemberHeartbeat} from '../groups/coordinator.js'
 import {MAX_COMMIT_PARTITIONS, type OffsetCommit} from '../groups/offset-store.js'
 import {anyValue, asBody, bool, int, invalid, list, optional, str, stringList, stringMap, type Body} from './request-body.js'
 
@@ -26,6 +27,13 @@ export function decodeProduce(raw: unknown): ProduceArgs {
   const acks = requireAcks(int(body, 'acks', {default: 1}))
   const timeoutMs = int(body, 'timeoutMs', {default: 0, min: 0, max: 0x7fffffff}) // Kafka's int32
   return {topic: topicField(body), partition: int(body, 'partition'), acks, timeoutMs}
+}
+
+// InitProducerId takes no arguments; a transactional id would ask for transactions, which samsa has not.
+export function decodeInitProducerId(raw: unknown): void {
+  const body = asBody(raw, 'InitProducerId')
+  const txn = anyValue(body, 'transactionalId')
+  if (txn !== undefined && txn !== null) throw invalid('transactions are not supported: InitProducerId takes no transactionalId')
 }
 
 export function decodeFetch(raw: unknown): FetchQuery {
@@ -92,9 +100,12 @@ export function decodeCompactionProgress(raw: unknown): string {
   return nameField(asBody(raw, 'CompactionProgress'))
 }
 
-export function decodeOffsetCommit(raw: unknown): {group: string; offsets: OffsetCommit[]} {
+export function decodeOffsetCommit(raw: unknown): {group: string; who: Committer; offsets: OffsetCommit[]} {
   const body = asBody(raw, 'OffsetCommit')
   const group = str(body, 'group')
+  const who: Committer = {}
+  if (!optional(body, 'memberId')) who.memberId = str(body, 'memberId')
+  if (!optional(body, 'memberEpoch')) who.memberEpoch = int(body, 'memberEpoch')
   const offsets = list(body, 'offsets', MAX_COMMIT_PARTITIONS).map((item) => {
     const topic = anyValue(item, 'topic')
     const partition = anyValue(item, 'partition')
@@ -107,7 +118,7 @@ export function decodeOffsetCommit(raw: unknown): {group: string; offsets: Offse
     if (typeof metadata !== 'string') throw invalid('field "metadata" must be a string')
     return {topic, partition, offset, metadata}
   })
-  return {group, offsets}
+  return {group, who, offsets}
 }
 
 // Lenient on the partitions listed, as OffsetFetch always was: an entry it cannot read answers offset -1.
@@ -121,6 +132,38 @@ export function decodeOffsetFetch(raw: unknown): {group: string; partitions?: {t
     return {topic: String(anyValue(item, 'topic')), partition: typeof p === 'number' ? p : -1}
   })
   return {group, partitions}
+}
+
+export function decodeGroupHeartbeat(raw: unknown): MemberHeartbeat {
+  const body = asBody(raw, 'GroupHeartbeat')
+  const req: MemberHeartbeat = {group: str(body, 'group'), memberId: str(body, 'memberId'), memberEpoch: int(body, 'memberEpoch', {min: -2})}
+  if (!optional(body, 'instanceId')) req.instanceId = boundedStr(body, 'instanceId', MAX_NAME)
+  if (!optional(body, 'clientId')) req.clientId = boundedStr(body, 'clientId', MAX_NAME)
+  if (!optional(body, 'clientHost')) req.clientHost = boundedStr(body, 'clientHost', MAX_NAME)
+  if (!optional(body, 'topics')) req.topics = stringList(body, 'topics', MAX_SUBSCRIBED_TOPICS)
+  if (!optional(body, 'assignor')) req.assignor = str(body, 'assignor')
+  if (!optional(body, 'sessionTimeoutMs')) req.sessionTimeoutMs = int(body, 'sessionTimeoutMs')
+  if (!optional(body, 'rebalanceTimeoutMs')) req.rebalanceTimeoutMs = int(body, 'rebalanceTimeoutMs', {min: 0, max: 0x7fffffff})
+  if (!optional(body, 'owned')) req.owned = list(body, 'owned', MAX_COMMIT_PARTITIONS).map((item) => ({topic: str(item, 'topic'), partition: int(item, 'partition')}))
+  if (!optional(body, 'waitMs')) req.waitMs = int(body, 'waitMs', {min: 0, max: 0x7fffffff})
+  return req
+}
+
+export function decodeDescribeGroups(raw: unknown): string[] {
+  return stringList(asBody(raw, 'DescribeGroups'), 'groups', MAX_DESCRIBE_GROUPS)
+}
+
+export function decodeDeleteGroup(raw: unknown): string {
+  return str(asBody(raw, 'DeleteGroup'), 'group')
+}
+
+const MAX_NAME = 1024 // instance ids, client ids and hosts: shown, never used as paths
+const MAX_DESCRIBE_GROUPS = 1000
+
+function boundedStr(o: Body, key: string, max: number): string {
+  const v = str(o, key)
+  if (v.length > max) throw invalid(`field "${key}" must be at most ${max} characters`)
+  return v
 }
 
 // A data request's topic: a string, or INVALID_TOPIC "topic name must be a string". The broker checks the

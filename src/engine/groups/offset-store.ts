@@ -7,7 +7,8 @@
 // all in partition 0, every batch marked producerId = DAEMON_PRODUCER_ID — internal-topics.ts):
 //   key   = JSON ["<group>", "<topic>", <partition>]
 //   value = JSON {"offset": N, "metadata": "…", "commitTimestamp": ms}   — null (a tombstone) forgets it
-// The latest record per key wins, which is exactly what compaction keeps. Commits are appended with
+// The latest record per key wins, which is exactly what compaction keeps. Deleting a group or a topic
+// writes a tombstone per key. Commits are appended with
 // acks=all (README Guarantees, rule 1: committed offsets are always written durably) before the in-memory view
 // changes, so an answered commit survives kill -9 and power loss. Group ids are user text: they live in
 // Maps and inside record keys, never in paths. The topic is created on the first commit.
@@ -181,6 +182,25 @@ export class OffsetStore {
     })
   }
 
+  // Every group with at least one committed offset (what a Kafka ListGroups shows of groups without members).
+  groupIds(): string[] {
+    return [...this.groups.keys()]
+  }
+
+  hasOffsets(group: string): boolean {
+    return (this.groups.get(group)?.size ?? 0) > 0
+  }
+
+  // A deleted group's committed offsets: a tombstone per key, appended durably before they are forgotten
+  // (compaction then drops the keys). When the append fails, nothing is forgotten and the call fails.
+  async forgetGroup(group: string): Promise<void> {
+    const offsets = this.groups.get(group)
+    if (!offsets || offsets.size === 0) return
+    const now = Date.now()
+    await this.append([...offsets.values()].map((c) => record([group, c.topic, c.partition], null, now)))
+    this.groups.delete(group)
+  }
+
   // A deleted topic's committed offsets go too (a topic created later under the same name starts fresh).
   async forgetTopic(topic: string): Promise<void> {
     const records: BatchRecord[] = []
@@ -228,7 +248,7 @@ export class OffsetStore {
   }
 }
 
-function checkGroupId(group: string): void {
+export function checkGroupId(group: string): void {
   if (group.length === 0 || group.length > MAX_GROUP_ID_LENGTH) {
     throw new SamsaError('INVALID_REQUEST', `group id must be 1 to ${MAX_GROUP_ID_LENGTH} characters`)
   }

@@ -1,6 +1,7 @@
 // Produce on the worker thread. Every batch of a request is validated (structure, CRC-32C, record count,
 // LZ4, decompressed size, max.message.bytes; on a compacted topic, a key on every record: INVALID_RECORD
-// otherwise, as Kafka answers) before any is appended: all or nothing. acks=all is a group
+// otherwise, as Kafka answers) before any is appended: all or nothing. Storage then checks an idempotent
+// producer's sequence numbers and answers a retry with its first offsets (producer-state.ts). acks=all is a group
 // commit: the appends done in one turn of this thread's event loop share one flush() per partition, and
 // their replies go out after it (an fdatasync that began after every one of those writes).
 import {SamsaError} from '../../errors.js'
@@ -59,8 +60,10 @@ export class Appender {
     } catch (err) {
       throw ctx.storageFailed(p, err)
     }
-    // storage is done with the buffer (it may be reused after append): hand it to the parked fetches as is
-    if (ctx.watched.has(p.spec.id)) ctx.tails.push({partition: p.spec.id, from: result.baseOffset, bytes: msg.bytes})
+    if (this.failpoints.afterWrite !== null) this.failpoints.written(p.spec.topic) // tests only: may kill the daemon here
+    // storage is done with the buffer (it may be reused after append): hand it to the parked fetches as is —
+    // unless it was an idempotent producer's retry, which appended nothing
+    if (ctx.watched.has(p.spec.id) && !result.duplicate) ctx.tails.push({partition: p.spec.id, from: result.baseOffset, bytes: msg.bytes})
     ctx.markChanged(p)
     if (msg.acks === -1) {
       let waiting = this.pendingSync.get(p)

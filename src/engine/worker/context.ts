@@ -36,7 +36,7 @@ export type OpenOwned = Owned & {log: PartitionLog}
 // Errors that are the request's fault, not the disk's: they never take a partition offline.
 const CLIENT_ERRORS = new Set([
   'CORRUPT_MESSAGE', 'MESSAGE_TOO_LARGE', 'OFFSET_OUT_OF_RANGE', 'INVALID_REQUEST', 'INVALID_INPUT', 'INVALID_CONFIG',
-  'UNKNOWN_PARTITION', 'PARTITION_OFFLINE',
+  'UNKNOWN_PARTITION', 'PARTITION_OFFLINE', 'OUT_OF_ORDER_SEQUENCE_NUMBER', 'DUPLICATE_SEQUENCE_NUMBER', 'INVALID_PRODUCER_EPOCH',
 ])
 
 // On a worker thread, whatever is not a SamsaError was thrown by storage.

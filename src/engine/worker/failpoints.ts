@@ -3,6 +3,10 @@
 //
 // SAMSA_FAILPOINTS='[{"op":"write","action":"ENOSPC","path":".log","after":3}]' (README Guarantees, rules
 // 1-2) arms storage's FaultyFileIo for every partition of this worker (path: a suffix; pathPattern: a RegExp).
+// In the same list, a named point of the produce path: {"point":"after-write-before-ack","action":"kill",
+// "topic":"t","after":N} kills the whole daemon (SIGKILL, as kill -9) once a produce to topic t (any topic
+// when absent) has been written to its segment file, before it is answered — after letting N such produces
+// through. The crash an idempotent producer's retry must survive without a duplicate.
 //
 // SAMSA_WORKER_CRASH='{"topic":"boom","action":"throw"|"exit"}', for the pool's self-healing test: the first
 // worker of a slot (generation 0; its replacements are immune) dies on a produce to that topic, before
@@ -20,10 +24,18 @@ interface CrashRule {
   action: 'throw' | 'exit'
 }
 
+interface PointRule {
+  point: 'after-write-before-ack'
+  action: 'kill'
+  topic?: string
+  after: number // matching produces let through first
+}
+
 export class Failpoints {
   readonly crash: CrashRule | null
   readonly slow: {topic: string; ms: number} | null
   readonly io: FileIo | undefined // undefined: storage's own file I/O
+  readonly afterWrite: PointRule | null // the after-write-before-ack point, when armed
 
   constructor(
     env: NodeJS.ProcessEnv,
@@ -31,7 +43,18 @@ export class Failpoints {
   ) {
     this.crash = this.crashRule(env.SAMSA_WORKER_CRASH)
     this.slow = this.slowSyncRule(env.SAMSA_SLOW_SYNC)
-    this.io = this.faultyIo(env.SAMSA_FAILPOINTS)
+    const {io, points} = this.parseFailpoints(env.SAMSA_FAILPOINTS)
+    this.io = io
+    this.afterWrite = points.find((p) => p.point === 'after-write-before-ack') ?? null
+  }
+
+  // A produce to `topic` was written, not yet answered: the after-write-before-ack point may kill here.
+  written(topic: string): void {
+    const rule = this.afterWrite!
+    if (rule.topic !== undefined && rule.topic !== topic) return
+    if (rule.after-- > 0) return
+    this.ctx.log(`failpoint after-write-before-ack: killing the daemon after a write to ${topic}`)
+    process.kill(process.pid, 'SIGKILL')
   }
 
   // True when this produce must go unanswered because the worker is dying.
@@ -51,19 +74,27 @@ export class Failpoints {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.slow.ms) // a blocking sleep
   }
 
-  private faultyIo(spec: string | undefined): FileIo | undefined {
-    if (!spec) return undefined
+  private parseFailpoints(spec: string | undefined): {io: FileIo | undefined; points: PointRule[]} {
+    if (!spec) return {io: undefined, points: []}
     try {
-      const rules = JSON.parse(spec) as {op: FaultOp; action: FaultAction; path?: string; pathPattern?: string; after?: number; times?: number}[]
-      const io = createFaultyFileIo(nodeFileIo)
+      type Rule = {op?: FaultOp; point?: string; action: string; path?: string; pathPattern?: string; topic?: string; after?: number; times?: number}
+      const rules = JSON.parse(spec) as Rule[]
+      const points: PointRule[] = []
+      let io: ReturnType<typeof createFaultyFileIo> | undefined
       for (const r of rules) {
-        io.fail({op: r.op, action: r.action, path: r.pathPattern ? new RegExp(r.pathPattern) : r.path, after: r.after, times: r.times})
+        if (r.point !== undefined) {
+          if (r.point !== 'after-write-before-ack' || r.action !== 'kill') throw new Error(`unknown point ${r.point} with action ${r.action}`)
+          points.push({point: r.point, action: 'kill', topic: r.topic, after: r.after ?? 0})
+          continue
+        }
+        io ??= createFaultyFileIo(nodeFileIo)
+        io.fail({op: r.op!, action: r.action as FaultAction, path: r.pathPattern ? new RegExp(r.pathPattern) : r.path, after: r.after, times: r.times})
       }
       this.ctx.log(`failpoints armed: ${spec}`)
-      return io
+      return {io, points}
     } catch (err) {
       this.ctx.log(`ignoring SAMSA_FAILPOINTS: ${(err as Error).message}`)
-      return undefined
+      return {io: undefined, points: []}
     }
   }
 

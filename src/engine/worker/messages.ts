@@ -95,6 +95,7 @@ export interface ProduceResult {
   lastOffset: number
   logAppendTime: number
   logStartOffset: number
+  duplicate?: true // an idempotent producer's retry of batches already appended: nothing was written
 }
 
 export interface FetchWorkerRequest {

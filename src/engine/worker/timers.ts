@@ -1,10 +1,10 @@
 // A worker thread's timer: flush.ms (flushIfDue), segment.ms rolls and retention (every retentionCheckMs
-// and after every roll). One unref'd timeout, paced by the smallest flush.ms of the worker's partitions
-// (at least 10 ms); segment and retention checks keep the tickMs pace, and so does the log cleaner's
-// check (cleaner.ts). Rolls by age follow maxSegmentMs: segment.ms, or a compacted topic's shorter
-// max.compaction.lag.ms (the cleaner never touches the active segment). Retention (cleanup.policy with
-// delete) skips a partition while a cleaning pass runs over it: the pass applies it as it finishes.
-// Worker thread.
+// and after every roll), and, with retention, the expiry of idle idempotent producers. One unref'd
+// timeout, paced by the smallest flush.ms of the worker's partitions (at least 10 ms); segment and
+// retention checks keep the tickMs pace, and so does the log cleaner's check (cleaner.ts). Rolls by age
+// follow maxSegmentMs: segment.ms, or a compacted topic's shorter max.compaction.lag.ms (the cleaner
+// never touches the active segment). Retention (cleanup.policy with delete) skips a partition while a
+// cleaning pass runs over it: the pass applies it as it finishes. Worker thread.
 import {NEVER, maxSegmentMs} from '../../storage/log-config.js'
 import type {WorkerCleaner} from './cleaner.js'
 import type {WorkerContext} from './context.js'
@@ -73,6 +73,10 @@ export class Ticker {
           rolled = true
           const why = rollMs === config['segment.ms'] ? 'segment.ms' : 'max.compaction.lag.ms'
           ctx.log(`${p.label}: rolled a new segment after ${why}=${rollMs}`)
+        }
+        if (retentionDue) {
+          const expired = l.expireProducers(now)
+          if (expired > 0) ctx.log(`${p.label}: forgot ${expired} idempotent producer(s) idle for producer.id.expiration.ms`)
         }
         if ((rolled || retentionDue) && !this.cleaner.isCleaning(p)) {
           const r = l.applyRetention(now)

@@ -7,6 +7,7 @@
 //   <data>/run/samsa.sock    the control socket, mode 0600
 //   <data>/run/daemon.pid    the pid of the daemon holding the lock (informational: the lock is the truth)
 //   <data>/daemon.log        a detached daemon's log
+//   <data>/daemon.json       optional settings of the daemon (daemon-config.ts: the Kafka listener)
 //   locks: Linux abstract Unix sockets named by the directory's device and inode (socket-lock.ts)
 //
 // One directory, one set of names, however it is reached: the data directory is resolved (symbolic links
@@ -28,6 +29,7 @@ export interface DaemonPaths {
   socketDir: string | null // the directory to keep private (0700) for the socket; null for --socket
   pidFile: string
   logFile: string
+  configFile: string // daemon.json (daemon-config.ts); need not exist
 }
 
 // The data directory: --data-dir, else $SAMSA_DATA_DIR, else $XDG_DATA_HOME/samsa (~/.local/share/samsa
@@ -71,7 +73,7 @@ export function daemonPaths(dataDir: string, socketOverride?: string, env: NodeJ
     socketDir = join(env.XDG_RUNTIME_DIR || tmpdir(), `samsa-${uid}`)
     socket = join(socketDir, `${dataDirHash(dir)}.sock`)
   }
-  return {dataDir: dir, runDir, socket, socketDir, pidFile: join(runDir, 'daemon.pid'), logFile: join(dir, 'daemon.log')}
+  return {dataDir: dir, runDir, socket, socketDir, pidFile: join(runDir, 'daemon.pid'), logFile: join(dir, 'daemon.log'), configFile: join(dir, 'daemon.json')}
 }
 
 // The abstract-socket names of an existing data directory's locks (socket-lock.ts): `daemon`, held by the

@@ -11,11 +11,14 @@
 //   raw                  the rest of the frame: record-batch bytes, passed through untouched
 //
 // Invariants: FRAME_HEADER_BYTES ≤ frameLength ≤ maxFrameBytes; jsonLength ≤ frameLength − 12. A reader
-// never buffers more than the chunks it was given plus one frame, allocated at its checked size.
+// never buffers more than the chunks it was given plus one frame, allocated at its checked size (the
+// splitting is protocol/frame-splitter.ts's, shared with Kafka's framing; this module gives it the prefix's
+// bounds and their error).
 // Pure: no sockets here.
 import {SamsaError} from '../../errors.js'
+import {FRAME_PREFIX_BYTES, FrameSplitter, type FrameMemory, type LengthPrefix} from '../frame-splitter.js'
 
-export const FRAME_PREFIX_BYTES = 4
+export {FRAME_PREFIX_BYTES}
 export const FRAME_HEADER_BYTES = 12 // apiKey + apiVersion + correlationId + jsonLength
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
 
@@ -106,136 +109,23 @@ export function decodeFramePayload(payload: Buffer): Frame {
 }
 
 // ── splitting a byte stream into payloads ───────────────────────────────────────────────────────────
-// Frames up to this size are assembled without a claim on FrameMemory: at most MAX_CONNECTIONS × 64 KiB
-// = 64 MiB in the daemon, and small requests (Hello, fetch, commit, small produces) never wait behind big
-// half-received ones.
-export const UNCOUNTED_FRAME_BYTES = 64 * 1024
+export {UNCOUNTED_FRAME_BYTES, type FrameMemory} from '../frame-splitter.js'
 
-// Where a frame's assembly buffer is reserved (the daemon's pending-frame budget). claim() false: not now;
-// the owner calls next() again later. release() follows every successful claim once the frame is complete.
-export interface FrameMemory {
-  claim(bytes: number): boolean
-  release(bytes: number): void
+const CONTROL_PREFIX: LengthPrefix = {
+  name: 'length',
+  lengthOf(length, maxFrameBytes) {
+    checkFrameLength(length, maxFrameBytes)
+    return length
+  },
 }
 
-// Pull-based: next() hands out one payload at a time, so the daemon's connection can stop at its in-flight
-// limit with the remainder still buffered (then pause the socket), and answer a bad payload with an error
-// while the stream stays in step. A payload inside one chunk is a view into it (no copy); one that spans
-// chunks is assembled in a buffer of exactly its size, allocated only after its length passed the check
-// and, beyond UNCOUNTED_FRAME_BYTES, after the FrameMemory granted it (until then its prefix stays unread
-// and next() says null). framesRead counts the payloads handed out, so the daemon can tell one frame's
-// clock from the next.
-export class FrameReader {
-  private readonly chunks: Buffer[] = []
-  private head = 0 // read position in chunks[0]
-  private buffered = 0 // unread bytes across chunks
-  private pending: Buffer | null = null // a frame being assembled across chunks
-  private pendingFilled = 0
-  framesRead = 0 // payloads handed out by next()
-
-  constructor(
-    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
-    private readonly memory: FrameMemory | null = null,
-  ) {}
-
-  push(chunk: Buffer): void {
-    if (chunk.length === 0) return
-    this.chunks.push(chunk)
-    this.buffered += chunk.length
-  }
-
-  // True while bytes of an incomplete frame are held (the daemon's frame deadline watches this).
-  get partial(): boolean {
-    return this.pending !== null || this.buffered > 0
-  }
-
-  // For log lines: how far the frame being assembled has come.
-  get progress(): string {
-    if (this.pending) return `${this.pendingFilled} of ${this.pending.length} bytes`
-    return `${this.buffered} bytes, its length not yet read`
-  }
-
-  // Forgets the incomplete frame and whatever is buffered (its sender half-closed: it cannot complete).
-  // The caller gives back the frame's memory claim.
-  dropPartial(): void {
-    this.chunks.length = 0
-    this.head = 0
-    this.buffered = 0
-    this.pending = null
-    this.pendingFilled = 0
-  }
-
-  // The next complete payload (without its prefix), or null until more bytes arrive. Throws
-  // INVALID_REQUEST for a length prefix out of bounds (checkFrameLength).
-  next(): Buffer | null {
-    if (this.pending) return this.fill()
-    if (this.buffered < FRAME_PREFIX_BYTES) return null
-    const length = this.readPrefix()
-    checkFrameLength(length, this.maxFrameBytes)
-    const first = this.chunks[0]!
-    // Common case: the whole frame is inside the current chunk: hand out a view, copy nothing.
-    if (first.length - this.head >= FRAME_PREFIX_BYTES + length) {
-      this.skip(FRAME_PREFIX_BYTES)
-      const view = first.subarray(this.head, this.head + length)
-      this.skip(length)
-      this.framesRead++
-      return view
-    }
-    if (length > UNCOUNTED_FRAME_BYTES && this.memory && !this.memory.claim(length)) return null
-    this.skip(FRAME_PREFIX_BYTES)
-    this.pending = Buffer.allocUnsafe(length)
-    this.pendingFilled = 0
-    return this.fill()
-  }
-
-  private fill(): Buffer | null {
-    const pending = this.pending!
-    while (this.pendingFilled < pending.length && this.chunks.length > 0) {
-      const chunk = this.chunks[0]!
-      const take = Math.min(pending.length - this.pendingFilled, chunk.length - this.head)
-      chunk.copy(pending, this.pendingFilled, this.head, this.head + take)
-      this.pendingFilled += take
-      this.skip(take)
-    }
-    if (this.pendingFilled < pending.length) return null
-    this.pending = null
-    this.framesRead++
-    if (pending.length > UNCOUNTED_FRAME_BYTES) this.memory?.release(pending.length)
-    return pending
-  }
-
-  private readPrefix(): number {
-    const first = this.chunks[0]!
-    if (first.length - this.head >= FRAME_PREFIX_BYTES) return first.readUInt32BE(this.head)
-    // the prefix straddles chunks: gather its 4 bytes without consuming them
-    let value = 0
-    let got = 0
-    for (let i = 0; got < FRAME_PREFIX_BYTES; i++) {
-      const chunk = this.chunks[i]!
-      for (let j = i === 0 ? this.head : 0; j < chunk.length && got < FRAME_PREFIX_BYTES; j++, got++) {
-        value = value * 256 + chunk[j]!
-      }
-    }
-    return value
-  }
-
-  private skip(n: number): void {
-    this.buffered -= n
-    while (n > 0) {
-      const chunk = this.chunks[0]!
-      const left = chunk.length - this.head
-      if (n < left) {
-        this.head += n
-        return
-      }
-      n -= left
-      this.chunks.shift()
-      this.head = 0
-    }
-    if (this.chunks.length > 0 && this.head === this.chunks[0]!.length) {
-      this.chunks.shift()
-      this.head = 0
-    }
+// The length-prefixed splitter (protocol/frame-splitter.ts) with the control protocol's prefix: next()
+// hands out one payload at a time, a view when it lies inside one chunk, and throws INVALID_REQUEST for a
+// length prefix out of bounds (checkFrameLength). Beyond UNCOUNTED_FRAME_BYTES, a frame that spans chunks
+// is assembled only once the FrameMemory granted it (until then next() says null).
+export class FrameReader extends FrameSplitter {
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, memory: FrameMemory | null = null) {
+    super(CONTROL_PREFIX, maxFrameBytes, memory)
   }
 }
 

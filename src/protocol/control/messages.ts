@@ -18,6 +18,7 @@ export const ApiKey = {
   DeleteRecords: 4,
   OffsetCommit: 5,
   OffsetFetch: 6,
+  InitProducerId: 7, // an idempotent producer's id and epoch
   ListTopics: 10,
   DescribeTopics: 11,
   CreateTopic: 12,
@@ -25,6 +26,10 @@ export const ApiKey = {
   DeleteTopic: 14,
   Status: 20,
   Shutdown: 21,
+  GroupHeartbeat: 30, // consumer-group membership: join, heartbeat, give back, leave
+  ListGroups: 31,
+  DescribeGroups: 32,
+  DeleteGroup: 33,
   CompactTopic: 40, // the log cleaner on request: roll and clean a compacted topic now (or a dry run)
   CompactionProgress: 41, // how far a CompactTopic of that topic is, per partition
 } as const
@@ -59,11 +64,25 @@ export interface ProduceRequest {
   timeoutMs: number
 }
 // With acks=0 the daemon sends no response frame at all.
+// Batches stamped with a producer id (InitProducerId), an epoch and a per-partition baseSequence are an
+// idempotent producer's: a retry of batches already appended is answered with their first offsets
+// (duplicate: true) and not appended again; a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch
+// INVALID_PRODUCER_EPOCH. A request is all retried batches or all new ones.
 export interface ProduceResponse {
   baseOffset: number // offset of the first record of the first batch
   lastOffset: number // offset of the last record of the last batch
   logAppendTime: number // -1 unless the topic uses LogAppendTime
   logStartOffset: number
+  duplicate?: true // the batches were appended before (a retry): nothing was written now
+}
+
+// ── InitProducerId ──────────────────────────────────────────────────────────────────────────────────
+// Kafka's, without transactions: a producer id no producer of this data directory had, epoch 0. The
+// producer stamps it into every batch, with a sequence number per partition starting at 0.
+export type InitProducerIdRequest = Record<string, never>
+export interface InitProducerIdResponse {
+  producerId: number
+  producerEpoch: number
 }
 
 // ── Fetch ───────────────────────────────────────────────────────────────────────────────────────────
@@ -121,8 +140,13 @@ export interface DeleteRecordsResponse {
 // ── Committed offsets (consumer groups) ─────────────────────────────────────────────────────────────
 // A group's committed offset for a partition is the NEXT offset to consume (Kafka's convention). Group ids
 // are free-form user text: the daemon keeps them in Maps and encodes them before they touch a path.
+// A group with members takes commits only from them (memberId and memberEpoch as the last heartbeat
+// answered), each for the partitions it owns: others get STALE_MEMBER_EPOCH. Without memberId (a
+// "simple" commit, e.g. `samsa group reset`) it is refused with NON_EMPTY_GROUP while the group has members.
 export interface OffsetCommitRequest {
   group: string
+  memberId?: string
+  memberEpoch?: number
   offsets: {topic: string; partition: number; offset: number; metadata?: string}[]
 }
 export interface OffsetCommitResponse {
@@ -135,6 +159,103 @@ export interface OffsetFetchRequest {
 export interface OffsetFetchResponse {
   // offset -1 when the group has no commit for that partition
   offsets: {topic: string; partition: number; offset: number; metadata: string}[]
+}
+
+// ── Consumer groups: membership (Kafka 4's consumer protocol, KIP-848: server-side assignment) ──────
+// One request does it all. memberEpoch 0 joins (memberId "", topics required; the answer carries the new
+// member id); -1 leaves; -2 leaves but, for a static member (instanceId), keeps its partitions for it
+// until its session times out; any other value is a heartbeat at the epoch last received. The daemon
+// assigns partitions (assignor: range | roundrobin | sticky, default sticky) and hands them over
+// incrementally: `assignment` is what the member owns from now on. A partition it owned that is not in
+// it must be given back — stop reading it, commit it, then send a heartbeat whose `owned` leaves it out —
+// and only then is it given to its new member. New partitions in `assignment` are free already: start
+// them at the group's committed offset. `pending` counts partitions of its target still held by others.
+// waitMs makes the heartbeat a long poll: answered as soon as the member's answer changes, else after
+// waitMs (capped at heartbeatIntervalMs). A member not heard from for sessionTimeoutMs is removed; one
+// that has not given back what it was asked to within rebalanceTimeoutMs is fenced.
+// Errors: UNKNOWN_MEMBER_ID (rejoin with epoch 0), FENCED_INSTANCE_ID (another member took this
+// instance id: stop), FENCED_MEMBER_EPOCH, UNSUPPORTED_ASSIGNOR, INVALID_SESSION_TIMEOUT,
+// INCONSISTENT_GROUP_PROTOCOL (the group has members of the classic protocol), GROUP_MAX_SIZE_REACHED.
+export interface GroupHeartbeatRequest {
+  group: string
+  memberId: string
+  memberEpoch: number
+  instanceId?: string
+  clientId?: string
+  clientHost?: string
+  topics?: string[] // the subscription: on join, and when it changes
+  assignor?: string
+  sessionTimeoutMs?: number // join: default 10000, 1000 to 1800000
+  rebalanceTimeoutMs?: number // join: default 300000
+  owned?: {topic: string; partition: number}[] // omitted: unchanged
+  waitMs?: number
+}
+export interface GroupHeartbeatResponse {
+  memberId: string
+  memberEpoch: number
+  heartbeatIntervalMs: number
+  sessionTimeoutMs: number
+  assignment: {topic: string; partition: number}[]
+  pending: number
+}
+
+export type GroupType = 'consumer' | 'classic' | '' // '' — committed offsets only, no members
+export interface GroupListing {
+  group: string
+  type: GroupType
+  state: string // Empty | Reconciling | Stable (consumer); PreparingRebalance | CompletingRebalance | Stable (classic)
+  members: number
+}
+export type ListGroupsRequest = Record<string, never>
+export interface ListGroupsResponse {
+  groups: GroupListing[]
+}
+
+export interface GroupMemberDescription {
+  memberId: string
+  instanceId: string | null
+  clientId: string
+  clientHost: string
+  memberEpoch: number
+  topics: string[]
+  assignment: {topic: string; partition: number}[] // owned now
+  target: {topic: string; partition: number}[] // owned once the handover is done
+}
+export interface GroupPartitionLag {
+  topic: string
+  partition: number
+  currentOffset: number // committed (the next offset to read); -1 when none
+  logStartOffset: number
+  logEndOffset: number
+  lag: number // logEndOffset − max(currentOffset, logStartOffset), ≥ 0
+  memberId: string // '' when no member owns it
+  clientId: string
+}
+export interface GroupDescription {
+  group: string
+  type: GroupType
+  state: string
+  epoch: number
+  assignor: string
+  members: GroupMemberDescription[]
+  partitions: GroupPartitionLag[]
+  totalLag: number
+}
+export interface DescribeGroupsRequest {
+  groups: string[]
+}
+export interface DescribeGroupsResponse {
+  // in request order; a group with neither members nor committed offsets: {group, error: GROUP_ID_NOT_FOUND}
+  groups: (GroupDescription | {group: string; error: WireError})[]
+}
+
+// Forgets the group's committed offsets (tombstones in __consumer_offsets). NON_EMPTY_GROUP while it has
+// members, GROUP_ID_NOT_FOUND when it has nothing to forget.
+export interface DeleteGroupRequest {
+  group: string
+}
+export interface DeleteGroupResponse {
+  deleted: true
 }
 
 // ── Topics ──────────────────────────────────────────────────────────────────────────────────────────
@@ -281,6 +402,13 @@ export interface StatusResponse {
   partitions: number
   sizeInBytes: number
   workers: {index: number; partitions: number}[]
+  kafka: KafkaListenerStatus
+}
+// The daemon's Kafka listener (protocol/control/daemon-config.ts says how it is configured).
+export interface KafkaListenerStatus {
+  listener: string | null // HOST:PORT it listens on; null when turned off or when it could not listen
+  advertised: string | null // the address Metadata and FindCoordinator give Kafka clients
+  problem: string | null // why it does not listen although asked to (e.g. the port is in use)
 }
 export type ShutdownRequest = Record<string, never>
 export interface ShutdownResponse {

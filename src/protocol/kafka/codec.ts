@@ -43,8 +43,15 @@ function fail(err: unknown, context: string): never {
   throw err
 }
 
+/**
+ * The most array elements one request may hold in all (its topics, partitions, configs…): far above what
+ * a client sends (one per partition it produces to, fetches or commits), far below what a 100 MiB frame of
+ * tiny entries would decode to (primitives.ts).
+ */
+export const DEFAULT_MAX_REQUEST_ITEMS = 100_000
+
 /** Decodes one request frame payload (without its size prefix). */
-export function decodeRequest(payload: Buffer): KafkaRequest | UnsupportedRequest {
+export function decodeRequest(payload: Buffer, options: {maxItems?: number} = {}): KafkaRequest | UnsupportedRequest {
   if (payload.length < 4) throw decodeError(`request of ${payload.length} bytes is shorter than its api key and version`)
   const apiKey = payload.readInt16BE(0)
   const apiVersion = payload.readInt16BE(2)
@@ -52,7 +59,7 @@ export function decodeRequest(payload: Buffer): KafkaRequest | UnsupportedReques
   const known = api !== undefined && apiVersion >= 0 && apiVersion <= api.maxVersion
   // an unsupported version's flexibility is unknown to us: its header is read as v1, which is v2's prefix
   const headerVersion = requestHeaderVersion(known && isFlexible(api, apiVersion))
-  const r = new Reader(payload)
+  const r = new Reader(payload, 0, payload.length, options.maxItems ?? DEFAULT_MAX_REQUEST_ITEMS)
   let header: RequestHeader
   try {
     header = requestHeaderCodec(headerVersion).read(r)

@@ -46,8 +46,15 @@ export const KAFKA_ERRORS = {
   INVALID_PRODUCER_EPOCH: {code: 47, retriable: false},
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: {code: 53, retriable: false}, // transactions are not supported
   KAFKA_STORAGE_ERROR: {code: 56, retriable: true}, // a log directory failed (Produce v4+/Fetch v6+ name it)
+  NON_EMPTY_GROUP: {code: 68, retriable: false}, // DeleteGroups / offset changes while the group has members
+  GROUP_ID_NOT_FOUND: {code: 69, retriable: false},
   MEMBER_ID_REQUIRED: {code: 79, retriable: false}, // JoinGroup v4+ only: never below
+  GROUP_MAX_SIZE_REACHED: {code: 81, retriable: false},
+  FENCED_INSTANCE_ID: {code: 82, retriable: false}, // another member took this group.instance.id
   INVALID_RECORD: {code: 87, retriable: false}, // Produce v8+ only: use CORRUPT_MESSAGE below
+  FENCED_MEMBER_EPOCH: {code: 110, retriable: false}, // the consumer protocol (KIP-848)
+  UNSUPPORTED_ASSIGNOR: {code: 112, retriable: false},
+  STALE_MEMBER_EPOCH: {code: 113, retriable: false},
 } as const satisfies Record<string, KafkaErrorInfo>
 
 export type KafkaErrorName = keyof typeof KAFKA_ERRORS

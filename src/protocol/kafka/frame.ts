@@ -5,15 +5,22 @@
 // Bounds: the size is checked BEFORE anything is allocated: a negative size or one above `maxFrameBytes`
 // (Kafka's socket.request.max.bytes, 100 MiB by default) is a FrameSizeError, after which the stream
 // cannot be resynchronised and the listener closes the connection. What is buffered is the chunks pushed
-// and not yet taken, plus at most one frame being assembled at its exact, checked size.
+// and not yet taken, plus at most one frame being assembled at its exact, checked size — and, above
+// UNCOUNTED_FRAME_BYTES, only once a FrameMemory (the daemon's pending-frame budget) granted that size, so
+// many connections each stalled inside a 100 MiB frame cannot together pin more than the daemon allows.
+// The splitting is protocol/frame-splitter.ts's, shared with the control protocol; this module gives it
+// Kafka's reading of the prefix and its error.
 // Pure: no sockets; one KafkaFrameReader per connection, on the thread that owns the socket.
 
 import {SamsaError} from '../../errors.js'
+import {FRAME_PREFIX_BYTES, FrameSplitter, type FrameMemory, type LengthPrefix} from '../frame-splitter.js'
 import type {Writer} from './primitives.js'
 
-export const FRAME_SIZE_BYTES = 4
+export const FRAME_SIZE_BYTES = FRAME_PREFIX_BYTES
 /** Kafka's default socket.request.max.bytes. */
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024
+/** Frames up to this size are assembled without a claim on FrameMemory (requests are small but Produce). */
+export {UNCOUNTED_FRAME_BYTES, type FrameMemory} from '../frame-splitter.js'
 
 /** The size prefix is out of bounds: close the connection (Kafka does). */
 export class FrameSizeError extends SamsaError {
@@ -34,89 +41,24 @@ export function checkFrameSize(size: number, maxFrameBytes: number): void {
   if (size < 0 || size > maxFrameBytes) throw new FrameSizeError(size, maxFrameBytes)
 }
 
+const KAFKA_PREFIX: LengthPrefix = {
+  name: 'size',
+  lengthOf(u32, maxFrameBytes) {
+    const size = u32 | 0 // Kafka's size is an int32
+    checkFrameSize(size, maxFrameBytes)
+    return size
+  },
+}
+
 /**
  * Splits a connection's byte stream into frame payloads (without the size prefix), pulled one at a time so
- * the listener can stop at its in-flight limit with the rest still buffered, and answer in order.
+ * the listener can stop at its in-flight limit with the rest still buffered, and answer in order: the
+ * length-prefixed splitter (protocol/frame-splitter.ts) with Kafka's int32 size. next() throws
+ * FrameSizeError on a bad prefix.
  */
-export class KafkaFrameReader {
-  private readonly chunks: Buffer[] = []
-  private head = 0 // read position in chunks[0]
-  private buffered = 0 // unread bytes across chunks
-  private pending: Buffer | null = null // a frame being assembled across chunks
-  private pendingFilled = 0
-
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
-
-  push(chunk: Buffer): void {
-    if (chunk.length === 0) return
-    this.chunks.push(chunk)
-    this.buffered += chunk.length
-  }
-
-  /** True while bytes of an incomplete frame are held (for a partial-frame timeout). */
-  get partial(): boolean {
-    return this.pending !== null || this.buffered > 0
-  }
-
-  /** The next complete payload, or null until more bytes arrive. Throws FrameSizeError on a bad prefix. */
-  next(): Buffer | null {
-    if (this.pending) return this.fill()
-    if (this.buffered < FRAME_SIZE_BYTES) return null
-    const size = this.peekSize()
-    checkFrameSize(size, this.maxFrameBytes)
-    this.skip(FRAME_SIZE_BYTES)
-    const first = this.chunks[0]
-    // common case: the whole frame is inside the current chunk: hand out a view, copy nothing
-    if (size === 0 || (first && first.length - this.head >= size)) {
-      const view = first ? first.subarray(this.head, this.head + size) : Buffer.alloc(0)
-      this.skip(size)
-      return view
-    }
-    this.pending = Buffer.allocUnsafe(size)
-    this.pendingFilled = 0
-    return this.fill()
-  }
-
-  private fill(): Buffer | null {
-    const pending = this.pending!
-    while (this.pendingFilled < pending.length && this.chunks.length > 0) {
-      const chunk = this.chunks[0]!
-      const take = Math.min(pending.length - this.pendingFilled, chunk.length - this.head)
-      chunk.copy(pending, this.pendingFilled, this.head, this.head + take)
-      this.pendingFilled += take
-      this.skip(take)
-    }
-    if (this.pendingFilled < pending.length) return null
-    this.pending = null
-    return pending
-  }
-
-  // reads the int32 size without consuming it; it may straddle chunks
-  private peekSize(): number {
-    const first = this.chunks[0]!
-    if (first.length - this.head >= FRAME_SIZE_BYTES) return first.readInt32BE(this.head)
-    const four = Buffer.allocUnsafe(FRAME_SIZE_BYTES)
-    let got = 0
-    for (let i = 0; got < FRAME_SIZE_BYTES; i++) {
-      const chunk = this.chunks[i]!
-      for (let j = i === 0 ? this.head : 0; j < chunk.length && got < FRAME_SIZE_BYTES; j++) four[got++] = chunk[j]!
-    }
-    return four.readInt32BE(0)
-  }
-
-  private skip(n: number): void {
-    this.buffered -= n
-    while (n > 0) {
-      const chunk = this.chunks[0]!
-      const left = chunk.length - this.head
-      if (n < left) {
-        this.head += n
-        return
-      }
-      n -= left
-      this.chunks.shift()
-      this.head = 0
-    }
+export class KafkaFrameReader extends FrameSplitter {
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, memory: FrameMemory | null = null) {
+    super(KAFKA_PREFIX, maxFrameBytes, memory)
   }
 }
 

@@ -11,6 +11,7 @@
 export {advertisedApiVersions, apiByKey, KAFKA_APIS, type ApiVersionRange, type KafkaApiName} from './api-table.js'
 export type {KafkaApi} from './api.js'
 export {
+  DEFAULT_MAX_REQUEST_ITEMS,
   decodeRequest,
   decodeResponse,
   encodeRequest,
@@ -22,6 +23,7 @@ export {
   type ResponseBody,
   type UnsupportedRequest,
 } from './codec.js'
+export {decodeAssignment, decodeSubscriptionTopics, encodeAssignment, encodeSubscription, type AssignedPartition} from './consumer-protocol.js'
 export {KAFKA_ERRORS, KafkaErrorCode, kafkaError, type KafkaErrorName} from './error-codes.js'
 export {checkFrameSize, DEFAULT_MAX_FRAME_BYTES, FrameSizeError, KafkaFrameReader} from './frame.js'
 export type {RequestHeader} from './header.js'

@@ -9,7 +9,9 @@
 //
 // Invariants: a Reader never reads past `end`: every read states how many bytes it needs and fails with a
 // KafkaCodecError naming the shortfall before touching the buffer, so a truncated frame is a clear error
-// and a hostile length can never make us allocate more than the bytes actually received. Byte fields are
+// and a hostile length can never make us allocate more than the bytes actually received. A Reader also
+// counts the array elements it hands out against `maxItems`: a legal 100 MiB frame of 8-byte partition
+// entries would otherwise become 13 million JS objects (a GiB of heap) before any handler saw it. Byte fields are
 // returned as views into the frame (no copy). A Writer collects output as a list of chunks: payloads of
 // ZERO_COPY_MIN_BYTES or more (record batches in Fetch responses) are passed through by reference rather
 // than copied, so the socket can writev() stored batch bytes as they are.
@@ -62,13 +64,22 @@ export function asEncodeError(err: unknown): KafkaCodecError {
 /** A bounded read position over buf[pos, end). It is a Cursor, so src/format/varint.ts can advance it. */
 export class Reader {
   pos: number
+  private itemsLeft: number
 
   constructor(
     readonly buf: Buffer,
     pos = 0,
     readonly end = buf.length,
+    readonly maxItems = Infinity,
   ) {
     this.pos = pos
+    this.itemsLeft = maxItems
+  }
+
+  /** Counts `count` array elements about to be decoded against maxItems (see the header). */
+  takeItems(count: number): void {
+    this.itemsLeft -= count
+    if (this.itemsLeft < 0) throw decodeError(`the message holds more than ${this.maxItems} array elements in all`)
   }
 
   get remaining(): number {

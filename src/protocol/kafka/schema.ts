@@ -17,7 +17,8 @@
 //
 // Bounds: every length and array count is checked against the bytes left BEFORE anything is allocated. An
 // array's count must fit `count × minSize` of its element (the fewest bytes one element can take), so a
-// count of 2^31 fails at once instead of looping or allocating. -1 means null only where a field is
+// count of 2^31 fails at once instead of looping or allocating; and all arrays of a message together hold at
+// most the Reader's maxItems elements (primitives.ts). -1 means null only where a field is
 // nullable; any other negative length is an error.
 // Pure: no I/O. Each compiled codec is cached per (version, flexible) on its type.
 
@@ -229,6 +230,7 @@ function compileArray<T>(item: Codec<T>, flexible: boolean, nullable: boolean, v
       if (count * item.minSize > r.remaining) {
         throw decodeError(`array count ${count} needs at least ${count * item.minSize} bytes but only ${r.remaining} remain`)
       }
+      r.takeItems(count)
       const out: T[] = []
       for (let i = 0; i < count; i++) {
         try {

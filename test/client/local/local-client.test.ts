@@ -131,6 +131,38 @@ describe('LocalClient against a stand-in socket', () => {
     expect(hellos).toBe(3)
   })
 
+  it('with reconnectTimeoutMs, a request after a lost connection waits for the daemon to come back; told once', async () => {
+    daemon = new FakeDaemon()
+    await daemon.listen()
+    const reconnected: number[] = []
+    const client = await connect({dataDir: daemon.dir, socket: daemon.socketPath, autostart: false, reconnectTimeoutMs: 10_000, onReconnected: (i) => reconnected.push(i.downMs)})
+    clients.push(client)
+    await daemon.stop() // gone: its socket too
+    await new Promise((r) => setTimeout(r, 30))
+    const waiting = client.request<{echo: unknown}>(ApiKey.Status, {n: 1})
+    const also = client.request<{echo: unknown}>(ApiKey.Status, {n: 2})
+    await new Promise((r) => setTimeout(r, 400))
+    await daemon.listen()
+    expect((await waiting).body.echo).toEqual({n: 1})
+    expect((await also).body.echo).toEqual({n: 2})
+    expect(reconnected).toHaveLength(1) // one outage, one call, however many requests waited
+    expect(reconnected[0]).toBeGreaterThanOrEqual(400)
+  })
+
+  it('with reconnectTimeoutMs and no daemon coming back: DAEMON_UNAVAILABLE after that long, one line', async () => {
+    daemon = new FakeDaemon()
+    await daemon.listen()
+    const client = await connect({dataDir: daemon.dir, socket: daemon.socketPath, autostart: false, reconnectTimeoutMs: 300})
+    clients.push(client)
+    await daemon.stop()
+    await new Promise((r) => setTimeout(r, 30))
+    const started = Date.now()
+    const err = await client.request(ApiKey.Status, {}).catch((e) => e)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200)
+    expect(err).toMatchObject({code: 'DAEMON_UNAVAILABLE', exitCode: 3, retriable: false}) // the wait is over: nobody retries it
+    expect(err.message).toBe(`the samsa daemon for ${daemon.dir} did not come back within 300 ms of the connection being lost (--reconnect-timeout): no daemon is running`)
+  })
+
   it('without auto-start and no daemon: DAEMON_UNAVAILABLE naming the data directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'samsa-none-'))
     try {

@@ -246,7 +246,7 @@ describe('operation traits', () => {
     const barriers = Object.entries(OPERATIONS)
       .filter(([, t]) => t.barrier)
       .map(([name]) => name)
-    expect(barriers).toEqual(['deleteRecords', 'createTopic', 'alterTopic', 'deleteTopic', 'commitOffsets', 'shutdown'])
+    expect(barriers).toEqual(['deleteRecords', 'createTopic', 'alterTopic', 'deleteTopic', 'commitOffsets', 'deleteGroup', 'shutdown'])
     expect([fetchResponseBound(1000), fetchResponseBound(1 << 30), fetchResponseBound(undefined), fetchResponseBound(-5)]).toEqual([1000, 8 << 20, 8 << 20, 0])
   })
 })

@@ -1,6 +1,7 @@
 // Committed offsets in-process, through the OffsetStore's typed methods on a real Broker (worker threads
 // from dist/, partition logs in a temp directory): per-partition errors, a deleted topic's commits
-// forgotten, and every answered commit read back by the next daemon from __consumer_offsets.
+// forgotten, every answered commit read back by the next daemon from __consumer_offsets, and a deleted
+// group's tombstones keeping it deleted.
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -52,8 +53,20 @@ describe('OffsetStore (typed, in-process)', () => {
     try {
       expect(again.offsets.fetchOffsets('g1').map((c) => `${c.topic}-${c.partition}@${c.offset}`)).toEqual(['logs-0@5', 'logs-1@7'])
       expect(lines.some((l) => /committed offsets: 1 group\(s\) from 4 record\(s\) of __consumer_offsets/.test(l))).toBe(true)
+      // a deleted group: a tombstone per key, so the next daemon does not bring it back
+      await again.offsets.commitOffsets('__proto__', [{topic: 'logs', partition: 0, offset: 1, metadata: ''}])
+      expect(again.offsets.groupIds().sort()).toEqual(['__proto__', 'g1'])
+      await again.offsets.forgetGroup('g1')
+      expect([again.offsets.hasOffsets('g1'), again.offsets.groupIds()]).toEqual([false, ['__proto__']])
     } finally {
       await again.broker.close()
+    }
+    const third = await start()
+    try {
+      expect(third.offsets.fetchOffsets('g1')).toEqual([])
+      expect(third.offsets.groupIds()).toEqual(['__proto__'])
+    } finally {
+      await third.broker.close()
     }
   })
 })

@@ -2,7 +2,7 @@
 // checked before anything is allocated or awaited.
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {checkFrameSize, DEFAULT_MAX_FRAME_BYTES, FrameSizeError, KafkaFrameReader} from '../../../src/protocol/kafka/frame.js'
+import {checkFrameSize, DEFAULT_MAX_FRAME_BYTES, FrameSizeError, KafkaFrameReader, UNCOUNTED_FRAME_BYTES} from '../../../src/protocol/kafka/frame.js'
 import {decodeRequest} from '../../../src/protocol/kafka/codec.js'
 import {fixture, fixtureNames} from './helpers.js'
 
@@ -73,5 +73,46 @@ describe('KafkaFrameReader', () => {
     expect(() => checkFrameSize(0, 10)).not.toThrow()
     expect(() => checkFrameSize(DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES)).not.toThrow()
     expect(() => checkFrameSize(11, 10)).toThrow(FrameSizeError)
+  })
+
+  it('assembles a frame above 64 KiB that spans chunks only once its FrameMemory grants it, and releases it when complete', () => {
+    const claims: number[] = []
+    const releases: number[] = []
+    let grant = false
+    const reader = new KafkaFrameReader(DEFAULT_MAX_FRAME_BYTES, {
+      claim: (n) => (claims.push(n), grant),
+      release: (n) => releases.push(n),
+    })
+    const payload = Buffer.alloc(UNCOUNTED_FRAME_BYTES + 1, 7)
+    const whole = framed(payload)
+    reader.push(whole.subarray(0, 1000))
+    expect(reader.next()).toBeNull() // refused: nothing allocated, the prefix left unread
+    expect(reader.progress).toBe('1000 bytes, its size not yet read')
+    grant = true
+    expect(reader.next()).toBeNull() // granted: assembling
+    expect(reader.progress).toBe(`996 of ${payload.length} bytes`)
+    reader.push(whole.subarray(1000))
+    expect(reader.next()!.equals(payload)).toBe(true)
+    expect(claims).toEqual([payload.length, payload.length])
+    expect(releases).toEqual([payload.length])
+    expect(reader.framesRead).toBe(1)
+    // small frames and frames inside one chunk never ask
+    reader.push(framed(Buffer.alloc(10)))
+    reader.push(framed(Buffer.alloc(UNCOUNTED_FRAME_BYTES * 2)))
+    expect(reader.next()!.length).toBe(10)
+    expect(reader.next()!.length).toBe(UNCOUNTED_FRAME_BYTES * 2)
+    expect(claims).toHaveLength(2)
+    expect(reader.framesRead).toBe(3)
+  })
+
+  it('dropPartial forgets a frame whose sender went away', () => {
+    const reader = new KafkaFrameReader()
+    reader.push(framed(Buffer.alloc(100)).subarray(0, 50))
+    expect(reader.next()).toBeNull()
+    expect(reader.partial).toBe(true)
+    reader.dropPartial()
+    expect(reader.partial).toBe(false)
+    reader.push(framed(Buffer.from('ok')))
+    expect(reader.next()!.toString()).toBe('ok')
   })
 })

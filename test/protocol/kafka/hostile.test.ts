@@ -2,7 +2,7 @@
 // KafkaCodecError with a one-line reason — never a RangeError, a hang or an allocation sized by the input.
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {decodeRequest} from '../../../src/protocol/kafka/codec.js'
+import {decodeRequest, DEFAULT_MAX_REQUEST_ITEMS} from '../../../src/protocol/kafka/codec.js'
 import {KafkaCodecError} from '../../../src/protocol/kafka/primitives.js'
 import {expectCodecError, fixture, fixtureNames} from './helpers.js'
 
@@ -60,6 +60,15 @@ describe('lying counts and lengths in real requests', () => {
     const v3 = fixture('rdkafka-api-versions-v3')
     const bad = Buffer.concat([v3.subarray(0, 18), Buffer.from('ffffffff0f', 'hex')]) // client_software_name length
     expectCodecError(() => decodeRequest(bad), /clientSoftwareName: string needs 4294967294 bytes but only 0 remain/)
+  })
+})
+
+describe('honest counts that add up to too much', () => {
+  it('a request holding more array elements in all than maxItems fails before they are built', () => {
+    const fetch = fixture('rdkafka-fetch-v4') // one topic, one partition: two elements
+    expect(decodeRequest(fetch, {maxItems: 2}).kind).toBe('request')
+    expectCodecError(() => decodeRequest(fetch, {maxItems: 1}), /^Fetch v4 request: topics\[0\]\.partitions: the message holds more than 1 array elements in all$/)
+    expect(DEFAULT_MAX_REQUEST_ITEMS).toBe(100_000)
   })
 })
 

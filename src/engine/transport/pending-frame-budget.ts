@@ -1,12 +1,14 @@
-// The daemon-wide cap on memory pinned by half-received control frames (README Guarantees, rule 7). A
-// frame that spans socket reads is assembled in a buffer of its full size (FrameReader in
-// protocol/control/frame.ts), so sixteen clients each stalled inside a 60 MiB frame would pin a GiB. Every
-// such buffer is reserved here first.
+// The daemon-wide cap on memory pinned by half-received frames (README Guarantees, rule 7), whichever front
+// end receives them: one budget for the control socket and the Kafka listener together (lifecycle/ makes
+// it; each BoundedConnection, bounded-connection.ts, claims from it). A frame that spans socket reads is
+// assembled in a buffer of its full size (FrameSplitter in protocol/frame-splitter.ts, under both
+// protocols' readers), so sixteen clients each stalled inside a 60 MiB frame would pin a GiB. Every such
+// buffer is reserved here first.
 //
 // A reservation that does not fit waits, first come first served, and is granted as soon as enough is
 // released. Waiting rather than closing keeps honest clients working: a producer whose big batch arrives
 // while the budget is full is only delayed. It cannot be delayed for long, because a holder has at most
-// its frame deadline (ConnectionLimits.partialFrameTimeoutMs, counted from the grant) to finish its frame
+// its frame deadline (its connection's partialFrameTimeoutMs, counted from the grant) to finish its frame
 // before its connection is closed and its bytes released. A reservation is always granted when nothing
 // is held, so a frame larger than the whole budget still gets in, alone. Main thread.
 

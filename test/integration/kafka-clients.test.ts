@@ -1,0 +1,199 @@
+// Real Kafka clients against a real samsa daemon: kcat 1.7.1 (librdkafka 2.0.2) and kafkajs 2.2.4 (with
+// kafkajs-lz4). Metadata and librdkafka's feature probes, LZ4 produce with keys and headers, reading
+// everything, offsets for times, admin create/delete — and one engine underneath: what samsa's CLI
+// produces kcat and kafkajs read, what they produce the CLI reads, and a kcat commit is where `samsa
+// consume --group` (and samsa's client fetchOffsets) continue. kafkajs reads here through its Broker's
+// Fetch, without a group; consumer groups of kcat -G and kafkajs: kafka-groups.test.ts.
+import {execFile, execFileSync} from 'node:child_process'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import kafkajs from 'kafkajs'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {createClient} from '../../src/client/index.js'
+import {cleanup, lines, requireBuild, samsa, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
+import {kafkajsFetch} from '../engine/kafka/helpers.js'
+
+const {Kafka, CompressionTypes, logLevel} = kafkajs
+const exec = promisify(execFile)
+
+let d: DaemonProcess
+let broker: string
+
+beforeAll(async () => {
+  try {
+    execFileSync('kcat', ['-V'], {stdio: 'ignore'})
+  } catch {
+    throw new Error('kcat is missing: `apt-get install kcat` (Debian kcat 1.7.1, librdkafka 2.0.2); .ci/run installs it')
+  }
+  requireBuild()
+  d = await spawnDaemon(tempDir(), {kafka: true})
+  broker = `127.0.0.1:${d.kafkaPort()}`
+})
+
+afterAll(async () => {
+  if (d) await stopDaemon(d)
+  await cleanup()
+})
+
+async function kcat(args: string[], input?: string): Promise<{stdout: string; stderr: string}> {
+  const p = exec('kcat', ['-b', broker, ...args], {timeout: 60_000, maxBuffer: 64 << 20})
+  p.child.stdin!.end(input ?? '')
+  return p
+}
+
+async function cli(args: string[], input?: string): Promise<string> {
+  const r = await samsa(d.dataDir, args, input === undefined ? {} : {input})
+  expect(r.code, `samsa ${args.join(' ')}: ${r.stderr}`).toBe(0)
+  return r.stdout
+}
+
+function kafka(): InstanceType<typeof Kafka> {
+  return new Kafka({clientId: 'kafkajs', brokers: [broker], logLevel: logLevel.NOTHING})
+}
+
+describe('kcat', () => {
+  it('-L: one broker, the controller, at the advertised address; librdkafka enables MsgVer2, LZ4 and group coordination', async () => {
+    await cli(['topic', 'create', 'meta', '--partitions', '3'])
+    const {stdout, stderr} = await kcat(['-L', '-d', 'feature'])
+    expect(stdout).toContain(`1 brokers:\n  broker 1 at ${broker} (controller)`)
+    expect(stdout).toContain('topic "meta" with 3 partitions:\n    partition 0, leader 1, replicas: 1, isrs: 1')
+    for (const feature of ['ApiVersion', 'MsgVer2', 'BrokerGroupCoordinator', 'BrokerBalancedConsumer', 'LZ4', 'ThrottleTime']) {
+      expect(stderr).toMatch(new RegExp(`Enabling feature ${feature}\\b`))
+    }
+    expect(stderr).not.toMatch(/Enabling feature IdempotentProducer/) // no InitProducerId: no producer ids yet
+  })
+
+  it('-P with keys and -z lz4 is stored as sent (LZ4 batches) and read back by kcat -C -e and by samsa consume', async () => {
+    await cli(['topic', 'create', 'kc', '--partitions', '2'])
+    const input = Array.from({length: 200}, (_, i) => `key${i % 7}:value ${i} ${'x'.repeat(i % 50)}`).join('\n') + '\n'
+    await kcat(['-P', '-t', 'kc', '-K:', '-z', 'lz4', '-X', 'partitioner=murmur2_random'], input)
+    const sent = input.trimEnd().split('\n').map((l) => l.split(':'))
+    const read = lines((await kcat(['-C', '-t', 'kc', '-o', 'beginning', '-e', '-q', '-f', '%k:%s\\n'])).stdout)
+    expect([...read].sort()).toEqual(sent.map(([k, v]) => `${k}:${v}`).sort())
+    // murmur2_random is Kafka's (and samsa's) key → partition rule, so each key is in one partition, in order
+    const mine = lines(await cli(['consume', 'kc', '--format', '%p %k %s\\n']))
+    for (const [k, v] of sent) expect(mine.filter((l) => l.endsWith(` ${k} ${v}`))).toHaveLength(1)
+    for (const p of [0, 1]) {
+      const values = mine.filter((l) => l.startsWith(`${p} `)).map((l) => Number(l.split(' ')[3]))
+      expect(values).toEqual([...values].sort((a, b) => a - b))
+    }
+    const dump = await cli(['log', 'dump', join(d.dataDir, 'kc-0', '00000000000000000000.log'), '--json'])
+    expect(lines(dump).map((l) => JSON.parse(l).codec)).toContain('lz4')
+  })
+
+  it('-Q gives the first offset at or after a time', async () => {
+    await cli(['topic', 'create', 'times'])
+    const before = Date.now()
+    await cli(['produce', 'times'], 'early\n')
+    await new Promise((r) => setTimeout(r, 50))
+    const between = Date.now()
+    await cli(['produce', 'times'], 'late\n')
+    // one query per run: librdkafka keeps one timestamp per partition
+    for (const [t, expected] of [[before - 1000, 0], [between, 1], [Date.now() + 60_000, -1]] as const) {
+      expect(lines((await kcat(['-Q', '-t', `times:0:${t}`])).stdout)).toEqual([`times [0] offset ${expected}`])
+    }
+  })
+
+  it("a kcat consumer's commit (group.id, generation -1) is where samsa consume --group, samsa's client and kafkajs's admin continue, and the reverse", async () => {
+    await cli(['topic', 'create', 'handover'])
+    await cli(['produce', 'handover'], 'one\ntwo\nthree\n')
+    // librdkafka's simple consumer commits what it read when it starts from the stored offset
+    const stored = ['-C', '-t', 'handover', '-p', '0', '-o', 'stored', '-e', '-q', '-X', 'group.id=shared', '-X', 'auto.offset.reset=earliest']
+    expect(lines((await kcat(stored)).stdout)).toEqual(['one', 'two', 'three'])
+    const client = await createClient({dataDir: d.dataDir, autostart: false})
+    try {
+      expect(await client.groups.fetchOffsets('shared', [{topic: 'handover', partition: 0}])).toEqual([{topic: 'handover', partition: 0, offset: 3, metadata: ''}])
+    } finally {
+      await client.close()
+    }
+    await cli(['produce', 'handover'], 'four\n')
+    expect(lines(await cli(['consume', 'handover', '--group', 'shared']))).toEqual(['four'])
+    // samsa's commit (after "four") is where kcat resumes
+    await cli(['produce', 'handover'], 'five\n')
+    expect(lines((await kcat(stored)).stdout)).toEqual(['five'])
+    const admin = kafka().admin()
+    await admin.connect()
+    try {
+      // (kafkajs reports an empty metadata string as null)
+      expect(await admin.fetchOffsets({groupId: 'shared', topics: ['handover']})).toEqual([{topic: 'handover', partitions: [{partition: 0, offset: '5', metadata: null}]}])
+      expect((await admin.listGroups()).groups).toContainEqual({groupId: 'shared', protocolType: ''})
+    } finally {
+      await admin.disconnect()
+    }
+  })
+})
+
+describe('kafkajs', () => {
+  it('admin creates and deletes topics samsa sees, and reads metadata, offsets and configs', async () => {
+    const admin = kafka().admin()
+    await admin.connect()
+    try {
+      expect(await admin.createTopics({topics: [{topic: 'kjs-admin', numPartitions: 3, configEntries: [{name: 'retention.ms', value: '3600000'}]}]})).toBe(true)
+      expect(await admin.createTopics({topics: [{topic: 'kjs-admin'}]})).toBe(false) // exists already
+      const {topics} = JSON.parse(await cli(['topic', 'list', '--json']))
+      expect(topics).toContainEqual(expect.objectContaining({name: 'kjs-admin', partitions: 3}))
+      const meta = await admin.fetchTopicMetadata({topics: ['kjs-admin']})
+      expect(meta.topics[0]!.partitions.map((p) => [p.partitionId, p.leader])).toEqual([[0, 1], [1, 1], [2, 1]])
+      expect(await admin.describeCluster()).toMatchObject({brokers: [{nodeId: 1, host: '127.0.0.1', port: d.kafkaPort()}], controller: 1})
+      const configs = await admin.describeConfigs({resources: [{type: 2, name: 'kjs-admin', configNames: ['retention.ms']}], includeSynonyms: false})
+      expect(configs.resources[0]!.configEntries).toEqual([expect.objectContaining({configName: 'retention.ms', configValue: '3600000', isDefault: false})])
+      await admin.deleteTopics({topics: ['kjs-admin']})
+      expect((await samsa(d.dataDir, ['topic', 'describe', 'kjs-admin'])).code).toBe(4)
+    } finally {
+      await admin.disconnect()
+    }
+  })
+
+  it('a producer with keys, headers and LZ4: samsa consume, kcat and kafkajs read the same records', async () => {
+    const k = kafka()
+    const admin = k.admin()
+    await admin.connect()
+    await admin.createTopics({topics: [{topic: 'kjs-data', numPartitions: 1}]})
+    const producer = k.producer()
+    await producer.connect()
+    await producer.send({
+      topic: 'kjs-data',
+      compression: CompressionTypes.LZ4,
+      messages: [
+        {key: 'a', value: 'one', headers: {source: 'kafkajs'}},
+        {key: 'b', value: 'two'},
+        {key: null, value: 'three', headers: {h1: 'x', h2: 'y'}},
+      ],
+    })
+    await producer.disconnect()
+    const envelopes = lines(await cli(['consume', 'kjs-data', '--jsonl'])).map((l) => JSON.parse(l))
+    expect(envelopes.map((e) => [e.offset, e.key, e.value, e.headers])).toEqual([
+      [0, 'a', 'one', [{key: 'source', value: 'kafkajs'}]],
+      [1, 'b', 'two', []],
+      [2, null, 'three', [{key: 'h1', value: 'x'}, {key: 'h2', value: 'y'}]],
+    ])
+    const viaKcat = await kcat(['-C', '-t', 'kjs-data', '-o', 'beginning', '-e', '-q', '-f', '%o %k %s %h\\n'])
+    expect(lines(viaKcat.stdout)).toEqual(['0 a one source=kafkajs', '1 b two ', '2  three h1=x,h2=y'])
+    const fetched = await kafkajsFetch(d.kafkaPort(), 'kjs-data', 0, 1)
+    expect(fetched.highWatermark).toBe('3')
+    expect(fetched.messages.filter((m) => Number(m.offset) >= 1).map((m) => [m.offset, m.key?.toString() ?? null, m.value!.toString()])).toEqual([
+      ['1', 'b', 'two'],
+      ['2', null, 'three'],
+    ])
+    const offsets = await admin.fetchTopicOffsets('kjs-data')
+    expect(offsets).toEqual([{partition: 0, offset: '3', high: '3', low: '0'}])
+    await admin.disconnect()
+  })
+
+  it("reads what samsa's CLI and kcat -z lz4 produced (kafkajs's own Fetch decoder, LZ4 through kafkajs-lz4)", async () => {
+    await cli(['topic', 'create', 'from-cli'])
+    await cli(['produce', 'from-cli', '--key-delimiter', ':', '--header', 'via=samsa'], 'k1:first\nk2:second\n')
+    await kcat(['-P', '-t', 'from-cli', '-K:', '-z', 'lz4', '-H', 'via=kcat'], 'k3:third\n')
+    const {messages} = await kafkajsFetch(d.kafkaPort(), 'from-cli', 0)
+    expect(messages.map((m) => [m.offset, m.key!.toString(), m.value!.toString(), m.headers.via!.toString()])).toEqual([
+      ['0', 'k1', 'first', 'samsa'],
+      ['1', 'k2', 'second', 'samsa'],
+      ['2', 'k3', 'third', 'kcat'],
+    ])
+    const admin = kafka().admin()
+    await admin.connect()
+    const byTime = await admin.fetchTopicOffsetsByTimestamp('from-cli', 0)
+    expect(byTime).toEqual([{partition: 0, offset: '0'}])
+    await admin.disconnect()
+  })
+})
