@@ -27,6 +27,8 @@ export const ERROR_KINDS = {
   CORRUPT_MESSAGE: {exitCode: 6, kafkaCode: 2, retriable: false},
   MESSAGE_TOO_LARGE: {exitCode: 6, kafkaCode: 10, retriable: false},
   OFFSET_OUT_OF_RANGE: {exitCode: 6, kafkaCode: 1, retriable: false},
+  // a record the topic cannot take: a keyless record produced to a compacted topic (Kafka's INVALID_RECORD)
+  INVALID_RECORD: {exitCode: 6, kafkaCode: 87, retriable: false},
   CORRUPT_LOG: {exitCode: 7, kafkaCode: 2, retriable: false},
   STORAGE_ERROR: {exitCode: 7, kafkaCode: 56, retriable: false},
   PARTITION_OFFLINE: {exitCode: 7, kafkaCode: 56, retriable: false},

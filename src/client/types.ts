@@ -71,6 +71,21 @@ export interface PartitionDescription {
   segments: number
   worker: number // index of the owning worker thread
   online: boolean
+  cleaner?: PartitionCleanerInfo // present for a compacted topic (cleanup.policy has compact)
+}
+
+// The log cleaner's view of a compacted partition: the clean section (compacted by an earlier pass, below
+// firstDirtyOffset) and the dirty one (written since, cleanable now), by whole closed segments; the rest
+// of sizeInBytes is the active segment and what min.compaction.lag.ms holds back.
+export interface PartitionCleanerInfo {
+  cleanBytes: number
+  dirtyBytes: number
+  dirtyRatio: number // dirtyBytes / (cleanBytes + dirtyBytes); cleaned on its own at min.cleanable.dirty.ratio
+  firstDirtyOffset: number
+  lastCleanedAt: number | null // ms; null: never cleaned
+  cleanableBecause: 'dirty-ratio' | 'max-compaction-lag' | null // why the broker would clean it now
+  cleaning: boolean // a pass over it is running now
+  uncleanable: string | null // why the broker stopped cleaning it until restart (a pass failed)
 }
 
 export interface TopicDescription {
@@ -108,6 +123,50 @@ export interface DeletedRecords {
   error?: PartitionError
 }
 
+// What a compaction did (or, on a dry run, would do) to one partition.
+export interface CleanerStats {
+  mapRecords: number // records of the dirty section read into the offset map
+  mapBytes: number
+  segmentsRead: number // segments, records and bytes read while recopying
+  recordsRead: number
+  bytesRead: number
+  recordsKept: number
+  bytesWritten: number // of the cleaned segments (0 on a dry run)
+  superseded: number // records removed: a later record has the same key
+  tombstonesExpired: number // tombstones removed: older than delete.retention.ms
+  keyless: number // records removed: no key
+  segmentsReplaced: number
+  segmentsWritten: number
+}
+
+export interface CompactedPartition {
+  partition: number
+  passes: number // cleaning passes run (0: nothing to clean)
+  complete: boolean // the whole dirty section was cleaned (false on a dry run when the offset map filled)
+  firstDirtyOffset: number // where the first pass began (-1: no pass)
+  endOffset: number // the log is clean below this now (a dry run: would be)
+  sizeBefore: number
+  sizeAfter: number
+  stats: CleanerStats
+  retention: {deletedSegments: number; deletedBytes: number} | null // compact,delete: retention after cleaning
+  abandoned: string | null // why the last pass gave up (the log changed under it), or null
+  error?: PartitionError
+}
+
+export interface CompactTopicResult {
+  topic: string
+  dryRun: boolean
+  partitions: CompactedPartition[]
+}
+
+// How far a compaction is on one partition: bytes read by its passes, of about how many in all.
+export interface CompactionProgress {
+  partition: number
+  state: 'idle' | 'queued' | 'cleaning' // idle: no compaction request covers it now
+  done: number
+  total: number
+}
+
 export interface AdminApi {
   createTopic(name: string, options?: CreateTopicOptions): Promise<CreateTopicResult>
   listTopics(): Promise<TopicSummary[]>
@@ -117,6 +176,9 @@ export interface AdminApi {
   deleteTopic(name: string, options?: {ifExists?: boolean}): Promise<boolean>
   listOffsets(partitions: (TopicPartition & {timestamp: number})[]): Promise<ListedOffset[]>
   deleteRecords(partitions: (TopicPartition & {offset: number})[]): Promise<DeletedRecords[]> // offset -1: to the high watermark
+  // Rolls and cleans a compacted topic now (dryRun: counts what would go, changes nothing); resolves when done.
+  compactTopic(name: string, options?: {dryRun?: boolean}): Promise<CompactTopicResult>
+  compactionProgress(name: string): Promise<CompactionProgress[]>
 }
 
 // ── Records: produce and fetch RecordBatch v2 bytes ─────────────────────────────────────────────────

@@ -5,6 +5,10 @@ import {
   ApiKey,
   type AlterTopicRequest,
   type AlterTopicResponse,
+  type CompactionProgressRequest,
+  type CompactionProgressResponse,
+  type CompactTopicRequest,
+  type CompactTopicResponse,
   type CreateTopicRequest,
   type CreateTopicResponse,
   type DeleteRecordsRequest,
@@ -22,6 +26,8 @@ import {validateTopicName} from '../topic-name.js'
 import type {
   AdminApi,
   AlterTopicOptions,
+  CompactionProgress,
+  CompactTopicResult,
   CreateTopicOptions,
   CreateTopicResult,
   DeletedRecords,
@@ -81,6 +87,18 @@ export class Admin implements AdminApi {
   async listOffsets(partitions: (TopicPartition & {timestamp: number})[]): Promise<ListedOffset[]> {
     const body: ListOffsetsRequest = {partitions}
     return (await this.requester.request<ListOffsetsResponse>(ApiKey.ListOffsets, body)).body.partitions
+  }
+
+  async compactTopic(name: string, options: {dryRun?: boolean} = {}): Promise<CompactTopicResult> {
+    validateTopicName(name)
+    const body: CompactTopicRequest = {name, dryRun: options.dryRun ?? false}
+    return (await this.requester.request<CompactTopicResponse>(ApiKey.CompactTopic, body)).body
+  }
+
+  async compactionProgress(name: string): Promise<CompactionProgress[]> {
+    validateTopicName(name)
+    const body: CompactionProgressRequest = {name}
+    return (await this.requester.request<CompactionProgressResponse>(ApiKey.CompactionProgress, body)).body.partitions
   }
 
   async deleteRecords(partitions: (TopicPartition & {offset: number})[]): Promise<DeletedRecords[]> {

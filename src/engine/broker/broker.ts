@@ -9,9 +9,10 @@
 // refuse internal topics (internal-topics.ts): the daemon writes those itself, through appendInternal().
 // Idempotent producers get their ids here (initProducerId, producer-ids.ts); their sequence numbers are
 // checked where the batches are appended, by the partition's own log (storage/producer-state.ts).
-// What each operation means to a front end (barriers, the fetch reserve) is operations.ts.
+// What each operation means to a front end (barriers, the fetch reserve) is operations.ts. Compaction on
+// request (`topic compact`) is topic-compaction.ts; the workers clean on their own too (worker/cleaner.ts).
 import {SamsaError} from '../../errors.js'
-import {topicNameProblem} from '../../topic-name.js'
+import {topicNameProblem, validateTopicName} from '../../topic-name.js'
 import {asSamsaError, fromWireError, type WireError} from '../../wire-error.js'
 import {HWM_STRIDE, type DeleteRecordsResult, type ListOffsetsResult, type ProduceResult, type Tail} from '../worker/messages.js'
 import {Fetcher, type FetchContext, type FetchQuery, type FetchedPartition} from './fetcher.js'
@@ -21,9 +22,11 @@ import {PartitionTable, type PartitionRef} from './partition-table.js'
 import {ProducerIds, type ProducerIdAndEpoch} from './producer-ids.js'
 import {TopicAdmin, type TopicChange, type TopicDescription, type TopicSummary} from './topic-admin.js'
 import {TopicCatalog} from './topic-catalog.js'
+import {TopicCompactor, type CompactionProgressEntry, type TopicCompaction} from './topic-compaction.js'
 import {WorkerPool} from './worker-pool.js'
 
 export type {ProduceResult}
+export type {CompactedPartition, CompactionProgressEntry, TopicCompaction} from './topic-compaction.js'
 export const MAX_LIST_PARTITIONS = 10_000
 
 export type Acks = 0 | 1 | -1 // -1 = all: answered after a group-committed fdatasync that began after the write
@@ -82,6 +85,7 @@ export class Broker {
   private readonly waiters: FetchWaiters
   private readonly admin: TopicAdmin
   private readonly fetcher: Fetcher
+  private readonly compactor: TopicCompactor
   private readonly producerIds: ProducerIds
   private readonly log: (line: string) => void
   private stopping = false
@@ -120,6 +124,7 @@ export class Broker {
       onTopicDeleted: options.onTopicDeleted,
     })
     this.fetcher = new Fetcher(table, this.pool, this.waiters)
+    this.compactor = new TopicCompactor(table, this.pool, (refs, cleaner) => this.admin.stats(refs, cleaner))
     this.producerIds = new ProducerIds(options.dataDir, options.log)
   }
 
@@ -230,6 +235,19 @@ export class Broker {
     return this.admin.list()
   }
 
+  // Rolls every partition's active segment and cleans it now (dryRun: counts what would go, writes
+  // nothing); resolves when every partition is done. INVALID_CONFIG for a topic that is not compacted.
+  compactTopic(name: string, options: {dryRun: boolean}): Promise<TopicCompaction> {
+    validateTopicName(name)
+    return this.compactor.compact(name, options.dryRun)
+  }
+
+  // How far a compactTopic of this topic is, per partition.
+  compactionProgress(name: string): Promise<CompactionProgressEntry[]> {
+    validateTopicName(name)
+    return this.compactor.progress(name)
+  }
+
   // How many partitions a topic has, or undefined when there is no such topic.
   partitionCount(topic: string): number | undefined {
     return this.table.topics.get(topic)?.partitions.length
@@ -253,7 +271,10 @@ export class Broker {
   // ── stopping ───────────────────────────────────────────────────────────────────────────────────────
   // The daemon is stopping: a worker that dies from now on is neither reported nor reopened.
   beginStop(): void {
+    if (this.stopping) return
     this.stopping = true
+    // cleaning passes give up and requested compactions fail now, so the stop does not wait for them
+    this.pool.broadcast({type: 'stopCleaning'}).catch(() => {})
   }
 
   // Every parked long-poll answers now with what it has, so in-flight work can finish.

@@ -27,8 +27,11 @@ export interface InternalTopicSpec {
   configs: Readonly<Record<string, string>>
 }
 
+// __consumer_offsets rolls at 1 MiB (Kafka: 100 MiB, for a cluster's thousands of groups): the log cleaner
+// takes only closed segments, so the segment size is about what the topic holds beyond one record per
+// committed partition — a few thousand commits — and what a start replays (groups/offset-store.ts).
 export const INTERNAL_TOPICS: ReadonlyMap<string, InternalTopicSpec> = new Map([
-  [OFFSETS_TOPIC, {partitions: 1, configs: {'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024), 'segment.bytes': String(100 * 1024 * 1024)}}],
+  [OFFSETS_TOPIC, {partitions: 1, configs: {'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024), 'segment.bytes': String(1024 * 1024)}}],
 ])
 
 // Throws INVALID_TOPIC when a client asks to change (`what`) an internal topic.

@@ -31,6 +31,9 @@ export const OPERATIONS = {
   listGroups: {barrier: false},
   describeGroups: {barrier: false},
   deleteGroup: {barrier: true},
+  // the log cleaner on request: long-running, and its progress is polled on the same connection
+  compactTopic: {barrier: false},
+  compactionProgress: {barrier: false},
   shutdown: {barrier: true},
 } as const satisfies Record<string, OperationTraits>
 

@@ -11,7 +11,7 @@
 import {SamsaError} from '../../errors.js'
 import {isInternalTopicName, topicCollisionKey, validateTopicName} from '../../topic-name.js'
 import {LOG_CONFIG_NAMES, LOG_CONFIG_DEFAULTS, formatLogConfigValue, isLogConfigName, resolveLogConfig, type LogConfig} from '../../storage/log-config.js'
-import type {PartitionStats, StatsResult} from '../worker/messages.js'
+import type {PartitionCleanerInfo, PartitionStats, StatsResult} from '../worker/messages.js'
 import type {PartitionTable, PartitionRef, TopicEntry} from './partition-table.js'
 import {INTERNAL_TOPICS, refuseInternalWrite} from './internal-topics.js'
 import {PartitionOpener, forEachWorker} from './partition-opener.js'
@@ -35,6 +35,7 @@ export interface PartitionDescription {
   segments: number
   worker: number // index of the owning worker thread
   online: boolean
+  cleaner?: PartitionCleanerInfo // a compacted topic's: clean/dirty split, dirty ratio, last cleaning
 }
 export interface TopicDescription {
   name: string
@@ -142,7 +143,7 @@ export class TopicAdmin {
         .join(', ')
     if (pairs(meta.configs) === pairs(spec.configs)) return meta
     const restored: TopicMeta = {...meta, configs: nullProto(Object.entries(spec.configs))}
-    log(`catalog: internal topic ${meta.name} had configs set by a client (${pairs(meta.configs)}); restored the daemon's own (${pairs(spec.configs)})`)
+    log(`catalog: internal topic ${meta.name} had configs of an earlier version or set by a client (${pairs(meta.configs)}); restored the daemon's own (${pairs(spec.configs)})`)
     try {
       this.ctx.catalog.write(restored)
     } catch (err) {
@@ -308,17 +309,18 @@ export class TopicAdmin {
   }
 
   // Per-partition stats from the owning workers; a partition whose worker is gone is simply absent.
-  async stats(refs: PartitionRef[]): Promise<Map<number, PartitionStats>> {
+  // cleaner: with the log cleaner's view of the compacted ones (describe, compaction progress).
+  async stats(refs: PartitionRef[], cleaner = false): Promise<Map<number, PartitionStats>> {
     const out = new Map<number, PartitionStats>()
     await forEachWorker(refs, async (worker, ids) => {
-      const r = await this.ctx.pool.request<StatsResult>(worker, {type: 'stats', partitions: ids}).catch(() => null)
+      const r = await this.ctx.pool.request<StatsResult>(worker, {type: 'stats', partitions: ids, ...(cleaner ? {cleaner} : {})}).catch(() => null)
       for (const s of r?.partitions ?? []) out.set(s.id, s)
     })
     return out
   }
 
   private async describeOne(entry: TopicEntry): Promise<TopicDescription> {
-    const stats = await this.stats(entry.partitions)
+    const stats = await this.stats(entry.partitions, true)
     const configs: ConfigEntry[] = LOG_CONFIG_NAMES.map((n) => ({
       name: n,
       value: formatLogConfigValue(n, entry.config[n]),
@@ -328,7 +330,7 @@ export class TopicAdmin {
       name: entry.meta.name,
       partitions: entry.partitions.map((p) => {
         const s = stats.get(p.id)
-        return {
+        const description: PartitionDescription = {
           partition: p.partition,
           logStartOffset: s?.logStartOffset ?? -1,
           logEndOffset: s?.logEndOffset ?? -1,
@@ -337,6 +339,8 @@ export class TopicAdmin {
           worker: p.worker,
           online: (s?.online ?? false) && p.offline === null,
         }
+        if (s?.cleaner) description.cleaner = s.cleaner
+        return description
       }),
       configs,
     }

@@ -14,6 +14,8 @@ import {
   API_VERSION,
   ApiKey,
   type AlterTopicResponse,
+  type CompactionProgressResponse,
+  type CompactTopicResponse,
   type CreateTopicResponse,
   type DeleteRecordsResponse,
   type DeleteGroupResponse,
@@ -44,6 +46,8 @@ import type {OffsetStore} from '../groups/offset-store.js'
 import type {Reply, RequestContext} from './request-context.js'
 import {
   decodeAlterTopic,
+  decodeCompactionProgress,
+  decodeCompactTopic,
   decodeCreateTopic,
   decodeDeleteGroup,
   decodeDeleteRecords,
@@ -240,6 +244,25 @@ const APIS: ReadonlyMap<number, ControlApi> = new Map<number, ControlApi>([
         setImmediate(s.requestShutdown)
         return {body: {stopping: true} satisfies ShutdownResponse}
       },
+    },
+  ],
+  [
+    ApiKey.CompactTopic,
+    {
+      operation: 'compactTopic',
+      async call(s, frame) {
+        const {name, dryRun} = decodeCompactTopic(frame.body)
+        const done = await s.broker.compactTopic(name, {dryRun})
+        const partitions = done.partitions.map(({error, ...p}) => ({...p, ...errorOf(error)}))
+        return {body: {topic: done.topic, dryRun: done.dryRun, partitions} satisfies CompactTopicResponse}
+      },
+    },
+  ],
+  [
+    ApiKey.CompactionProgress,
+    {
+      operation: 'compactionProgress',
+      call: async (s, frame) => ({body: {partitions: await s.broker.compactionProgress(decodeCompactionProgress(frame.body))} satisfies CompactionProgressResponse}),
     },
   ],
 ])

@@ -91,6 +91,15 @@ export function decodeDescribeTopics(raw: unknown): string[] {
   return stringList(asBody(raw, 'DescribeTopics'), 'topics', MAX_DESCRIBE_TOPICS)
 }
 
+export function decodeCompactTopic(raw: unknown): {name: string; dryRun: boolean} {
+  const body = asBody(raw, 'CompactTopic')
+  return {name: nameField(body), dryRun: bool(body, 'dryRun', false)}
+}
+
+export function decodeCompactionProgress(raw: unknown): string {
+  return nameField(asBody(raw, 'CompactionProgress'))
+}
+
 export function decodeOffsetCommit(raw: unknown): {group: string; who: Committer; offsets: OffsetCommit[]} {
   const body = asBody(raw, 'OffsetCommit')
   const group = str(body, 'group')

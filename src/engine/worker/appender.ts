@@ -1,12 +1,13 @@
 // Produce on the worker thread. Every batch of a request is validated (structure, CRC-32C, record count,
-// LZ4, decompressed size, max.message.bytes) before any is appended: all or nothing. Storage then checks an
-// idempotent producer's sequence numbers and answers a retry with its first offsets (producer-state.ts). acks=all is a group
+// LZ4, decompressed size, max.message.bytes; on a compacted topic, a key on every record: INVALID_RECORD
+// otherwise, as Kafka answers) before any is appended: all or nothing. Storage then checks an idempotent
+// producer's sequence numbers and answers a retry with its first offsets (producer-state.ts). acks=all is a group
 // commit: the appends done in one turn of this thread's event loop share one flush() per partition, and
 // their replies go out after it (an fdatasync that began after every one of those writes).
 import {SamsaError} from '../../errors.js'
 import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LOG_OVERHEAD} from '../../format/batch-header.js'
 import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../../format/record-batch.js'
-import {validateBatch} from '../../format/validate-batch.js'
+import {validateBatchProblem} from '../../format/validate-batch.js'
 import type {Owned, WorkerContext} from './context.js'
 import type {Failpoints} from './failpoints.js'
 import type {ProduceResult, ProduceWorkerRequest} from './messages.js'
@@ -28,6 +29,7 @@ export class Appender {
     const buf = Buffer.from(msg.bytes)
     const config = p.spec.config
     const maxMessageBytes = config['max.message.bytes']
+    const requireKeys = config['cleanup.policy'].includes('compact') // a compacted topic keeps the latest record per key
     // First pass: check every batch; nothing is appended unless all are good.
     let batches = 0
     let pos = 0
@@ -43,8 +45,11 @@ export class Appender {
       if (size > maxMessageBytes) {
         throw new SamsaError('MESSAGE_TOO_LARGE', `record batch of ${size} bytes exceeds max.message.bytes=${maxMessageBytes} of topic ${p.spec.topic}`)
       }
-      const problem = validateBatch(buf, pos, pos + size, {deep: true, maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, producer: true})
-      if (problem !== null) throw new SamsaError('CORRUPT_MESSAGE', `record batch at byte ${pos}: ${problem}`)
+      const problem = validateBatchProblem(buf, pos, pos + size, {deep: true, maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, producer: true, requireKeys})
+      if (problem?.kind === 'keyless') {
+        throw new SamsaError('INVALID_RECORD', `produce to ${p.label} refused, nothing appended: in the record batch at byte ${pos}, ${problem.message}`)
+      }
+      if (problem !== null) throw new SamsaError('CORRUPT_MESSAGE', `record batch at byte ${pos}: ${problem.message}`)
       batches++
       pos += size
     }

@@ -10,6 +10,7 @@
 // Worker → main, unsolicited: `hwm` announcements (batched: one message per worker event-loop turn, as a
 // flat number array) that wake long-poll fetches; `log` lines; `offline` when a partition hits a storage
 // error. Partitions are named by a numeric id the main thread assigns (unique for the daemon's life).
+import type {CleanerStats} from '../../storage/log-cleaner-types.js'
 import type {LogConfig} from '../../storage/log-config.js'
 import type {WireError} from '../../wire-error.js'
 
@@ -37,6 +38,28 @@ export interface PartitionStats {
   sizeInBytes: number
   segments: number
   online: boolean
+  cleaner?: PartitionCleanerInfo // with StatsRequest.cleaner, for a compacted partition
+  compaction?: CompactionProgress // with StatsRequest.cleaner, while a requested compaction covers it
+}
+
+// The log cleaner's view of one compacted partition (storage/log-to-clean.ts cleanerState, plus the
+// worker's own state), for `topic describe`.
+export interface PartitionCleanerInfo {
+  cleanBytes: number // closed segments below firstDirtyOffset: compacted by an earlier pass
+  dirtyBytes: number // closed segments from firstDirtyOffset that a pass may clean now
+  dirtyRatio: number // dirtyBytes / (cleanBytes + dirtyBytes)
+  firstDirtyOffset: number
+  lastCleanedAt: number | null // when a pass last finished (ms), null: never
+  cleanableBecause: 'dirty-ratio' | 'max-compaction-lag' | null // why the daemon would clean it now
+  cleaning: boolean // a pass over it is running now
+  uncleanable: string | null // why the daemon stopped cleaning it until restart (a pass failed), or null
+}
+
+// A requested compaction's progress on one partition, in bytes read (estimated until its pass starts).
+export interface CompactionProgress {
+  state: 'queued' | 'cleaning'
+  done: number
+  total: number
 }
 
 // Errors cross as the one wire form (src/wire-error.ts): toWireError on the worker, fromWireError back.
@@ -117,6 +140,7 @@ export interface StatsRequest {
   type: 'stats'
   id: number
   partitions: number[] | null // null = every partition the worker owns
+  cleaner?: boolean // add `cleaner` and `compaction` to the compacted partitions' stats
 }
 export interface StatsResult {
   partitions: PartitionStats[]
@@ -127,6 +151,39 @@ export interface UpdateConfigRequest {
   id: number
   partitions: number[]
   config: LogConfig
+}
+
+// `samsa topic compact`: roll each partition's active segment and clean it now (passes with force until
+// one covers the whole dirty section), or with dryRun count what a pass would remove and write nothing.
+// Answered once every listed partition is done; a partition's failure is its entry's error.
+export interface CompactWorkerRequest {
+  type: 'compact'
+  id: number
+  partitions: number[]
+  dryRun: boolean
+}
+export interface CompactPartitionResult {
+  partition: number // the partition's id
+  passes: number // cleaning passes run (0: nothing to clean)
+  complete: boolean // the whole dirty section was cleaned (a dry run: counted) — false when the offset map filled on a dry run
+  firstDirtyOffset: number // where the first pass began
+  endOffset: number // the log is clean below this now (a dry run: would be)
+  sizeBefore: number // the partition's bytes before (after the roll)
+  sizeAfter: number
+  stats: CleanerStats // summed over the passes
+  retention: {deletedSegments: number; deletedBytes: number} | null // cleanup.policy=compact,delete
+  abandoned: string | null // why the last pass gave up (the log changed under it), or null
+  error?: WireError
+}
+export interface CompactResult {
+  partitions: CompactPartitionResult[]
+}
+
+// The daemon is stopping: the cleaner gives its pass up and fails the compactions waiting, so a stop does
+// not wait for them (answered at once; the shutdown request comes later).
+export interface StopCleaningRequest {
+  type: 'stopCleaning'
+  id: number
 }
 
 // Flush and close every partition (clean-shutdown markers), then answer; the worker then exits.
@@ -144,6 +201,8 @@ export type WorkerRequest =
   | DeleteRecordsWorkerRequest
   | StatsRequest
   | UpdateConfigRequest
+  | CompactWorkerRequest
+  | StopCleaningRequest
   | ShutdownWorkerRequest
 
 // Fire-and-forget (no id, no reply): partitions with parked long-poll fetches. For a watched partition

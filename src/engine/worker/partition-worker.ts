@@ -6,7 +6,8 @@
 // handle() dispatches; the partitions' lifecycle (open, close, config, watch, shutdown) is here, the rest
 // in its parts: context.ts (owned partitions, replies, announcements, the offline rule), appender.ts
 // (validation, append, acks=all group commit), reads.ts (fetch, list offsets, delete records), timers.ts
-// (flush.ms, segment.ms, retention), failpoints.ts (fault tests). Recovery runs inside PartitionLog.open;
+// (flush.ms, segment.ms, retention), cleaner.ts (the log cleaner: its passes in slices, `topic compact`),
+// failpoints.ts (fault tests). Recovery runs inside PartitionLog.open;
 // a partition whose log did not open (or was quarantined) stays known but offline, and a storage error
 // takes only that partition offline until restart: the worker's other partitions keep working.
 // Built from a port, its init and an environment, so a test can drive one in-process on real storage.
@@ -14,6 +15,7 @@ import {rmSync} from 'node:fs'
 import type {LogConfig} from '../../storage/log-config.js'
 import {PartitionLog} from '../../storage/partition-log.js'
 import {Appender} from './appender.js'
+import {WorkerCleaner} from './cleaner.js'
 import {WorkerContext, toWire, type Owned, type WorkerPort} from './context.js'
 import {Failpoints} from './failpoints.js'
 import type {OpenResult, PartitionSpec, WatchMessage, WorkerInit, WorkerRequest} from './messages.js'
@@ -24,13 +26,15 @@ export class PartitionWorker {
   readonly ctx: WorkerContext
   private readonly failpoints: Failpoints
   private readonly appender: Appender
+  private readonly cleaner: WorkerCleaner
   private readonly ticker: Ticker
 
   constructor(port: WorkerPort, init: WorkerInit, env: NodeJS.ProcessEnv = {}) {
     this.ctx = new WorkerContext(port, init)
     this.failpoints = new Failpoints(env, this.ctx)
     this.appender = new Appender(this.ctx, this.failpoints)
-    this.ticker = new Ticker(this.ctx)
+    this.cleaner = new WorkerCleaner(this.ctx)
+    this.ticker = new Ticker(this.ctx, this.cleaner)
   }
 
   handle(msg: WorkerRequest | WatchMessage): void {
@@ -40,8 +44,10 @@ export class PartitionWorker {
         case 'watch':
           return this.watch(msg)
         case 'produce':
+          this.cleaner.noteWork()
           return this.appender.produce(msg)
         case 'fetch':
+          this.cleaner.noteWork()
           return fetch(ctx, msg)
         case 'open':
           return ctx.reply(msg.id, this.open(msg.partitions))
@@ -55,8 +61,16 @@ export class PartitionWorker {
         case 'stats': {
           const ids = msg.partitions ?? [...ctx.owned.keys()]
           const list = ids.map((id) => ctx.owned.get(id)).filter((p): p is Owned => p !== undefined)
-          return ctx.reply(msg.id, {partitions: list.map((p) => ctx.stats(p))})
+          if (!msg.cleaner) return ctx.reply(msg.id, {partitions: list.map((p) => ctx.stats(p))})
+          const now = Date.now()
+          const withCleaner = (p: Owned) => ({...ctx.stats(p), cleaner: this.cleaner.info(p, now), compaction: this.cleaner.progress(p)})
+          return ctx.reply(msg.id, {partitions: list.map(withCleaner)})
         }
+        case 'compact':
+          return this.cleaner.compact(msg)
+        case 'stopCleaning':
+          this.cleaner.stop()
+          return ctx.reply(msg.id, null)
         case 'updateConfig':
           this.updateConfig(msg.partitions, msg.config)
           return ctx.reply(msg.id, null)
@@ -105,6 +119,7 @@ export class PartitionWorker {
       ctx.owned.delete(id)
       ctx.watched.delete(id)
       ctx.forgetChanged(p)
+      this.cleaner.forget(p, destroy ? 'its topic was deleted' : 'the partition was closed')
       try {
         if (destroy) {
           if (p.log) p.log.destroy()
@@ -129,6 +144,7 @@ export class PartitionWorker {
       } catch (err) {
         ctx.storageFailed(p, err)
       }
+      this.cleaner.configChanged(p)
     }
     this.ticker.schedule()
   }
@@ -146,6 +162,7 @@ export class PartitionWorker {
     const {ctx} = this
     ctx.stopping = true
     this.ticker.stop()
+    this.cleaner.stop() // before the logs close: a pass gives up and deletes its .cleaned files
     this.appender.groupCommit() // nobody waiting on an acks=all reply is left without one
     let closed = 0
     for (const p of ctx.owned.values()) {

@@ -1,7 +1,12 @@
 // A worker thread's timer: flush.ms (flushIfDue), segment.ms rolls and retention (every retentionCheckMs
-// and after every roll), and, with retention, the expiry of idle idempotent producers. One unref'd timeout, paced by the smallest flush.ms of the worker's partitions
-// (at least 10 ms); segment and retention checks keep the tickMs pace. Worker thread.
-import {NEVER} from '../../storage/log-config.js'
+// and after every roll), and, with retention, the expiry of idle idempotent producers. One unref'd
+// timeout, paced by the smallest flush.ms of the worker's partitions (at least 10 ms); segment and
+// retention checks keep the tickMs pace, and so does the log cleaner's check (cleaner.ts). Rolls by age
+// follow maxSegmentMs: segment.ms, or a compacted topic's shorter max.compaction.lag.ms (the cleaner
+// never touches the active segment). Retention (cleanup.policy with delete) skips a partition while a
+// cleaning pass runs over it: the pass applies it as it finishes. Worker thread.
+import {NEVER, maxSegmentMs} from '../../storage/log-config.js'
+import type {WorkerCleaner} from './cleaner.js'
 import type {WorkerContext} from './context.js'
 
 export class Ticker {
@@ -10,7 +15,10 @@ export class Ticker {
   private lastSlowTickAt = 0
   private readonly onTick = (): void => this.tick()
 
-  constructor(private readonly ctx: WorkerContext) {}
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly cleaner: WorkerCleaner,
+  ) {}
 
   // (Re)arms the timer at the pace the worker's partitions need now.
   schedule(): void {
@@ -59,16 +67,18 @@ export class Ticker {
           if (segments.length > 1) rolled = true // storage rolled by size since the last tick
         }
         if (active && active.sizeInBytes === 0) p.activeSince = now // segment.ms counts from the first write
-        if (active && active.sizeInBytes > 0 && now - p.activeSince >= config['segment.ms']) {
+        const rollMs = maxSegmentMs(config)
+        if (active && active.sizeInBytes > 0 && now - p.activeSince >= rollMs) {
           l.roll()
           rolled = true
-          ctx.log(`${p.label}: rolled a new segment after segment.ms=${config['segment.ms']}`)
+          const why = rollMs === config['segment.ms'] ? 'segment.ms' : 'max.compaction.lag.ms'
+          ctx.log(`${p.label}: rolled a new segment after ${why}=${rollMs}`)
         }
         if (retentionDue) {
           const expired = l.expireProducers(now)
           if (expired > 0) ctx.log(`${p.label}: forgot ${expired} idempotent producer(s) idle for producer.id.expiration.ms`)
         }
-        if (rolled || retentionDue) {
+        if ((rolled || retentionDue) && !this.cleaner.isCleaning(p)) {
           const r = l.applyRetention(now)
           if (r.deletedSegments > 0) {
             ctx.log(`${p.label}: retention deleted ${r.deletedSegments} segment(s), ${r.deletedBytes} bytes; log start offset now ${l.logStartOffset}`)
@@ -79,6 +89,7 @@ export class Ticker {
         ctx.storageFailed(p, err)
       }
     }
+    if (slow) this.cleaner.check(now)
     this.schedule()
   }
 }

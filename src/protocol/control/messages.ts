@@ -30,6 +30,8 @@ export const ApiKey = {
   ListGroups: 31,
   DescribeGroups: 32,
   DeleteGroup: 33,
+  CompactTopic: 40, // the log cleaner on request: roll and clean a compacted topic now (or a dry run)
+  CompactionProgress: 41, // how far a CompactTopic of that topic is, per partition
 } as const
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey]
 
@@ -283,6 +285,20 @@ export interface PartitionDescription {
   segments: number
   worker: number // index of the owning worker thread
   online: boolean
+  cleaner?: PartitionCleanerInfo // present for a compacted topic (cleanup.policy has compact)
+}
+// The log cleaner's view of a compacted partition. Sections by whole closed segments: clean (compacted
+// by an earlier pass, below firstDirtyOffset), dirty (written since, cleanable now); the rest of
+// sizeInBytes is the active segment and what min.compaction.lag.ms holds back.
+export interface PartitionCleanerInfo {
+  cleanBytes: number
+  dirtyBytes: number
+  dirtyRatio: number // dirtyBytes / (cleanBytes + dirtyBytes); the daemon cleans at min.cleanable.dirty.ratio
+  firstDirtyOffset: number
+  lastCleanedAt: number | null // ms; null: never cleaned
+  cleanableBecause: 'dirty-ratio' | 'max-compaction-lag' | null // why the daemon would clean it now
+  cleaning: boolean // a pass over it is running now
+  uncleanable: string | null // why the daemon stopped cleaning it until restart (a pass failed)
 }
 export interface TopicDescription {
   name: string
@@ -323,6 +339,55 @@ export interface DeleteTopicRequest {
 }
 export interface DeleteTopicResponse {
   deleted: boolean
+}
+
+// ── Compaction (the log cleaner) ────────────────────────────────────────────────────────────────────
+// CompactTopic rolls each partition's active segment and cleans it now, whatever its dirty ratio
+// (min.compaction.lag.ms still holds), and answers when every partition is done; dryRun reads and counts
+// what would go, writing nothing. A topic whose cleanup.policy lacks compact: INVALID_CONFIG. Not a
+// barrier: CompactionProgress may be polled on the same connection while it runs.
+export interface CompactTopicRequest {
+  name: string
+  dryRun: boolean
+}
+export interface CleanerStats {
+  mapRecords: number // records of the dirty section read into the offset map
+  mapBytes: number
+  segmentsRead: number // segments, records and bytes read while recopying
+  recordsRead: number
+  bytesRead: number
+  recordsKept: number
+  bytesWritten: number // of the cleaned segments (0 on a dry run)
+  superseded: number // records removed: a later record has the same key
+  tombstonesExpired: number // tombstones removed: past delete.retention.ms
+  keyless: number // records removed: no key
+  segmentsReplaced: number
+  segmentsWritten: number
+}
+export interface CompactedPartition {
+  partition: number
+  passes: number // cleaning passes run (0: nothing to clean)
+  complete: boolean // the whole dirty section was cleaned (false on a dry run when the offset map filled)
+  firstDirtyOffset: number // where the first pass began (-1: no pass)
+  endOffset: number // the log is clean below this now (a dry run: would be)
+  sizeBefore: number // bytes, after the roll
+  sizeAfter: number
+  stats: CleanerStats // summed over the passes
+  retention: {deletedSegments: number; deletedBytes: number} | null // compact,delete: retention after cleaning
+  abandoned: string | null // why the last pass gave up (the log changed under it), or null
+  error?: WireError
+}
+export interface CompactTopicResponse {
+  topic: string
+  dryRun: boolean
+  partitions: CompactedPartition[]
+}
+export interface CompactionProgressRequest {
+  name: string
+}
+export interface CompactionProgressResponse {
+  // idle: no CompactTopic covers the partition now; done/total: bytes its passes read, of about how many
+  partitions: {partition: number; state: 'idle' | 'queued' | 'cleaning'; done: number; total: number}[]
 }
 
 // ── Daemon ──────────────────────────────────────────────────────────────────────────────────────────

@@ -27,9 +27,9 @@ function startBroker(dataDir: string): Broker {
   return new Broker({dataDir, workers: 2, log: (line) => lines.push(line), retentionCheckMs: 60_000, tickMs: 1000})
 }
 
-function batch(values: string[]): Buffer {
+function batch(values: string[], key: string | null = null): Buffer {
   return encodeRecordBatch(
-    values.map((v, i) => ({key: null, value: Buffer.from(v), timestamp: 1_700_000_000_000 + i, headers: []})),
+    values.map((v, i) => ({key: key === null ? null : Buffer.from(key), value: Buffer.from(v), timestamp: 1_700_000_000_000 + i, headers: []})),
     {compression: Compression.Lz4},
   )
 }
@@ -192,7 +192,7 @@ describe('Broker (typed, in-process, real workers)', () => {
   })
 
   it('describes, lists and counts what it holds; appends to internal topics only for the daemon', async () => {
-    const result = await broker.appendInternal('__consumer_offsets', 0, batch(['commit']))
+    const result = await broker.appendInternal('__consumer_offsets', 0, batch(['commit'], 'group')) // compacted: keyed
     expect(result.baseOffset).toBe(0)
     expect(valuesOf((await fetchOne('__consumer_offsets', 0)).records)).toEqual(['commit'])
     expect((await broker.appendInternal('orders', 0, batch(['x'])).catch((e: SamsaError) => e)).code).toBe('INTERNAL')
