@@ -67,7 +67,10 @@ describe('follow modes', () => {
     await topic('sigint')
     const p = start(dir, ['produce', 'sigint'], {stdin: 'pipe'})
     p.child.stdin!.write('one\ntwo\n')
-    await sleep(1500)
+    // the input paused, so what was read is sent: once it is in the log the command is surely past its
+    // start-up (a fixed sleep raced it on a loaded machine), and Ctrl-C must still exit 130 with stdin open
+    const deadline = Date.now() + 30_000
+    while ((await consumeAll('sigint')).length < 2 && Date.now() < deadline) await sleep(100)
     p.child.kill('SIGINT')
     expect(await p.exited).toBe(130)
     expect(await consumeAll('sigint')).toEqual(['one', 'two'])
