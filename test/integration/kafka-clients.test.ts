@@ -4,13 +4,14 @@
 // produces kcat and kafkajs read, what they produce the CLI reads, and a kcat commit is where `samsa
 // consume --group` (and samsa's client fetchOffsets) continue. kafkajs reads here through its Broker's
 // Fetch, without a group; consumer groups of kcat -G and kafkajs: kafka-groups.test.ts.
-import {execFile, execFileSync} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import kafkajs from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createClient} from '../../src/client/index.js'
-import {cleanup, lines, requireBuild, samsa, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
+import {lines, samsa, type DaemonProcess} from '../support/index.js'
+import {startKafkaDaemon, stopKafkaDaemon} from './kafka-daemon.js'
 import {kafkajsFetch} from '../engine/kafka/helpers.js'
 
 const {Kafka, CompressionTypes, logLevel} = kafkajs
@@ -19,21 +20,8 @@ const exec = promisify(execFile)
 let d: DaemonProcess
 let broker: string
 
-beforeAll(async () => {
-  try {
-    execFileSync('kcat', ['-V'], {stdio: 'ignore'})
-  } catch {
-    throw new Error('kcat is missing: `apt-get install kcat` (Debian kcat 1.7.1, librdkafka 2.0.2); .ci/run installs it')
-  }
-  requireBuild()
-  d = await spawnDaemon(tempDir(), {kafka: true})
-  broker = `127.0.0.1:${d.kafkaPort()}`
-})
-
-afterAll(async () => {
-  if (d) await stopDaemon(d)
-  await cleanup()
-})
+beforeAll(async () => ({d, broker} = await startKafkaDaemon()))
+afterAll(() => stopKafkaDaemon(d))
 
 async function kcat(args: string[], input?: string): Promise<{stdout: string; stderr: string}> {
   const p = exec('kcat', ['-b', broker, ...args], {timeout: 60_000, maxBuffer: 64 << 20})

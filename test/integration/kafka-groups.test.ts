@@ -2,12 +2,13 @@
 // consumer) and a kafkajs 2.2.4 consumer group of two members, on samsa's one group coordinator — their
 // members, partitions, committed offsets and lag are what `samsa group describe` shows, and their commits
 // survive a daemon restart.
-import {spawn, execFile, execFileSync} from 'node:child_process'
+import {spawn, execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 import kafkajs from 'kafkajs'
 import LZ4Codec from 'kafkajs-lz4'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanup, lines, requireBuild, samsa, spawnDaemon, stopDaemon, tempDir, waitFor, type DaemonProcess} from '../support/index.js'
+import {lines, samsa, spawnDaemon, stopDaemon, waitFor, type DaemonProcess} from '../support/index.js'
+import {startKafkaDaemon, stopKafkaDaemon} from './kafka-daemon.js'
 
 const {Kafka, logLevel, CompressionCodecs, CompressionTypes} = kafkajs
 CompressionCodecs[CompressionTypes.LZ4] = new LZ4Codec().codec // samsa's CLI produces LZ4
@@ -16,21 +17,8 @@ const exec = promisify(execFile)
 let d: DaemonProcess
 let broker: string
 
-beforeAll(async () => {
-  try {
-    execFileSync('kcat', ['-V'], {stdio: 'ignore'})
-  } catch {
-    throw new Error('kcat is missing: `apt-get install kcat` (Debian kcat 1.7.1, librdkafka 2.0.2); .ci/run installs it')
-  }
-  requireBuild()
-  d = await spawnDaemon(tempDir(), {kafka: true})
-  broker = `127.0.0.1:${d.kafkaPort()}`
-})
-
-afterAll(async () => {
-  if (d) await stopDaemon(d)
-  await cleanup()
-})
+beforeAll(async () => ({d, broker} = await startKafkaDaemon()))
+afterAll(() => stopKafkaDaemon(d))
 
 async function cli(args: string[], input?: string): Promise<string> {
   const r = await samsa(d.dataDir, args, input === undefined ? {} : {input})

@@ -2,13 +2,14 @@
 // `idempotent: true` and kcat (librdkafka 2.0.2) with `enable.idempotence=true`. Each gets a producer id
 // over InitProducerId, stamps its batches with it and per-partition sequences, and every record is read
 // back exactly once. (Duplicates, gaps and fenced epochs over the raw connection: engine/kafka/idempotence.test.ts.)
-import {execFile, execFileSync} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import kafkajs from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanup, lines, requireBuild, samsa, spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
+import {lines, samsa, type DaemonProcess} from '../support/index.js'
+import {startKafkaDaemon, stopKafkaDaemon} from './kafka-daemon.js'
 import '../engine/kafka/helpers.js' // kafkajs's LZ4 codec (kafkajs-lz4)
 
 const {Kafka, CompressionTypes, logLevel} = kafkajs
@@ -17,21 +18,8 @@ const exec = promisify(execFile)
 let d: DaemonProcess
 let broker: string
 
-beforeAll(async () => {
-  try {
-    execFileSync('kcat', ['-V'], {stdio: 'ignore'})
-  } catch {
-    throw new Error('kcat is missing: `apt-get install kcat` (Debian kcat 1.7.1, librdkafka 2.0.2); .ci/run installs it')
-  }
-  requireBuild()
-  d = await spawnDaemon(tempDir(), {kafka: true})
-  broker = `127.0.0.1:${d.kafkaPort()}`
-})
-
-afterAll(async () => {
-  if (d) await stopDaemon(d)
-  await cleanup()
-})
+beforeAll(async () => ({d, broker} = await startKafkaDaemon()))
+afterAll(() => stopKafkaDaemon(d))
 
 async function cli(args: string[]): Promise<string> {
   const r = await samsa(d.dataDir, args)
