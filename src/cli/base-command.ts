@@ -6,6 +6,7 @@ import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 import {createClient, resolveDataDir, type Client, type ClientOptions} from '../client/index.js'
+import {argvOnly, refuseValuedBooleans} from './command-line.js'
 import {SamsaError, isSamsaError} from '../errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -34,18 +35,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  protected positional: string[] = [] // every argument, in order (for commands with strict = false)
 
   public override async init(): Promise<void> {
     await super.init()
-    const {args, flags} = await this.parse({
+    const baseFlags = (this.ctor as typeof BaseCommand).baseFlags
+    refuseValuedBooleans(this.argv, {...baseFlags, ...this.ctor.flags})
+    const {args, flags, argv} = await this.parse({
       flags: this.ctor.flags,
-      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
+      args: argvOnly(this.ctor.args),
       strict: this.ctor.strict,
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.positional = argv as string[]
   }
 
   private connected: Client | null = null

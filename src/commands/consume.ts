@@ -125,8 +125,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
   }
 
   public async run(): Promise<ConsumeResult> {
-    const {argv} = await this.parse(Consume)
-    const topics = [...new Set(argv as string[])]
+    const topics = [...new Set(this.positional)]
     for (const t of topics) validateTopicName(t)
     const f = this.flags
     if (f.follow) this.reconnectTimeoutMs = parseReconnectTimeout(f['reconnect-timeout'])
