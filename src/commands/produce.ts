@@ -337,6 +337,7 @@ function statOrThrow(file: string): number {
   } catch (err) {
     if (err instanceof SamsaError) throw err
     const code = (err as NodeJS.ErrnoException).code
-    throw new SamsaError(code === 'ENOENT' ? 'INVALID_INPUT' : 'INVALID_INPUT', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+    if (code === 'ENOENT') throw new SamsaError('NOT_FOUND', `no such file: ${file}`)
+    throw new SamsaError('INVALID_INPUT', `cannot read ${file}: ${(err as Error).message}`)
   }
 }

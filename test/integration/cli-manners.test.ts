@@ -27,3 +27,38 @@ describe('arguments come from argv, never from piped stdin', () => {
     expect(r.code).toBe(2)
   })
 })
+
+describe('exit codes and --json as the README states them', () => {
+  it('produce --file of a missing file is "not found", exit 4', async () => {
+    const dir = tempDir()
+    const missing = `${dir}/missing.log`
+    const r = await samsa(dir, ['produce', 't', '--file', missing, '--no-autostart'])
+    expect(r.stderr).toBe(`samsa: no such file: ${missing}\n`)
+    expect(r.code).toBe(4)
+  })
+
+  it('log dump of a directory says it is not a segment file, exit 6', async () => {
+    const dir = tempDir()
+    const r = await samsa(null, ['log', 'dump', dir])
+    expect(r.stderr).toBe(`samsa: ${dir} is not a segment file (.log): it is a directory\n`)
+    expect(r.code).toBe(6)
+  })
+
+  it('consume --json prints the records as JSON envelopes, one per line, as --jsonl does', async () => {
+    const dir = tempDir()
+    expect((await samsa(dir, ['topic', 'create', 'j'])).code).toBe(0)
+    expect((await samsa(dir, ['produce', 'j', '--key', 'k'], {input: 'a\nb\n'})).code).toBe(0)
+    const json = await samsa(dir, ['consume', 'j', '--json'])
+    expect(json.code, json.stderr).toBe(0)
+    const records = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))
+    expect(records.map((r) => [r.topic, r.partition, r.offset, r.key, r.value])).toEqual([
+      ['j', 0, 0, 'k', 'a'],
+      ['j', 0, 1, 'k', 'b'],
+    ])
+    expect(json.stdout).toBe((await samsa(dir, ['consume', 'j', '--jsonl'])).stdout)
+    // an error stays on stderr: stdout is records only
+    const missing = await samsa(dir, ['consume', 'nope', '--json'])
+    expect(missing.code).toBe(4)
+    expect(missing.stdout).toBe('')
+  })
+})

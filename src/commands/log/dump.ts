@@ -1,7 +1,7 @@
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {existsSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import {BaseCommand} from '../../cli/base-command.js'
 import {bytesToJsonValue} from '../../cli/lines/envelope.js'
 import {SamsaError} from '../../errors.js'
@@ -62,7 +62,7 @@ export default class LogDump extends BaseCommand<typeof LogDump> {
 
   public async run(): Promise<void> {
     const file = this.args.file
-    if (!existsSync(file)) throw new SamsaError('NOT_FOUND', `no such file: ${file}`)
+    segmentFileOrThrow(file)
     const json = this.jsonEnabled()
     if (!json) this.log(`Dumping ${file}`)
     let batches = 0
@@ -90,6 +90,18 @@ export default class LogDump extends BaseCommand<typeof LogDump> {
     }
     if (!json) this.logToStderr(`samsa: ${batches} batches, ${records} records`)
   }
+}
+
+// A path that is there and is a file (a directory is refused, as log verify refuses what it cannot check).
+function segmentFileOrThrow(file: string): void {
+  let st
+  try {
+    st = statSync(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SamsaError('NOT_FOUND', `no such file: ${file}`)
+    throw new SamsaError('STORAGE_ERROR', `cannot read ${file}: ${(err as Error).message}`)
+  }
+  if (!st.isFile()) throw new SamsaError('INVALID_INPUT', `${file} is not a segment file (.log)${st.isDirectory() ? ': it is a directory' : ''}`)
 }
 
 function describeBatch(position: number, h: BatchHeader, bytes: Buffer): BatchLine {
