@@ -62,3 +62,14 @@ describe('exit codes and --json as the README states them', () => {
     expect(missing.stdout).toBe('')
   })
 })
+
+describe('a data directory that cannot be created', () => {
+  // mkdir under /proc/1 answers ENOENT although /proc/1 exists: Node's recursive mkdir spun on it forever
+  it('is one line and a non-zero exit, for a client and for the daemon', async () => {
+    for (const args of [['topic', 'list'], ['daemon', 'start', '--foreground']]) {
+      const r = await samsa('/proc/1/nope', args, {timeoutMs: 60_000})
+      expect(r.stderr).toMatch(/^samsa: cannot (create|use data directory) \/proc\/1\/nope[^\n]*: ENOENT[^\n]*\n$/)
+      expect(r.code).toBe(7)
+    }
+  })
+})

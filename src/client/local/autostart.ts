@@ -18,10 +18,11 @@
 // (Versions before this one used a file, <data>/run/spawn.lock, holding a pid: it is no longer read. A pid
 // in a file is not a lock — the file outlived a killed starter, and a reused pid made it look held.)
 import {spawn, type ChildProcess, type StdioOptions} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {SamsaError} from '../../errors.js'
+import {makeDirs} from '../../make-dirs.js'
 import {daemonPaths, lockNames, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
 import {kafkaListenerArgs, type KafkaListenerFlags} from '../../protocol/control/daemon-config.js'
 import {SocketLock} from '../../protocol/control/socket-lock.js'
@@ -141,8 +142,8 @@ async function takeSpawnLock(paths: DaemonPaths, name: string): Promise<SocketLo
 
 function prepareDirs(paths: DaemonPaths): void {
   try {
-    mkdirSync(paths.dataDir, {recursive: true})
-    mkdirSync(paths.runDir, {recursive: true, mode: 0o700})
+    makeDirs(paths.dataDir)
+    makeDirs(paths.runDir, 0o700)
   } catch (err) {
     throw new SamsaError('STORAGE_ERROR', `cannot create ${paths.runDir}: ${(err as Error).message}`, {cause: err})
   }
