@@ -66,6 +66,9 @@ export default class Consume extends BaseCommand<typeof Consume> {
 
   static override strict = false // several topics
 
+  // oclif's generated usage nests the dependsOn/exclusive flags into something unreadable
+  static override usage = '<%= command.id %> TOPIC... [--follow] [--from SPEC] [--until SPEC] [--partition P... | --group G] [--format FMT | --jsonl] [FLAGS]'
+
   static override args = {
     topic: Args.string({description: 'topic(s) to read', required: true}),
   }
@@ -81,7 +84,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
     partition: Flags.integer({char: 'p', description: 'only this partition (repeatable)', min: 0, multiple: true, multipleNonGreedy: true}),
     count: Flags.integer({char: 'c', description: 'exit after this many records', min: 1}),
     format: Flags.string({
-      description: 'kcat-style output: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp ms, %T{iso}, %h headers, %S/%K sizes, \\n \\t',
+      description: 'kcat-style output: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp ms, %T{iso}, %h headers, %S/%K sizes, %R value size as a 4-byte big-endian integer (kcat), %% a percent sign, \\n \\t',
       exclusive: ['jsonl', 'json'],
     }),
     jsonl: Flags.boolean({description: 'one lossless JSON envelope per record: {"topic","partition","offset","timestamp","key","value","headers"}'}),

@@ -52,6 +52,9 @@ export default class Produce extends BaseCommand<typeof Produce> {
     "<%= config.bin %> <%= command.id %> users --key-delimiter '\\t' --null-marker NULL --report < changes.tsv",
   ]
 
+  // oclif's generated usage nests the dependsOn/exclusive flags into something unreadable
+  static override usage = '<%= command.id %> TOPIC [--file PATH [--follow [--from-start]]] [--key K | --key-delimiter D | --key-field F | --jsonl [--repartition]] [FLAGS]'
+
   static override args = {
     topic: Args.string({description: 'topic to write to', required: true}),
   }
@@ -82,7 +85,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     partition: Flags.integer({char: 'p', description: 'send every record to this partition', min: 0, helpGroup: 'RECORD'}),
     repartition: Flags.boolean({description: 'with --jsonl: ignore the envelopes\' partitions and partition by key', dependsOn: ['jsonl'], helpGroup: 'RECORD'}),
     acks: Flags.string({description: 'acknowledgement: 0 (none), 1 (written to the log), all (fsynced)', options: ['0', '1', 'all', '-1'], default: '1', helpGroup: 'DELIVERY'}),
-    'linger-ms': Flags.integer({description: 'wait up to this long to fill a batch', min: 0, default: DEFAULT_LINGER_MS, helpGroup: 'DELIVERY'}),
+    'linger-ms': Flags.integer({description: "wait up to this long to fill a batch (default 0: a batch goes when the input pauses, or fills while the partition's previous request is in flight)", min: 0, default: DEFAULT_LINGER_MS, helpGroup: 'DELIVERY'}),
     'batch-size': Flags.string({description: 'batch size before compression (e.g. 65536, 64k, 1m)', default: DEFAULT_BATCH_SIZE, helpGroup: 'DELIVERY'}),
     compression: Flags.string({description: 'batch compression', options: ['lz4', 'none'], default: 'lz4', helpGroup: 'DELIVERY'}),
     'reconnect-timeout': reconnectTimeoutFlag({helpGroup: 'DELIVERY'}),

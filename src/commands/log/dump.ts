@@ -2,7 +2,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {statSync} from 'node:fs'
-import {BaseCommand} from '../../cli/base-command.js'
+import {BaseCommand, OFFLINE_FLAGS} from '../../cli/base-command.js'
 import {bytesToJsonValue} from '../../cli/lines/envelope.js'
 import {SamsaError} from '../../errors.js'
 import {
@@ -43,6 +43,7 @@ interface BatchLine {
 }
 
 export default class LogDump extends BaseCommand<typeof LogDump> {
+  static override baseFlags = OFFLINE_FLAGS // no daemon: no --socket, no --autostart
   static override summary = 'Print the batches (and records) of a segment file, like kafka-dump-log --deep-iteration'
   static override description =
     'Reads a .log segment directly (no daemon needed, read-only). Works on segments written by samsa or by Kafka. ' +
