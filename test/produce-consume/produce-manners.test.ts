@@ -45,3 +45,19 @@ describe('the progress bar of a file import', () => {
     expect(screen).not.toContain('\x1b8')
   })
 })
+
+describe('the sticky partitioner', () => {
+  it('puts a last line without a newline on the partition of the lines before it', async () => {
+    await topic('sticky', '--partitions', '8')
+    for (let i = 0; i < 5; i++) {
+      const r = await run('bash', ['-c', `printf 'a${i}\\nb${i}\\nc${i}' | "$0" "$1" produce sticky --data-dir "$2"`, process.execPath, BIN, dir])
+      expect(r.code, r.stderr).toBe(0)
+    }
+    const c = await samsa(dir, ['consume', 'sticky', '--format', '%p %s\n'])
+    const partitionOf = new Map(c.stdout.trimEnd().split('\n').map((l) => [l.split(' ')[1], l.split(' ')[0]]))
+    expect(partitionOf.size).toBe(15)
+    for (let i = 0; i < 5; i++) {
+      expect([partitionOf.get(`b${i}`), partitionOf.get(`c${i}`)], `run ${i}: ${c.stdout}`).toEqual([partitionOf.get(`a${i}`), partitionOf.get(`a${i}`)])
+    }
+  })
+})
