@@ -11,6 +11,7 @@ import {parseHeaderFlag} from '../cli/lines/line-parser.js'
 import type {ProduceSession} from '../cli/lines/produce-session.js'
 import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/lines/tail-checkpoint.js'
 import {listPositions, parseReconnectTimeout, reconnectTimeoutFlag, restartedLine} from '../cli/reconnect.js'
+import {progressFrame, StatusLine} from '../cli/status-line.js'
 import {validateTopicName, type Acks, type ClientOptions} from '../client/index.js'
 import {SamsaError} from '../errors.js'
 
@@ -96,6 +97,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
   private onInterrupt: (() => void) | null = null
   private reconnectTimeoutMs = 0
   private session: ProduceSession | null = null // whose unacknowledged records a reconnect reports
+  private readonly status: StatusLine | null = process.stderr.isTTY ? new StatusLine(process.stderr) : null // progress, on a terminal
 
   // A daemon restart is ridden out: the client waits for it, the producer sends again what was not
   // acknowledged (its batches carry producer id and sequence numbers, so nothing is appended twice).
@@ -106,7 +108,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
       onReconnected: ({startedPid}) => {
         const r = this.session?.producer.retrying() ?? {records: 0, partitions: []}
         const what = r.records > 0 ? `resumed; re-sending ${r.records} unacknowledged record${r.records === 1 ? '' : 's'} to ${listPositions(r.partitions)}` : 'resumed'
-        process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${restartedLine(startedPid, what)}`)
+        this.message(restartedLine(startedPid, what).trimEnd())
       },
     }
   }
@@ -129,10 +131,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const client = await this.client()
     const idempotent = acks !== 0 && client.supports('idempotence')
     const {ProduceSession} = await import('../cli/lines/produce-session.js') // see DEFAULT_LINGER_MS
-    const tty = Boolean(process.stderr.isTTY)
-    const warn = (m: string): void => {
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}samsa: ${m}\n`)
-    }
+    const warn = (m: string): void => this.message(`samsa: ${m}`)
     const session = new ProduceSession(client, {
       topic,
       parser: {
@@ -168,7 +167,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     let inputError: unknown = null
     try {
       if (f.follow) await this.follow(session, f.file!, f['from-start'], warn)
-      else await this.readAll(session, f.file, tty)
+      else await this.readAll(session, f.file)
     } catch (err) {
       inputError = err
     }
@@ -178,6 +177,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
       flushError = err
     })
     const p = session.producer
+    this.progress?.(true) // the last frame: what was read and what was acknowledged, in the end
     const error = flushError ?? inputError
     if (error) {
       // one line: the failure, and how many records it left unacknowledged
@@ -194,30 +194,42 @@ export default class Produce extends BaseCommand<typeof Produce> {
     return result
   }
 
+  // A line on stderr, above the progress bar on a terminal.
+  private message(line: string): void {
+    if (this.status) this.status.message(line)
+    else process.stderr.write(`${line}\n`)
+  }
+
+  private progress: ((last?: boolean) => void) | null = null // draws the progress bar of a file import
+
   // stdin or --file, to its end (or Ctrl-C). A progress bar for a file when stderr is a terminal.
-  private async readAll(session: ProduceSession, file: string | undefined, tty: boolean): Promise<void> {
+  private async readAll(session: ProduceSession, file: string | undefined): Promise<void> {
     const stream: Readable = file === undefined ? process.stdin : createReadStream(file, {highWaterMark: 1024 * 1024})
     this.onInterrupt = () => stream.destroy()
     // a failure (a daemon that did not come back) ends the command now, not at the next line of input
     void session.producer.whenFailed().then(() => stream.destroy())
     const total = file !== undefined ? statOrThrow(file) : 0
-    // loaded only when drawn: every command file is imported at startup, and startup time counts
-    const cliProgress = tty && file !== undefined && total > 0 ? (await import('cli-progress')).default : null
-    const bar =
-      cliProgress
-        ? new cliProgress.SingleBar(
-            {format: 'producing {bar} {percentage}% | {lines} lines read, {acked} acknowledged | {eta_formatted} left', stream: process.stderr, hideCursor: true, etaBuffer: 50},
-            cliProgress.Presets.shades_classic,
-          )
-        : null
-    bar?.start(total, 0, {lines: 0, acked: 0})
     let read = 0
     const producer = session.producer
+    const status = this.status
+    if (status && total > 0) {
+      const started = Date.now()
+      let drawn = 0
+      this.progress = (last = false) => {
+        const now = Date.now()
+        if (!last && now - drawn < 100) return // at most 10 frames a second
+        drawn = now
+        const frame = progressFrame(read, total, now - started, `${session.lines} lines read, ${producer.acknowledged} acknowledged`)
+        if (last) status.end(frame)
+        else status.draw(frame)
+      }
+      this.progress()
+    }
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         session.push(chunk)
         read += chunk.length
-        bar?.update(read, {lines: session.lines, acked: producer.acknowledged})
+        this.progress?.()
         if (!producer.ready) await producer.whenReady()
         if (producer.failed) throw producer.failed
         if (this.interrupted) break
@@ -228,9 +240,6 @@ export default class Produce extends BaseCommand<typeof Produce> {
           ? new SamsaError('INVALID_INPUT', `cannot read ${file ?? 'stdin'}: ${(err as Error).message}`)
           : err
       }
-    } finally {
-      bar?.update(read, {lines: session.lines, acked: producer.acknowledged})
-      bar?.stop()
     }
     // a last line without a delimiter is a record — unless Ctrl-C cut the input mid-line
     if (!this.interrupted) session.end()
@@ -283,9 +292,8 @@ export default class Produce extends BaseCommand<typeof Produce> {
       writeTailCheckpoint(cpFile, {path: file, topic: this.args.topic, inode: tailer.inode, position})
       lastCheckpoint = key
     }
-    const status = process.stderr.isTTY ? setInterval(() => {
-      process.stderr.write(`\r\x1b[Kfollowing ${file}: ${session.lines} lines, ${producer.acknowledged} acknowledged`)
-    }, 1000) : null
+    const line = this.status
+    const status = line ? setInterval(() => line.draw(`following ${file}: ${session.lines} lines, ${producer.acknowledged} acknowledged`), 1000) : null
     this.onInterrupt = () => void tailer.stop()
     void producer.whenFailed().then(() => tailer.stop())
     try {
@@ -301,7 +309,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     } finally {
       if (status) {
         clearInterval(status)
-        process.stderr.write('\r\x1b[K')
+        line!.clear()
       }
     }
   }

@@ -2,8 +2,10 @@
 //
 // ApiVersions (answered even before the daemon is ready: librdkafka sends it first on every connection and
 // falls back to a 0.10 feature set if it times out) lists protocol/kafka's table, MinVersion 0 everywhere,
-// InitProducerId included (idempotent producers: produce.ts). A version above ours is answered by the
-// connection (connection.ts) in the v0 format with UNSUPPORTED_VERSION, as Kafka does.
+// without InitProducerId: samsa's broker does not yet check idempotent producers' sequences, so it does not
+// offer producer ids (a kafkajs `idempotent: true` producer then fails at once rather than appending
+// retried batches twice). A version above ours is answered by the connection (connection.ts) in the v0
+// format with UNSUPPORTED_VERSION, as Kafka does.
 //
 // Metadata: one broker (this one, at its advertised address) which is also the controller (kafkajs's admin
 // sends to the controller), and per topic its partitions, each led by this node with itself as the only
@@ -20,7 +22,7 @@ import {isInternalTopicName, topicNameProblem} from '../../topic-name.js'
 import type {KafkaHandlers} from './handler.js'
 
 // What this broker advertises in ApiVersions (and in an UNSUPPORTED_VERSION answer).
-export const ADVERTISED_APIS: ApiVersionRange[] = advertisedApiVersions()
+export const ADVERTISED_APIS: ApiVersionRange[] = advertisedApiVersions(['InitProducerId'])
 
 const KEY_TYPE_TRANSACTION = 1
 

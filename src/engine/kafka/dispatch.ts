@@ -53,7 +53,7 @@ export class KafkaDispatch {
     )
   }
 
-  // false: a request of an API samsa decodes but does not answer (none today): close, as for an unknown key.
+  // false: a request of an API samsa decodes but does not offer (InitProducerId): close, as for an unknown key.
   supports(request: KafkaRequest): boolean {
     return HANDLERS.has(request.api)
   }

@@ -2,18 +2,6 @@
 // them — structure, CRC-32C, counts, LZ4 — and stores the bytes unchanged but for the base offset). Main
 // thread.
 //
-// InitProducerId (v0–1), for idempotent producers (kcat -X enable.idempotence=true, kafkajs idempotent:
-// true): a null transactional_id gets a producer id never handed out before, epoch 0, from the same
-// allocation samsa's own clients use (broker.initProducerId). Batches stamped with it are checked where
-// they are appended (storage/producer-state.ts), whichever protocol brought them: a retried batch already
-// appended is answered NONE with the base offset it was first given (as Kafka does) and not appended
-// again; a sequence gap OUT_OF_ORDER_SEQUENCE_NUMBER (45); an older epoch INVALID_PRODUCER_EPOCH (47); a
-// sequence older than the batches a partition remembers DUPLICATE_SEQUENCE_NUMBER (46), which both
-// clients take as "already written". A transactional_id → TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53),
-// producer id -1: samsa has no transactions, and 53 is fatal to both clients (librdkafka raises a fatal
-// error, kafkajs does not retry it) where a retriable code would have them retry forever. Ids that cannot
-// be reserved (the checkpoint write failed) → COORDINATOR_NOT_AVAILABLE (15): retriable, both retry.
-//
 // Per request: a transactional_id → TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53) for every partition (samsa
 // has no transactions); acks outside {-1, 0, 1} → INVALID_REQUIRED_ACKS (21). Per partition, all of one
 // request's partitions appended concurrently (two entries for one partition keep their order: one
@@ -37,19 +25,6 @@ type PartitionResponse = ResponseBody<'Produce'>['responses'][number]['partition
 const failed = (index: number, errorCode: number): PartitionResponse => ({index, errorCode, baseOffset: -1, logAppendTimeMs: -1})
 
 export const PRODUCE_HANDLERS: KafkaHandlers = {
-  InitProducerId: {
-    operation: 'initProducerId',
-    async handle({broker}, body) {
-      const refused = (errorCode: number) => ({throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1})
-      if (body.transactionalId !== null) return refused(KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
-      try {
-        return {throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE, ...(await broker.initProducerId())}
-      } catch (err) {
-        return refused(kafkaErrorCode(err, 'commit'))
-      }
-    },
-  },
-
   Produce: {
     operation: 'produce',
     reserve: () => 256, // a small response; the request's own bytes are counted by the connection
