@@ -2,7 +2,8 @@
 // the README states them, one-line errors. The built CLI, spawned as a user would run it, against a real
 // daemon in a temp directory where one is needed.
 import {afterAll, describe, expect, it} from 'vitest'
-import {cleanup, samsa, tempDir} from '../support/index.js'
+import {join} from 'node:path'
+import {cleanup, samsa, spawnDaemon, stopDaemon, tempDir} from '../support/index.js'
 
 afterAll(cleanup)
 
@@ -71,5 +72,22 @@ describe('a data directory that cannot be created', () => {
       expect(r.stderr).toMatch(/^samsa: cannot (create|use data directory) \/proc\/1\/nope[^\n]*: ENOENT[^\n]*\n$/)
       expect(r.code).toBe(7)
     }
+  })
+})
+
+describe('a daemon on a custom --socket', () => {
+  it('a command on the default socket says where the daemon listens, at once, with and without autostart', async () => {
+    const dir = tempDir()
+    const socket = join(dir, 'custom.sock')
+    const d = await spawnDaemon(dir, {socket, workers: 1})
+    const expected = `samsa: the samsa daemon for ${dir} (pid ${d.pid}) listens on ${socket}, not on ${join(dir, 'run', 'samsa.sock')}: pass --socket ${socket} (or set SAMSA_SOCKET)\n`
+    for (const args of [['topic', 'list'], ['topic', 'list', '--no-autostart']]) {
+      const r = await samsa(dir, args)
+      expect(r.stderr).toBe(expected)
+      expect(r.code).toBe(3)
+    }
+    const ok = await samsa(dir, ['topic', 'list', '--socket', socket])
+    expect(ok.code, ok.stderr).toBe(0)
+    await stopDaemon(d)
   })
 })

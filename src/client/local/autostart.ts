@@ -97,8 +97,30 @@ export async function connectOrStart(paths: DaemonPaths, options: ConnectOrStart
   } catch (err) {
     if (!isNoDaemonError(err)) throw connectFailure(paths, err)
   }
+  // Nobody on this socket, yet the data directory's daemon may run on another (--socket, $SAMSA_SOCKET):
+  // say where, at once, rather than "no daemon" — or start one that can only lose the lock.
+  const elsewhere = await listensElsewhere(paths)
+  if (elsewhere !== null) {
+    throw new SamsaError(
+      'DAEMON_UNAVAILABLE',
+      `the samsa daemon for ${paths.dataDir} (pid ${elsewhere.pid}) listens on ${elsewhere.socket}, not on ${paths.socket}: pass --socket ${elsewhere.socket} (or set SAMSA_SOCKET)`,
+    )
+  }
   if (!options.autostart) throw noDaemonError(paths.dataDir)
   return startAndConnect(paths, options)
+}
+
+// The daemon holding the data directory's lock, when it names a control socket other than ours.
+async function listensElsewhere(paths: DaemonPaths): Promise<{pid: number; socket: string} | null> {
+  let name: string
+  try {
+    name = lockNames(paths.dataDir).daemon
+  } catch {
+    return null // no such directory yet: no daemon either
+  }
+  const holder = await SocketLock.holder(name)
+  if (holder.pid === null || holder.note === null || holder.note === paths.socket) return null
+  return {pid: holder.pid, socket: holder.note}
 }
 
 // Spawns the daemon unless one answers, then waits until it serves. Used by auto-start and `daemon start`.
