@@ -11,6 +11,7 @@ import {parseHeaderFlag} from '../cli/lines/line-parser.js'
 import type {ProduceSession} from '../cli/lines/produce-session.js'
 import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/lines/tail-checkpoint.js'
 import {listPositions, parseReconnectTimeout, reconnectTimeoutFlag, restartedLine} from '../cli/reconnect.js'
+import {count} from '../cli/output.js'
 import {progressFrame, StatusLine} from '../cli/status-line.js'
 import {validateTopicName, type Acks, type ClientOptions} from '../client/index.js'
 import {SamsaError} from '../errors.js'
@@ -18,7 +19,7 @@ import {SamsaError} from '../errors.js'
 export interface ProduceResult {
   topic: string
   records: number // appended to the producer
-  acknowledged: number
+  acknowledged: number | null // null with --acks 0: nothing is acknowledged
   skipped: number
   interrupted: boolean
 }
@@ -97,6 +98,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
   private onInterrupt: (() => void) | null = null
   private reconnectTimeoutMs = 0
   private session: ProduceSession | null = null // whose unacknowledged records a reconnect reports
+  private acks: Acks = 1
   private readonly status: StatusLine | null = process.stderr.isTTY ? new StatusLine(process.stderr) : null // progress, on a terminal
 
   // A daemon restart is ridden out: the client waits for it, the producer sends again what was not
@@ -120,6 +122,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const delimiter = unescapeBytes(f.delimiter)
     if (delimiter.length === 0) throw new SamsaError('USAGE', '--delimiter must not be empty')
     const acks: Acks = f.acks === 'all' || f.acks === '-1' ? -1 : f.acks === '0' ? 0 : 1
+    this.acks = acks
     const batchBytes = parseByteSize(f['batch-size'], '--batch-size')
     const keyDelimiter = f['key-delimiter'] === undefined ? undefined : unescapeBytes(f['key-delimiter'])
     if (keyDelimiter !== undefined && keyDelimiter.length === 0) throw new SamsaError('USAGE', '--key-delimiter must not be empty')
@@ -178,20 +181,28 @@ export default class Produce extends BaseCommand<typeof Produce> {
     })
     const p = session.producer
     this.progress?.(true) // the last frame: what was read and what was acknowledged, in the end
+    // skipped lines were each reported as they came; the sum says whether anything went in at all
+    if (session.skipped > 0) this.message(`samsa: skipped ${count(session.skipped, 'invalid line')} of ${count(session.lines, 'line')} read`)
     const error = flushError ?? inputError
     if (error) {
       // one line: the failure, and how many records it left unacknowledged
       if (flushError instanceof SamsaError && p.acknowledged < p.appended) {
-        throw new SamsaError(flushError.code, `${flushError.message} (${p.appended - p.acknowledged} of ${p.appended} records not acknowledged)`, {cause: flushError})
+        throw new SamsaError(flushError.code, `${flushError.message} (${p.appended - p.acknowledged} of ${count(p.appended, 'record')} not acknowledged)`, {cause: flushError})
       }
       throw error
     }
-    const result: ProduceResult = {topic, records: p.appended, acknowledged: p.acknowledged, skipped: session.skipped, interrupted: this.interrupted}
+    const acknowledged = acks === 0 ? null : p.acknowledged
+    const result: ProduceResult = {topic, records: p.appended, acknowledged, skipped: session.skipped, interrupted: this.interrupted}
     if (this.interrupted) {
       if (this.jsonEnabled()) this.logJson(result)
       return this.exit(130)
     }
     return result
+  }
+
+  // "1200 lines read, 1100 acknowledged" (with --acks 0: sent, since nothing is acknowledged)
+  private counts(session: ProduceSession, read: string): string {
+    return `${count(session.lines, 'line')}${read}, ${session.producer.acknowledged} ${this.acks === 0 ? 'sent' : 'acknowledged'}`
   }
 
   // A line on stderr, above the progress bar on a terminal.
@@ -219,7 +230,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
         const now = Date.now()
         if (!last && now - drawn < 100) return // at most 10 frames a second
         drawn = now
-        const frame = progressFrame(read, total, now - started, `${session.lines} lines read, ${producer.acknowledged} acknowledged`)
+        const frame = progressFrame(read, total, now - started, this.counts(session, ' read'))
         if (last) status.end(frame)
         else status.draw(frame)
       }
@@ -293,7 +304,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
       lastCheckpoint = key
     }
     const line = this.status
-    const status = line ? setInterval(() => line.draw(`following ${file}: ${session.lines} lines, ${producer.acknowledged} acknowledged`), 1000) : null
+    const status = line ? setInterval(() => line.draw(`following ${file}: ${this.counts(session, '')}`), 1000) : null
     this.onInterrupt = () => void tailer.stop()
     void producer.whenFailed().then(() => tailer.stop())
     try {

@@ -61,3 +61,51 @@ describe('the sticky partitioner', () => {
     }
   })
 })
+
+describe('words and figures', () => {
+  it('--skip-invalid says on stderr how many lines it skipped, also when it skipped them all', async () => {
+    await topic('skips')
+    const r = await samsa(dir, ['produce', 'skips', '--key-field', 'user', '--skip-invalid'], {input: 'a\nb\n'})
+    expect(r.code).toBe(0)
+    expect(r.stderr.split('\n').at(-2)).toBe('samsa: skipped 2 invalid lines of 2 lines read')
+    const one = await samsa(dir, ['produce', 'skips', '--key-field', 'user', '--skip-invalid'], {input: '{"user":"u"}\nx\n'})
+    expect(one.stderr.split('\n').at(-2)).toBe('samsa: skipped 1 invalid line of 2 lines read')
+  })
+
+  it('--json under --acks 0 reports nothing as acknowledged', async () => {
+    await topic('acks0')
+    const r = await samsa(dir, ['produce', 'acks0', '--acks', '0', '--json'], {input: 'a\nb\n'})
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({topic: 'acks0', records: 2, acknowledged: null, skipped: 0, interrupted: false})
+    const acked = await samsa(dir, ['produce', 'acks0', '--json'], {input: 'c\n'})
+    expect(JSON.parse(acked.stdout).acknowledged).toBe(1)
+  })
+
+  it('topic describe shows "never" for flush.ms and flush.messages; alter to the same partition count says unchanged', async () => {
+    await topic('words', '--partitions', '2')
+    const d = await samsa(dir, ['topic', 'describe', 'words'])
+    expect(d.stdout).toMatch(/│ flush\.ms +│ never +│ default/)
+    expect(d.stdout).toMatch(/│ flush\.messages +│ never +│ default/)
+    expect(d.stdout).not.toContain('9223372036854775807')
+    const same = await samsa(dir, ['topic', 'alter', 'words', '--partitions', '2'])
+    expect(same.code, same.stderr).toBe(0)
+    expect(same.stdout).toBe('topic words unchanged: it already has 2 partitions\n')
+    const grown = await samsa(dir, ['topic', 'alter', 'words', '--partitions', '3'])
+    expect(grown.stdout).toBe('altered topic words: 2 → 3 partitions\n')
+  })
+
+  it('a topic is named the same way in every message, unquoted', async () => {
+    const r = await samsa(dir, ['topic', 'describe', 'no-such-topic'])
+    expect(r.code).toBe(4)
+    expect(r.stderr).toBe('samsa: topic no-such-topic does not exist\n')
+    const p = await samsa(dir, ['produce', 'no-such-topic'], {input: 'x\n'})
+    expect(p.stderr).toBe('samsa: topic no-such-topic does not exist\n')
+  })
+
+  it('log dump counts in the singular for one', async () => {
+    await topic('one')
+    expect((await samsa(dir, ['produce', 'one'], {input: 'x\n'})).code).toBe(0)
+    const r = await samsa(null, ['log', 'dump', join(dir, 'one-0', '00000000000000000000.log')])
+    expect(r.stderr).toBe('samsa: 1 batch, 1 record\n')
+  })
+})

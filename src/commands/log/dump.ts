@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {statSync} from 'node:fs'
 import {BaseCommand, OFFLINE_FLAGS} from '../../cli/base-command.js'
 import {bytesToJsonValue} from '../../cli/lines/envelope.js'
+import {count} from '../../cli/output.js'
 import {SamsaError} from '../../errors.js'
 import {
   type BatchHeader,
@@ -89,7 +90,7 @@ export default class LogDump extends BaseCommand<typeof LogDump> {
         if (line.error) this.log(`| cannot decode records: ${line.error}`)
       }
     }
-    if (!json) this.logToStderr(`samsa: ${batches} batches, ${records} records`)
+    if (!json) this.logToStderr(`samsa: ${count(batches, 'batch', 'batches')}, ${count(records, 'record')}`)
   }
 }
 
