@@ -13,7 +13,7 @@ import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/li
 import {listPositions, parseReconnectTimeout, reconnectTimeoutFlag, restartedLine} from '../cli/reconnect.js'
 import {count} from '../cli/output.js'
 import {progressFrame, StatusLine} from '../cli/status-line.js'
-import {validateTopicName, type Acks, type ClientOptions} from '../client/index.js'
+import {validateTopicName, type Acks, type Client, type ClientOptions} from '../client/index.js'
 import {SamsaError} from '../errors.js'
 
 export interface ProduceResult {
@@ -137,6 +137,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const warn = (m: string): void => this.message(`samsa: ${m}`)
     const session = new ProduceSession(client, {
       topic,
+      retentionMs: f.jsonl || f['timestamp-field'] !== undefined ? await retentionOf(client, topic) : undefined,
       parser: {
         jsonl: f.jsonl,
         key: f.key === undefined ? undefined : Buffer.from(f.key, 'utf8'),
@@ -349,6 +350,15 @@ function reportWriter(): (text: string) => void {
   return (text) => {
     if (!closed) process.stdout.write(text)
   }
+}
+
+// retention.ms of a topic whose records keep the time they carry (CreateTime); undefined otherwise.
+async function retentionOf(client: Client, topic: string): Promise<number | undefined> {
+  const configs = (await client.admin.describeTopic(topic)).configs
+  const value = (name: string): string | undefined => configs.find((c) => c.name === name)?.value
+  if (value('message.timestamp.type') === 'LogAppendTime') return undefined
+  const ms = Number(value('retention.ms'))
+  return Number.isSafeInteger(ms) ? ms : undefined
 }
 
 function statOrThrow(file: string): number {

@@ -109,3 +109,27 @@ describe('words and figures', () => {
     expect(r.stderr).toBe('samsa: 1 batch, 1 record\n')
   })
 })
+
+describe('old timestamps and retention', () => {
+  const day = 86_400_000
+  const input = (ages: number[]): string => ages.map((a, i) => `{"ts":${Date.now() - a},"n":${i}}\n`).join('')
+
+  it('warns once on stderr when records older than retention.ms are produced', async () => {
+    await topic('old')
+    const r = await samsa(dir, ['produce', 'old', '--timestamp-field', 'ts'], {input: input([0, 8 * day, 9 * day])})
+    expect(r.code, r.stderr).toBe(0)
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('older than retention.ms'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(
+      /^samsa: line 2: timestamp \S+ is older than retention\.ms \(604800000\) of topic old: the daemon's next retention check deletes such records \(to keep them: samsa topic alter old --config retention\.ms=-1\)$/,
+    )
+  })
+
+  it('says nothing when the records are recent or the topic keeps everything', async () => {
+    await topic('kept', '--config', 'retention.ms=-1')
+    const recent = await samsa(dir, ['produce', 'old', '--timestamp-field', 'ts'], {input: input([0, day])})
+    expect(recent.stderr).toBe('')
+    const kept = await samsa(dir, ['produce', 'kept', '--timestamp-field', 'ts'], {input: input([30 * day])})
+    expect(kept.stderr).toBe('')
+  })
+})
