@@ -36,10 +36,11 @@ describe('the progress bar of a file import', () => {
     writeFileSync(file, text)
     const {code, screen} = await onTerminal(['produce', 'bar', '--file', file, '--key-field', 'user', '--skip-invalid'])
     expect(code, screen).toBe(0)
-    // the last frame shows every line read and every record acknowledged, and the line is finished
+    // the last frame shows every line read and every record acknowledged, and the line is finished;
+    // below it, the sum of what was skipped
     const frames = screen.split('\r\x1b[K')
-    const last = frames[frames.length - 1]
-    expect(last).toMatch(new RegExp(`^producing .* 100% \\| ${n} lines read, ${n - 1} acknowledged.*\\n$`))
+    expect(frames.at(-2)).toMatch(new RegExp(`^producing .* 100% \\| ${n} lines read, ${n - 1} acknowledged.*\\n$`))
+    expect(frames.at(-1)).toBe(`samsa: skipped 1 invalid line of ${n} lines read\n`)
     // the message is a line of its own; no cursor restore moves the prompt back over the bar
     expect(screen).toMatch(new RegExp(`(^|\\r\\x1b\\[K)samsa: line ${n / 2 + 1}: [^\\r\\n]*\\(skipped\\)\\n`))
     expect(screen).not.toContain('\x1b8')
