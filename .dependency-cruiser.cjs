@@ -6,11 +6,12 @@
 // Commands reach the daemon only through the Client interface (client/index.ts, client/types.ts): no
 // protocol, no engine, no local backend — except the daemon's lifecycle commands (client/local/
 // daemon-control.ts) and `daemon start --foreground`, which runs the engine in-process.
-// Beside them, three shared modules every layer may import: errors.ts, wire-error.ts (the one error-to-wire
-// mapping) and topic-name.ts (Kafka's topic-name rule); they import nothing but each other.
+// Beside them, four shared modules every layer may import: errors.ts, wire-error.ts (the one error-to-wire
+// mapping), topic-name.ts (Kafka's topic-name rule) and make-dirs.ts (mkdir -p that always returns); they
+// import nothing but each other.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const layer = (name) => `^src/${name}/`
-const SHARED = ['^src/errors\\.ts$', '^src/wire-error\\.ts$', '^src/topic-name\\.ts$']
+const SHARED = ['^src/errors\\.ts$', '^src/wire-error\\.ts$', '^src/topic-name\\.ts$', '^src/make-dirs\\.ts$']
 module.exports = {
   forbidden: [
     {name: 'no-circular', severity: 'error', from: {}, to: {circular: true}},

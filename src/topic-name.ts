@@ -17,6 +17,13 @@ export function printableTopicName(name: string): string {
   return JSON.stringify(name).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
+// A topic name in a message: a legal name as it is (`topic logs does not exist`, as every message says it),
+// anything else — a name off the wire that was never checked — quoted and escaped.
+export function topicLabel(name: unknown): string {
+  if (typeof name === 'string' && isLegalTopicName(name)) return name
+  return typeof name === 'string' ? printableTopicName(name) : String(JSON.stringify(name))
+}
+
 function describeChar(c: string): string {
   const cp = c.codePointAt(0) ?? 0
   const hex = cp.toString(16).toUpperCase().padStart(4, '0')

@@ -6,46 +6,58 @@ import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 import {createClient, resolveDataDir, type Client, type ClientOptions} from '../client/index.js'
+import {argvOnly, refuseValuedBooleans} from './command-line.js'
 import {SamsaError, isSamsaError} from '../errors.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+// The flags of a command that needs no daemon (the log tools): `static override baseFlags = OFFLINE_FLAGS`.
+export const OFFLINE_FLAGS = {
+  'data-dir': Flags.string({
+    description: 'data directory (default: $SAMSA_DATA_DIR, else $XDG_DATA_HOME/samsa)',
+    helpGroup: 'GLOBAL',
+  }),
+}
+
+const DAEMON_FLAGS = {
+  ...OFFLINE_FLAGS,
+  socket: Flags.string({
+    description: "the daemon's control socket (default: <data-dir>/run/samsa.sock)",
+    env: 'SAMSA_SOCKET',
+    helpGroup: 'GLOBAL',
+  }),
+  autostart: Flags.boolean({
+    description: 'start the daemon when none is running (--no-autostart, or SAMSA_NO_AUTOSTART=1, to fail instead)',
+    allowNo: true,
+    default: true,
+    helpGroup: 'GLOBAL',
+  }),
+}
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof DAEMON_FLAGS & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
-  static override baseFlags = {
-    'data-dir': Flags.string({
-      description: 'data directory (default: $SAMSA_DATA_DIR, else $XDG_DATA_HOME/samsa)',
-      helpGroup: 'GLOBAL',
-    }),
-    socket: Flags.string({
-      description: "the daemon's control socket (default: <data-dir>/run/samsa.sock)",
-      env: 'SAMSA_SOCKET',
-      helpGroup: 'GLOBAL',
-    }),
-    autostart: Flags.boolean({
-      description: 'start the daemon when none is running (--no-autostart, or SAMSA_NO_AUTOSTART=1, to fail instead)',
-      allowNo: true,
-      default: true,
-      helpGroup: 'GLOBAL',
-    }),
-  }
+  static override baseFlags: Interfaces.FlagInput = DAEMON_FLAGS
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  protected positional: string[] = [] // every argument, in order (for commands with strict = false)
 
   public override async init(): Promise<void> {
     await super.init()
-    const {args, flags} = await this.parse({
+    const baseFlags = (this.ctor as typeof BaseCommand).baseFlags
+    refuseValuedBooleans(this.argv, {...baseFlags, ...this.ctor.flags})
+    const {args, flags, argv} = await this.parse({
       flags: this.ctor.flags,
-      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
+      args: argvOnly(this.ctor.args),
       strict: this.ctor.strict,
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.positional = argv as string[]
   }
 
   private connected: Client | null = null
@@ -106,10 +118,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
 // "Parsing --partitions \n\tExpected an integer but received: abc\nSee more help with --help"
 //   → "Parsing --partitions: Expected an integer but received: abc"
+// "Missing 1 required arg:\ntopic  topic to write to" → "Missing 1 required arg: topic (topic to write to)"
 function oneLine(message: string): string {
   const lines = message
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0 && !/^(See more help with|Note: |Alternatively, )/.test(l))
+    .map((l) => l.replace(/^(\S+) {2,}(.+)$/, '$1 ($2)')) // "topic  topic to write to": an argument and its description
   return lines.join(': ').replace(/:\s*:/g, ':')
 }

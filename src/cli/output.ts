@@ -32,6 +32,19 @@ export function keyValueTable(rows: [string, Cell][], options: {colour?: boolean
   return t.toString()
 }
 
+// "1 batch", "2 batches": a count and its noun, in the number it takes.
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`
+}
+
+// Kafka's "never" for a long config (flush.ms, flush.messages, max.compaction.lag.ms): Long.MAX_VALUE.
+const NEVER = '9223372036854775807'
+
+// A config value as `topic describe` shows it: "never" for Long.MAX_VALUE, a duration hint on *.ms.
+export function configText(name: string, value: string): string {
+  return value === NEVER ? 'never' : withDurationHint(name, value)
+}
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
 
 // 0 B, 512 B, 1.2 KiB, 15 MiB, 1.0 GiB: binary units, one decimal below 10, whole numbers above.

@@ -2,14 +2,17 @@
 // Java client and kafkajs would put them:
 //   - an explicit partition wins (--partition N, or "partition" in a --jsonl envelope);
 //   - a keyed record goes to murmur2(key bytes) & 0x7fffffff % partitions (format/murmur2.ts);
-//   - a null key uses the sticky partitioner (KIP-480): stay on one partition so records fill one batch,
-//     and move to another (random, different when there is a choice) each time a batch for the current
-//     sticky partition is sealed. Batches stay large at low rates, and load still spreads.
+//   - a null key uses the sticky partitioner as Kafka's Java client has since 3.3 (KIP-794): stay on one
+//     partition until a batch's worth of bytes (batch size) went to it, then move to another (random,
+//     different when there is a choice). Batches stay large at low rates, and load still spreads. Not
+//     KIP-480's "move on at every sealed batch": with linger 0 a batch is sealed whenever the input
+//     pauses, so where a record went depended on timing — `printf 'x1\nx2\nx3'` put its last line,
+//     which ends only at end of input, on another partition than the first two.
 // One Partitioner per producer; state per topic lives in a Map (topic names are user data).
 import {partitionForKey} from '../format/murmur2.js'
 
 export class Partitioner {
-  private readonly sticky = new Map<string, number>()
+  private readonly sticky = new Map<string, {partition: number; bytes: number}>() // bytes sealed to it so far
   private readonly random: () => number
 
   constructor(random: () => number = Math.random) {
@@ -18,19 +21,22 @@ export class Partitioner {
 
   partition(topic: string, key: Uint8Array | null, numPartitions: number): number {
     if (key !== null) return partitionForKey(key, numPartitions)
-    let p = this.sticky.get(topic)
-    if (p === undefined || p >= numPartitions) {
-      p = Math.floor(this.random() * numPartitions)
-      this.sticky.set(topic, p)
+    let s = this.sticky.get(topic)
+    if (s === undefined || s.partition >= numPartitions) {
+      s = {partition: Math.floor(this.random() * numPartitions), bytes: 0}
+      this.sticky.set(topic, s)
     }
-    return p
+    return s.partition
   }
 
-  /** A batch for (topic, partition) was sealed: if it was the sticky one, null keys move on. */
-  onBatchSealed(topic: string, partition: number, numPartitions: number): void {
-    if (this.sticky.get(topic) !== partition || numPartitions <= 1) return
+  /** A batch of `bytes` for (topic, partition) was sealed: once the sticky one got `batchBytes`, null keys move on. */
+  onBatchSealed(topic: string, partition: number, numPartitions: number, bytes: number, batchBytes: number): void {
+    const s = this.sticky.get(topic)
+    if (s === undefined || s.partition !== partition || numPartitions <= 1) return
+    s.bytes += bytes
+    if (s.bytes < batchBytes) return
     let next = Math.floor(this.random() * (numPartitions - 1))
     if (next >= partition) next++ // uniform over the others
-    this.sticky.set(topic, next)
+    this.sticky.set(topic, {partition: next, bytes: 0})
   }
 }

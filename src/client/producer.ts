@@ -256,7 +256,7 @@ export class Producer {
     const n = t.info.partitions
     if (partition < 0) {
       if (key === null) {
-        // the sticky choice changes only when a batch is sealed: skip the partitioner's Map per record
+        // the sticky choice can change only when a batch is sealed: skip the partitioner's Map per record
         if (t.sticky < 0) t.sticky = this.partitioner.partition(topic, null, n)
         partition = t.sticky
       } else {
@@ -392,7 +392,7 @@ export class Producer {
     if (p.tags !== null) p.tags = []
     this.buffered += batch.length - estimated
     p.queue.push(sealed)
-    this.partitioner.onBatchSealed(p.topic.info.name, p.partition, p.topic.info.partitions)
+    this.partitioner.onBatchSealed(p.topic.info.name, p.partition, p.topic.info.partitions, estimated, p.topic.batchBytes)
     if (p.topic.sticky === p.partition) p.topic.sticky = -1
     this.send(p)
   }

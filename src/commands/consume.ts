@@ -66,11 +66,16 @@ export default class Consume extends BaseCommand<typeof Consume> {
 
   static override strict = false // several topics
 
+  // oclif's generated usage nests the dependsOn/exclusive flags into something unreadable
+  static override usage = '<%= command.id %> TOPIC... [--follow] [--from SPEC] [--until SPEC] [--partition P... | --group G] [--format FMT | --jsonl] [FLAGS]'
+
   static override args = {
     topic: Args.string({description: 'topic(s) to read', required: true}),
   }
 
-  static override enableJsonFlag = false // stdout is data; --jsonl is the structured output
+  // The records are this command's result: --json is --jsonl (kcat's -J), and stdout stays a stream of
+  // records, errors included (they go to stderr only), so `consume --json | produce --jsonl` always works.
+  static override enableJsonFlag = false
 
   static override flags = {
     follow: Flags.boolean({char: 'f', description: 'keep waiting for new records (like tail -f)'}),
@@ -79,10 +84,11 @@ export default class Consume extends BaseCommand<typeof Consume> {
     partition: Flags.integer({char: 'p', description: 'only this partition (repeatable)', min: 0, multiple: true, multipleNonGreedy: true}),
     count: Flags.integer({char: 'c', description: 'exit after this many records', min: 1}),
     format: Flags.string({
-      description: 'kcat-style output: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp ms, %T{iso}, %h headers, %S/%K sizes, \\n \\t',
-      exclusive: ['jsonl'],
+      description: 'kcat-style output: %s value, %k key, %t topic, %p partition, %o offset, %T timestamp ms, %T{iso}, %h headers, %S/%K sizes, %R value size as a 4-byte big-endian integer (kcat), %% a percent sign, \\n \\t',
+      exclusive: ['jsonl', 'json'],
     }),
     jsonl: Flags.boolean({description: 'one lossless JSON envelope per record: {"topic","partition","offset","timestamp","key","value","headers"}'}),
+    json: Flags.boolean({description: 'the same as --jsonl: the records are the result, one JSON envelope per line', helpGroup: 'GLOBAL'}),
     'merge-by-time': Flags.boolean({description: 'emit the records of all partitions and topics in timestamp order', exclusive: ['exec']}),
     group: Flags.string({char: 'g', description: 'consumer group: share the partitions with its other members, start from its committed offsets, commit what was printed'}),
     'commit-interval': Flags.string({description: 'with --group: commit at most this often while reading (default 1s; 0: after every batch)', dependsOn: ['group']}),
@@ -95,7 +101,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
     retries: Flags.integer({description: 'with --exec: run a failing command again up to N times, with backoff (100 ms doubling, at most 5 s)', min: 0, dependsOn: ['exec']}),
     'dead-letter': Flags.string({description: 'with --exec: park a record the command keeps failing on in this topic, and go on', dependsOn: ['exec']}),
     'null-marker': Flags.string({description: 'print null keys and values as this text (default: nothing)'}),
-    delimiter: Flags.string({char: 'D', description: 'record separator when printing values (escapes \\n \\t \\0)', default: '\\n', exclusive: ['format', 'jsonl']}),
+    delimiter: Flags.string({char: 'D', description: 'record separator when printing values (escapes \\n \\t \\0)', default: '\\n', exclusive: ['format', 'jsonl', 'json']}),
     'reconnect-timeout': reconnectTimeoutFlag({when: 'with --follow: '}),
   }
 
@@ -125,8 +131,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
   }
 
   public async run(): Promise<ConsumeResult> {
-    const {argv} = await this.parse(Consume)
-    const topics = [...new Set(argv as string[])]
+    const topics = [...new Set(this.positional)]
     for (const t of topics) validateTopicName(t)
     const f = this.flags
     if (f.follow) this.reconnectTimeoutMs = parseReconnectTimeout(f['reconnect-timeout'])
@@ -141,7 +146,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
     const commitIntervalMs = f['commit-interval'] === undefined ? undefined : parseDurationFlag(f['commit-interval'], '--commit-interval')
     const sessionTimeoutMs = f['session-timeout'] === undefined ? undefined : parseDurationFlag(f['session-timeout'], '--session-timeout', {min: 1000, max: 1_800_000})
     if (f['dead-letter'] !== undefined) validateTopicName(f['dead-letter'])
-    this.formatter = f.jsonl
+    this.formatter = f.jsonl || f.json
       ? new EnvelopeFormatter()
       : f.format !== undefined
         ? new TemplateFormatter(f.format, f['null-marker'])

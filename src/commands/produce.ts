@@ -11,13 +11,15 @@ import {parseHeaderFlag} from '../cli/lines/line-parser.js'
 import type {ProduceSession} from '../cli/lines/produce-session.js'
 import {checkpointPath, readTailCheckpoint, writeTailCheckpoint} from '../cli/lines/tail-checkpoint.js'
 import {listPositions, parseReconnectTimeout, reconnectTimeoutFlag, restartedLine} from '../cli/reconnect.js'
-import {validateTopicName, type Acks, type ClientOptions} from '../client/index.js'
+import {count} from '../cli/output.js'
+import {progressFrame, StatusLine} from '../cli/status-line.js'
+import {validateTopicName, type Acks, type Client, type ClientOptions} from '../client/index.js'
 import {SamsaError} from '../errors.js'
 
 export interface ProduceResult {
   topic: string
   records: number // appended to the producer
-  acknowledged: number
+  acknowledged: number | null // null with --acks 0: nothing is acknowledged
   skipped: number
   interrupted: boolean
 }
@@ -52,6 +54,9 @@ export default class Produce extends BaseCommand<typeof Produce> {
     "<%= config.bin %> <%= command.id %> users --key-delimiter '\\t' --null-marker NULL --report < changes.tsv",
   ]
 
+  // oclif's generated usage nests the dependsOn/exclusive flags into something unreadable
+  static override usage = '<%= command.id %> TOPIC [--file PATH [--follow [--from-start]]] [--key K | --key-delimiter D | --key-field F | --jsonl [--repartition]] [FLAGS]'
+
   static override args = {
     topic: Args.string({description: 'topic to write to', required: true}),
   }
@@ -82,7 +87,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     partition: Flags.integer({char: 'p', description: 'send every record to this partition', min: 0, helpGroup: 'RECORD'}),
     repartition: Flags.boolean({description: 'with --jsonl: ignore the envelopes\' partitions and partition by key', dependsOn: ['jsonl'], helpGroup: 'RECORD'}),
     acks: Flags.string({description: 'acknowledgement: 0 (none), 1 (written to the log), all (fsynced)', options: ['0', '1', 'all', '-1'], default: '1', helpGroup: 'DELIVERY'}),
-    'linger-ms': Flags.integer({description: 'wait up to this long to fill a batch', min: 0, default: DEFAULT_LINGER_MS, helpGroup: 'DELIVERY'}),
+    'linger-ms': Flags.integer({description: "wait up to this long to fill a batch (default 0: a batch goes when the input pauses, or fills while the partition's previous request is in flight)", min: 0, default: DEFAULT_LINGER_MS, helpGroup: 'DELIVERY'}),
     'batch-size': Flags.string({description: 'batch size before compression (e.g. 65536, 64k, 1m)', default: DEFAULT_BATCH_SIZE, helpGroup: 'DELIVERY'}),
     compression: Flags.string({description: 'batch compression', options: ['lz4', 'none'], default: 'lz4', helpGroup: 'DELIVERY'}),
     'reconnect-timeout': reconnectTimeoutFlag({helpGroup: 'DELIVERY'}),
@@ -93,6 +98,8 @@ export default class Produce extends BaseCommand<typeof Produce> {
   private onInterrupt: (() => void) | null = null
   private reconnectTimeoutMs = 0
   private session: ProduceSession | null = null // whose unacknowledged records a reconnect reports
+  private acks: Acks = 1
+  private readonly status: StatusLine | null = process.stderr.isTTY ? new StatusLine(process.stderr) : null // progress, on a terminal
 
   // A daemon restart is ridden out: the client waits for it, the producer sends again what was not
   // acknowledged (its batches carry producer id and sequence numbers, so nothing is appended twice).
@@ -103,7 +110,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
       onReconnected: ({startedPid}) => {
         const r = this.session?.producer.retrying() ?? {records: 0, partitions: []}
         const what = r.records > 0 ? `resumed; re-sending ${r.records} unacknowledged record${r.records === 1 ? '' : 's'} to ${listPositions(r.partitions)}` : 'resumed'
-        process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${restartedLine(startedPid, what)}`)
+        this.message(restartedLine(startedPid, what).trimEnd())
       },
     }
   }
@@ -115,6 +122,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const delimiter = unescapeBytes(f.delimiter)
     if (delimiter.length === 0) throw new SamsaError('USAGE', '--delimiter must not be empty')
     const acks: Acks = f.acks === 'all' || f.acks === '-1' ? -1 : f.acks === '0' ? 0 : 1
+    this.acks = acks
     const batchBytes = parseByteSize(f['batch-size'], '--batch-size')
     const keyDelimiter = f['key-delimiter'] === undefined ? undefined : unescapeBytes(f['key-delimiter'])
     if (keyDelimiter !== undefined && keyDelimiter.length === 0) throw new SamsaError('USAGE', '--key-delimiter must not be empty')
@@ -126,12 +134,10 @@ export default class Produce extends BaseCommand<typeof Produce> {
     const client = await this.client()
     const idempotent = acks !== 0 && client.supports('idempotence')
     const {ProduceSession} = await import('../cli/lines/produce-session.js') // see DEFAULT_LINGER_MS
-    const tty = Boolean(process.stderr.isTTY)
-    const warn = (m: string): void => {
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}samsa: ${m}\n`)
-    }
+    const warn = (m: string): void => this.message(`samsa: ${m}`)
     const session = new ProduceSession(client, {
       topic,
+      retentionMs: f.jsonl || f['timestamp-field'] !== undefined ? await retentionOf(client, topic) : undefined,
       parser: {
         jsonl: f.jsonl,
         key: f.key === undefined ? undefined : Buffer.from(f.key, 'utf8'),
@@ -165,7 +171,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     let inputError: unknown = null
     try {
       if (f.follow) await this.follow(session, f.file!, f['from-start'], warn)
-      else await this.readAll(session, f.file, tty)
+      else await this.readAll(session, f.file)
     } catch (err) {
       inputError = err
     }
@@ -175,15 +181,19 @@ export default class Produce extends BaseCommand<typeof Produce> {
       flushError = err
     })
     const p = session.producer
+    this.progress?.(true) // the last frame: what was read and what was acknowledged, in the end
+    // skipped lines were each reported as they came; the sum says whether anything went in at all
+    if (session.skipped > 0) this.message(`samsa: skipped ${count(session.skipped, 'invalid line')} of ${count(session.lines, 'line')} read`)
     const error = flushError ?? inputError
     if (error) {
       // one line: the failure, and how many records it left unacknowledged
       if (flushError instanceof SamsaError && p.acknowledged < p.appended) {
-        throw new SamsaError(flushError.code, `${flushError.message} (${p.appended - p.acknowledged} of ${p.appended} records not acknowledged)`, {cause: flushError})
+        throw new SamsaError(flushError.code, `${flushError.message} (${p.appended - p.acknowledged} of ${count(p.appended, 'record')} not acknowledged)`, {cause: flushError})
       }
       throw error
     }
-    const result: ProduceResult = {topic, records: p.appended, acknowledged: p.acknowledged, skipped: session.skipped, interrupted: this.interrupted}
+    const acknowledged = acks === 0 ? null : p.acknowledged
+    const result: ProduceResult = {topic, records: p.appended, acknowledged, skipped: session.skipped, interrupted: this.interrupted}
     if (this.interrupted) {
       if (this.jsonEnabled()) this.logJson(result)
       return this.exit(130)
@@ -191,30 +201,47 @@ export default class Produce extends BaseCommand<typeof Produce> {
     return result
   }
 
+  // "1200 lines read, 1100 acknowledged" (with --acks 0: sent, since nothing is acknowledged)
+  private counts(session: ProduceSession, read: string): string {
+    return `${count(session.lines, 'line')}${read}, ${session.producer.acknowledged} ${this.acks === 0 ? 'sent' : 'acknowledged'}`
+  }
+
+  // A line on stderr, above the progress bar on a terminal.
+  private message(line: string): void {
+    if (this.status) this.status.message(line)
+    else process.stderr.write(`${line}\n`)
+  }
+
+  private progress: ((last?: boolean) => void) | null = null // draws the progress bar of a file import
+
   // stdin or --file, to its end (or Ctrl-C). A progress bar for a file when stderr is a terminal.
-  private async readAll(session: ProduceSession, file: string | undefined, tty: boolean): Promise<void> {
+  private async readAll(session: ProduceSession, file: string | undefined): Promise<void> {
     const stream: Readable = file === undefined ? process.stdin : createReadStream(file, {highWaterMark: 1024 * 1024})
     this.onInterrupt = () => stream.destroy()
     // a failure (a daemon that did not come back) ends the command now, not at the next line of input
     void session.producer.whenFailed().then(() => stream.destroy())
     const total = file !== undefined ? statOrThrow(file) : 0
-    // loaded only when drawn: every command file is imported at startup, and startup time counts
-    const cliProgress = tty && file !== undefined && total > 0 ? (await import('cli-progress')).default : null
-    const bar =
-      cliProgress
-        ? new cliProgress.SingleBar(
-            {format: 'producing {bar} {percentage}% | {lines} lines read, {acked} acknowledged | {eta_formatted} left', stream: process.stderr, hideCursor: true, etaBuffer: 50},
-            cliProgress.Presets.shades_classic,
-          )
-        : null
-    bar?.start(total, 0, {lines: 0, acked: 0})
     let read = 0
     const producer = session.producer
+    const status = this.status
+    if (status && total > 0) {
+      const started = Date.now()
+      let drawn = 0
+      this.progress = (last = false) => {
+        const now = Date.now()
+        if (!last && now - drawn < 100) return // at most 10 frames a second
+        drawn = now
+        const frame = progressFrame(read, total, now - started, this.counts(session, ' read'))
+        if (last) status.end(frame)
+        else status.draw(frame)
+      }
+      this.progress()
+    }
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         session.push(chunk)
         read += chunk.length
-        bar?.update(read, {lines: session.lines, acked: producer.acknowledged})
+        this.progress?.()
         if (!producer.ready) await producer.whenReady()
         if (producer.failed) throw producer.failed
         if (this.interrupted) break
@@ -225,9 +252,6 @@ export default class Produce extends BaseCommand<typeof Produce> {
           ? new SamsaError('INVALID_INPUT', `cannot read ${file ?? 'stdin'}: ${(err as Error).message}`)
           : err
       }
-    } finally {
-      bar?.update(read, {lines: session.lines, acked: producer.acknowledged})
-      bar?.stop()
     }
     // a last line without a delimiter is a record — unless Ctrl-C cut the input mid-line
     if (!this.interrupted) session.end()
@@ -280,9 +304,8 @@ export default class Produce extends BaseCommand<typeof Produce> {
       writeTailCheckpoint(cpFile, {path: file, topic: this.args.topic, inode: tailer.inode, position})
       lastCheckpoint = key
     }
-    const status = process.stderr.isTTY ? setInterval(() => {
-      process.stderr.write(`\r\x1b[Kfollowing ${file}: ${session.lines} lines, ${producer.acknowledged} acknowledged`)
-    }, 1000) : null
+    const line = this.status
+    const status = line ? setInterval(() => line.draw(`following ${file}: ${this.counts(session, '')}`), 1000) : null
     this.onInterrupt = () => void tailer.stop()
     void producer.whenFailed().then(() => tailer.stop())
     try {
@@ -298,7 +321,7 @@ export default class Produce extends BaseCommand<typeof Produce> {
     } finally {
       if (status) {
         clearInterval(status)
-        process.stderr.write('\r\x1b[K')
+        line!.clear()
       }
     }
   }
@@ -329,6 +352,15 @@ function reportWriter(): (text: string) => void {
   }
 }
 
+// retention.ms of a topic whose records keep the time they carry (CreateTime); undefined otherwise.
+async function retentionOf(client: Client, topic: string): Promise<number | undefined> {
+  const configs = (await client.admin.describeTopic(topic)).configs
+  const value = (name: string): string | undefined => configs.find((c) => c.name === name)?.value
+  if (value('message.timestamp.type') === 'LogAppendTime') return undefined
+  const ms = Number(value('retention.ms'))
+  return Number.isSafeInteger(ms) ? ms : undefined
+}
+
 function statOrThrow(file: string): number {
   try {
     const st = statSync(file)
@@ -337,6 +369,7 @@ function statOrThrow(file: string): number {
   } catch (err) {
     if (err instanceof SamsaError) throw err
     const code = (err as NodeJS.ErrnoException).code
-    throw new SamsaError(code === 'ENOENT' ? 'INVALID_INPUT' : 'INVALID_INPUT', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+    if (code === 'ENOENT') throw new SamsaError('NOT_FOUND', `no such file: ${file}`)
+    throw new SamsaError('INVALID_INPUT', `cannot read ${file}: ${(err as Error).message}`)
   }
 }

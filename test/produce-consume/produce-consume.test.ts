@@ -197,6 +197,7 @@ describe('samsa produce / consume', () => {
       expect(lines(skip.stderr)).toEqual([
         'samsa: line 2: no field "u" for the key (skipped)',
         'samsa: line 3: not valid JSON (skipped)',
+        'samsa: skipped 2 invalid lines of 4 lines read',
       ])
       expect(lines((await samsa(dir, ['consume', 'skip'])).stdout)).toEqual(['{"u":"a"}', '{"u":"a"}', '{"u":"c"}'])
     })

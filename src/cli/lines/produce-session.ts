@@ -25,6 +25,10 @@ export interface ProduceSessionOptions {
   producer: Omit<ProducerOptions, 'onAck' | 'trackTags'>
   writeReport?: (text: string) => void
   warn?: (message: string) => void
+  // The topic's retention.ms when records keep the time they carry (--timestamp-field, --jsonl) and the
+  // topic keeps CreateTime: a record older than that is deleted by the daemon's next retention check, as
+  // Kafka's would be. Warned about once. Undefined or -1: no check.
+  retentionMs?: number
 }
 
 export class ProduceSession {
@@ -35,6 +39,7 @@ export class ProduceSession {
   private splitter!: LineSplitter
   private readonly topicJson: string
   private now = 0
+  private warnedOld = false
 
   constructor(client: {records: RecordApi; admin: AdminApi}, options: ProduceSessionOptions) {
     this.o = options
@@ -117,6 +122,7 @@ export class ProduceSession {
       this.invalid(err)
       return
     }
+    if (r.timestamp >= 0 && !this.warnedOld) this.checkRetention(r.timestamp, n)
     let partition = this.o.partition
     if (partition < 0 && !this.o.ignoreEnvelopePartition) partition = r.partition
     // --report needs the key after the ack; the line's bytes may be reused by then, so copy it
@@ -136,6 +142,16 @@ export class ProduceSession {
     } catch (err) {
       this.appendFailed(err, n)
     }
+  }
+
+  private checkRetention(timestamp: number, n: number): void {
+    const retention = this.o.retentionMs
+    if (retention === undefined || retention < 0 || timestamp >= this.now - retention) return
+    this.warnedOld = true
+    this.o.warn?.(
+      `line ${n}: timestamp ${new Date(timestamp).toISOString()} is older than retention.ms (${retention}) of topic ${this.o.topic}: ` +
+        `the daemon's next retention check deletes such records (to keep them: samsa topic alter ${this.o.topic} --config retention.ms=-1)`,
+    )
   }
 
   private appendFailed(err: unknown, n: number): void {

@@ -7,8 +7,9 @@
 // Written with README Guarantees, rule 5: tmp → fsync → rename → fsync the directory. A checkpoint that
 // cannot be read counts as absent (start of the file): a repeat is better than a loss.
 import {createHash} from 'node:crypto'
-import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'
+import {closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'
 import {join, resolve} from 'node:path'
+import {makeDirs} from '../../make-dirs.js'
 
 export interface TailCheckpoint {
   path: string
@@ -41,7 +42,7 @@ export function readTailCheckpoint(file: string): TailCheckpoint | undefined {
 
 export function writeTailCheckpoint(file: string, cp: TailCheckpoint): void {
   const dir = join(file, '..')
-  mkdirSync(dir, {recursive: true, mode: 0o700})
+  makeDirs(dir, 0o700)
   const tmp = `${file}.tmp`
   const body = JSON.stringify({version: 1, ...cp, updatedAt: new Date().toISOString()}) + '\n'
   const fd = openSync(tmp, 'w', 0o600)

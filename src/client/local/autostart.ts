@@ -18,10 +18,11 @@
 // (Versions before this one used a file, <data>/run/spawn.lock, holding a pid: it is no longer read. A pid
 // in a file is not a lock — the file outlived a killed starter, and a reused pid made it look held.)
 import {spawn, type ChildProcess, type StdioOptions} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {SamsaError} from '../../errors.js'
+import {makeDirs} from '../../make-dirs.js'
 import {daemonPaths, lockNames, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
 import {kafkaListenerArgs, type KafkaListenerFlags} from '../../protocol/control/daemon-config.js'
 import {SocketLock} from '../../protocol/control/socket-lock.js'
@@ -96,8 +97,30 @@ export async function connectOrStart(paths: DaemonPaths, options: ConnectOrStart
   } catch (err) {
     if (!isNoDaemonError(err)) throw connectFailure(paths, err)
   }
+  // Nobody on this socket, yet the data directory's daemon may run on another (--socket, $SAMSA_SOCKET):
+  // say where, at once, rather than "no daemon" — or start one that can only lose the lock.
+  const elsewhere = await listensElsewhere(paths)
+  if (elsewhere !== null) {
+    throw new SamsaError(
+      'DAEMON_UNAVAILABLE',
+      `the samsa daemon for ${paths.dataDir} (pid ${elsewhere.pid}) listens on ${elsewhere.socket}, not on ${paths.socket}: pass --socket ${elsewhere.socket} (or set SAMSA_SOCKET)`,
+    )
+  }
   if (!options.autostart) throw noDaemonError(paths.dataDir)
   return startAndConnect(paths, options)
+}
+
+// The daemon holding the data directory's lock, when it names a control socket other than ours.
+async function listensElsewhere(paths: DaemonPaths): Promise<{pid: number; socket: string} | null> {
+  let name: string
+  try {
+    name = lockNames(paths.dataDir).daemon
+  } catch {
+    return null // no such directory yet: no daemon either
+  }
+  const holder = await SocketLock.holder(name)
+  if (holder.pid === null || holder.note === null || holder.note === paths.socket) return null
+  return {pid: holder.pid, socket: holder.note}
 }
 
 // Spawns the daemon unless one answers, then waits until it serves. Used by auto-start and `daemon start`.
@@ -141,8 +164,8 @@ async function takeSpawnLock(paths: DaemonPaths, name: string): Promise<SocketLo
 
 function prepareDirs(paths: DaemonPaths): void {
   try {
-    mkdirSync(paths.dataDir, {recursive: true})
-    mkdirSync(paths.runDir, {recursive: true, mode: 0o700})
+    makeDirs(paths.dataDir)
+    makeDirs(paths.runDir, 0o700)
   } catch (err) {
     throw new SamsaError('STORAGE_ERROR', `cannot create ${paths.runDir}: ${(err as Error).message}`, {cause: err})
   }

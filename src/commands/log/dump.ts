@@ -1,9 +1,10 @@
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {existsSync} from 'node:fs'
-import {BaseCommand} from '../../cli/base-command.js'
+import {statSync} from 'node:fs'
+import {BaseCommand, OFFLINE_FLAGS} from '../../cli/base-command.js'
 import {bytesToJsonValue} from '../../cli/lines/envelope.js'
+import {count} from '../../cli/output.js'
 import {SamsaError} from '../../errors.js'
 import {
   type BatchHeader,
@@ -43,6 +44,7 @@ interface BatchLine {
 }
 
 export default class LogDump extends BaseCommand<typeof LogDump> {
+  static override baseFlags = OFFLINE_FLAGS // no daemon: no --socket, no --autostart
   static override summary = 'Print the batches (and records) of a segment file, like kafka-dump-log --deep-iteration'
   static override description =
     'Reads a .log segment directly (no daemon needed, read-only). Works on segments written by samsa or by Kafka. ' +
@@ -62,7 +64,7 @@ export default class LogDump extends BaseCommand<typeof LogDump> {
 
   public async run(): Promise<void> {
     const file = this.args.file
-    if (!existsSync(file)) throw new SamsaError('NOT_FOUND', `no such file: ${file}`)
+    segmentFileOrThrow(file)
     const json = this.jsonEnabled()
     if (!json) this.log(`Dumping ${file}`)
     let batches = 0
@@ -88,8 +90,20 @@ export default class LogDump extends BaseCommand<typeof LogDump> {
         if (line.error) this.log(`| cannot decode records: ${line.error}`)
       }
     }
-    if (!json) this.logToStderr(`samsa: ${batches} batches, ${records} records`)
+    if (!json) this.logToStderr(`samsa: ${count(batches, 'batch', 'batches')}, ${count(records, 'record')}`)
   }
+}
+
+// A path that is there and is a file (a directory is refused, as log verify refuses what it cannot check).
+function segmentFileOrThrow(file: string): void {
+  let st
+  try {
+    st = statSync(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SamsaError('NOT_FOUND', `no such file: ${file}`)
+    throw new SamsaError('STORAGE_ERROR', `cannot read ${file}: ${(err as Error).message}`)
+  }
+  if (!st.isFile()) throw new SamsaError('INVALID_INPUT', `${file} is not a segment file (.log)${st.isDirectory() ? ': it is a directory' : ''}`)
 }
 
 function describeBatch(position: number, h: BatchHeader, bytes: Buffer): BatchLine {

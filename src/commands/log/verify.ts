@@ -2,7 +2,7 @@
 import * as Args from '@oclif/core/args'
 import {realpathSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {BaseCommand} from '../../cli/base-command.js'
+import {BaseCommand, OFFLINE_FLAGS} from '../../cli/base-command.js'
 import {ERROR_KINDS, SamsaError} from '../../errors.js'
 import {isErrno} from '../../storage/file-io.js'
 import {formatNote, formatProblem, type Note, type Problem, type VerifyReport, type VerifyScope, verifyPath} from '../../storage/log-verifier.js'
@@ -20,6 +20,7 @@ export interface VerifyResult {
 }
 
 export default class LogVerify extends BaseCommand<typeof LogVerify> {
+  static override baseFlags = OFFLINE_FLAGS // no daemon: no --socket, no --autostart
   static override summary = 'Check every batch and index entry of a segment, a partition or the whole data directory'
   static override description =
     'Read-only and needs no daemon. Checks batch framing, CRC-32C, record structure, LZ4/gzip frames, offsets in ' +

@@ -3,6 +3,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
 import {parseConfigNames, parseConfigPairs} from '../../cli/config-pairs.js'
+import {count} from '../../cli/output.js'
 import {validatePartitionCount, validateTopicName, type TopicDescription} from '../../client/index.js'
 import {SamsaError} from '../../errors.js'
 
@@ -46,12 +47,15 @@ export default class TopicAlter extends BaseCommand<typeof TopicAlter> {
     validateTopicName(this.args.name)
     if (partitions !== undefined) validatePartitionCount(partitions)
     const client = await this.client()
+    const before = partitions === undefined ? null : (await client.admin.describeTopic(this.args.name)).partitions.length
     const topic = await client.admin.alterTopic(this.args.name, {set, delete: del, partitions})
     const what: string[] = []
     for (const [k, v] of Object.entries(set)) what.push(`${k}=${v}`)
     for (const k of del) what.push(`${k} back to default`)
-    if (partitions !== undefined) what.push(`${topic.partitions.length} partitions`)
-    this.log(`altered topic ${topic.name}: ${what.join(', ')}`)
+    const n = topic.partitions.length
+    if (partitions !== undefined && n !== before) what.push(`${before} → ${count(n, 'partition')}`)
+    if (what.length === 0) this.log(`topic ${topic.name} unchanged: it already has ${count(n, 'partition')}`)
+    else this.log(`altered topic ${topic.name}: ${what.join(', ')}${partitions !== undefined && n === before ? ` (already ${count(n, 'partition')})` : ''}`)
     return topic
   }
 }

@@ -1,7 +1,7 @@
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
 import * as Args from '@oclif/core/args'
 import {BaseCommand} from '../../cli/base-command.js'
-import {humanBytes, humanDuration, table, withDurationHint, type Cell} from '../../cli/output.js'
+import {configText, humanBytes, humanDuration, table, type Cell} from '../../cli/output.js'
 import {validateTopicName, type PartitionDescription, type TopicDescription} from '../../client/index.js'
 
 export default class TopicDescribe extends BaseCommand<typeof TopicDescribe> {
@@ -43,7 +43,7 @@ export default class TopicDescribe extends BaseCommand<typeof TopicDescribe> {
     this.log(
       table(
         ['CONFIG', 'VALUE', 'SOURCE'],
-        topic.configs.map((c) => [c.name, withDurationHint(c.name, c.value), c.isDefault ? 'default' : 'topic']),
+        topic.configs.map((c) => [c.name, configText(c.name, c.value), c.isDefault ? 'default' : 'topic']),
       ),
     )
     return topic

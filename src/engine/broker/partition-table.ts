@@ -3,6 +3,7 @@
 // Lookups answer UNKNOWN_TOPIC / UNKNOWN_PARTITION with a message a user can act on. Names live in Maps,
 // never as keys of plain objects (README Guarantees, rule 6).
 import {SamsaError} from '../../errors.js'
+import {topicLabel} from '../../topic-name.js'
 import type {LogConfig} from '../../storage/log-config.js'
 import type {TopicMeta} from './topic-catalog.js'
 
@@ -58,7 +59,7 @@ export class PartitionTable {
 
   topic(name: unknown): TopicEntry {
     const entry = typeof name === 'string' ? this.topics.get(name) : undefined
-    if (!entry) throw new SamsaError('UNKNOWN_TOPIC', `topic ${JSON.stringify(name)} does not exist`)
+    if (!entry) throw new SamsaError('UNKNOWN_TOPIC', `topic ${topicLabel(name)} does not exist`)
     return entry
   }
 

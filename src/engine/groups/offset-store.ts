@@ -23,6 +23,7 @@
 // record at once (key ["samsa","seal"], never superseded, so compaction keeps it): from there on, every
 // commit is marked. Keys of another shape are ignored.
 import {SamsaError} from '../../errors.js'
+import {topicLabel} from '../../topic-name.js'
 import {lastOffsetOf} from '../../format/batch-header.js'
 import {encodeRecordBatch, decodeRecordBatch, type Record as BatchRecord} from '../../format/record-batch.js'
 import type {Broker} from '../broker/broker.js'
@@ -145,7 +146,7 @@ export class OffsetStore {
       const entry = {topic, partition}
       let error: SamsaError | null = null
       const count = this.broker.partitionCount(topic)
-      if (count === undefined) error = new SamsaError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`)
+      if (count === undefined) error = new SamsaError('UNKNOWN_TOPIC', `topic ${topicLabel(topic)} does not exist`)
       else if (partition < 0 || partition >= count) error = new SamsaError('UNKNOWN_PARTITION', `topic ${topic} has no partition ${partition}`)
       else if (!Number.isSafeInteger(offset) || offset < 0) error = new SamsaError('INVALID_REQUEST', `offset must be an integer ≥ 0, got ${JSON.stringify(offset)}`)
       else if (metadata.length > MAX_METADATA_LENGTH) {

@@ -22,9 +22,10 @@
 // Permissions: the directory holding the control socket is 0700 (created so, and chmod-ed back if it was
 // not) and the socket itself 0600 (control/listener.ts): only the owner can connect (DESIGN.md). For a
 // --socket path chosen by the user, only the socket's own mode is set; the directory is the user's choice.
-import {mkdirSync, readFileSync, statSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {SamsaError, isSamsaError} from '../../errors.js'
+import {makeDirs} from '../../make-dirs.js'
 import {daemonPaths, type DaemonPaths} from '../../protocol/control/data-dir-layout.js'
 import {formatHostPort, type HostPort} from '../../protocol/control/daemon-config.js'
 import type {KafkaListenerStatus} from '../../protocol/control/messages.js'
@@ -75,7 +76,7 @@ function packageVersion(): string {
 
 function prepareDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, {recursive: true, mode: 0o700})
+    makeDirs(dataDir, 0o700)
     if (!statSync(dataDir).isDirectory()) throw new Error('not a directory')
   } catch (err) {
     throw new SamsaError('STORAGE_ERROR', `cannot use data directory ${dataDir}: ${(err as Error).message}`, {cause: err})
@@ -156,7 +157,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     // request waits in the dispatch until the partitions are open — recovery of big unflushed segments
     // after a kill -9 can take longer than a client's connect timeout.
     if (paths.socketDir) preparePrivateDir(paths.socketDir)
-    else mkdirSync(dirname(paths.socket), {recursive: true, mode: 0o700})
+    else makeDirs(dirname(paths.socket), 0o700)
     const limits = {...DEFAULT_CONNECTION_LIMITS, ...options.limits}
     const frameBudget = new PendingFrameBudget(limits.maxPendingFrameBytes) // every connection of both front ends
     listener = await ControlListener.listen({socketPath: paths.socket, dispatch, limits, frameBudget, log})

@@ -38,7 +38,7 @@ export class DataDirLock {
     let lock: SocketLock | null
     try {
       name = lockNames(paths.dataDir).daemon
-      lock = await SocketLock.tryAcquire(name)
+      lock = await SocketLock.tryAcquire(name, paths.socket) // a client on another socket learns this one
     } catch (err) {
       throw new SamsaError('STORAGE_ERROR', `cannot take the lock for data directory ${paths.dataDir}: ${(err as Error).message}`, {cause: err})
     }

@@ -1,10 +1,11 @@
 // Creates (or checks) a directory only its owner may enter: mode 0700, a real directory (not a symbolic
 // link), owned by this user. Holds the control socket and the pid file. Main thread.
-import {chmodSync, lstatSync, mkdirSync} from 'node:fs'
+import {chmodSync, lstatSync} from 'node:fs'
 import {SamsaError} from '../../errors.js'
+import {makeDirs} from '../../make-dirs.js'
 
 export function preparePrivateDir(dir: string): void {
-  mkdirSync(dir, {recursive: true, mode: 0o700})
+  makeDirs(dir, 0o700)
   const st = lstatSync(dir)
   if (st.isSymbolicLink() || !st.isDirectory()) {
     throw new SamsaError('STORAGE_ERROR', `${dir} must be a directory, not a symbolic link or a file`)
