@@ -78,7 +78,11 @@ export class KafkaAdmin implements AdminApi {
     for (const name of names) validateTopicName(name)
     if (names.length === 0) return []
     const listed = await this.cluster.metadata(names)
-    for (const t of listed) if (t.errorCode !== 0 && t.errorCode !== 3 && t.errorCode !== 5) throw kafkaFailure(t.errorCode, `describing topic ${t.name}`)
+    for (const t of listed) {
+      // as the local daemon answers: a topic named that does not exist fails the call
+      if (t.errorCode === 3) throw new SamsaError('UNKNOWN_TOPIC', `topic ${JSON.stringify(t.name)} does not exist`)
+      if (t.errorCode !== 0 && t.errorCode !== 5) throw kafkaFailure(t.errorCode, `describing topic ${t.name}`)
+    }
     const topics = listed.filter((t) => t.errorCode === 0)
     const [configs, offsets] = await Promise.all([this.configs(topics.map((t) => t.name)), this.startAndEnd(topics)])
     return topics.map((t) => ({
@@ -159,7 +163,10 @@ export class KafkaAdmin implements AdminApi {
   // After CreateTopics a broker may not list the topic at once (metadata propagates): ask a few times.
   private async describeSoon(name: string): Promise<TopicDescription> {
     for (let attempt = 1; ; attempt++) {
-      const [d] = await this.describeTopics([name])
+      const [d] = await this.describeTopics([name]).catch((err: unknown) => {
+        if (err instanceof SamsaError && err.code === 'UNKNOWN_TOPIC' && attempt < PROPAGATION_ATTEMPTS) return []
+        throw err
+      })
       if (d && d.partitions.every((p) => p.online)) return d
       if (attempt >= PROPAGATION_ATTEMPTS) {
         if (d) return d
