@@ -30,6 +30,15 @@ const DAEMON_FLAGS = {
     default: true,
     helpGroup: 'GLOBAL',
   }),
+  // the Kafka backend: any of these set, commands talk to a Kafka cluster instead of the local daemon
+  brokers: Flags.string({description: 'use a Kafka cluster: its brokers, HOST:PORT,… (no local daemon)', env: 'SAMSA_BROKERS', helpGroup: 'KAFKA'}),
+  'kafka-config': Flags.string({description: 'librdkafka-style properties file (bootstrap.servers, security.protocol, ssl.*, sasl.*)', env: 'SAMSA_KAFKA_CONFIG', helpGroup: 'KAFKA'}),
+  tls: Flags.boolean({description: 'connect to the brokers over TLS', helpGroup: 'KAFKA'}),
+  'tls-ca': Flags.string({description: 'CA certificate (PEM) to verify the brokers with', helpGroup: 'KAFKA'}),
+  'tls-cert': Flags.string({description: 'client certificate (PEM)', helpGroup: 'KAFKA'}),
+  'tls-key': Flags.string({description: 'client key (PEM)', helpGroup: 'KAFKA'}),
+  'sasl-username': Flags.string({description: 'SASL PLAIN user', env: 'SAMSA_SASL_USERNAME', helpGroup: 'KAFKA'}),
+  'sasl-password': Flags.string({description: 'SASL PLAIN password', env: 'SAMSA_SASL_PASSWORD', helpGroup: 'KAFKA'}),
 }
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof DAEMON_FLAGS & T['flags']>
@@ -75,7 +84,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   // Where this command's client goes, from the global flags.
   protected get clientOptions(): ClientOptions {
-    return {dataDir: this.dataDir, socket: this.flags.socket, autostart: this.autostart, clientName: `samsa-cli/${this.config.version}`}
+    const f = this.flags
+    const cluster = {
+      brokers: f.brokers,
+      config: f['kafka-config'],
+      tls: f.tls,
+      tlsCa: f['tls-ca'],
+      tlsCert: f['tls-cert'],
+      tlsKey: f['tls-key'],
+      saslUsername: f['sasl-username'],
+      saslPassword: f['sasl-password'],
+    }
+    return {dataDir: this.dataDir, socket: f.socket, autostart: this.autostart, clientName: `samsa-cli/${this.config.version}`, cluster}
   }
 
   // The client for this command's data directory, connected once and closed when the command ends.

@@ -1,13 +1,16 @@
-// createClient: the one place where a command's client is chosen. Today every client is the local
-// backend (local/): the daemon of a data directory, over its Unix socket, started on first use. A Kafka
-// backend (client/kafka/, speaking protocol/kafka to a cluster) plugs in here, chosen when `--brokers` /
-// SAMSA_BROKERS is given; commands see only the Client interface (types.ts), so nothing above changes.
+// createClient: the one place where a command's client is chosen. The local backend (local/) is the daemon
+// of a data directory, over its Unix socket, started on first use; the Kafka backend (kafka/) is a Kafka
+// cluster, chosen when `--brokers` / $SAMSA_BROKERS (or a --kafka-config file) is given. Commands see only
+// the Client interface (types.ts), so nothing above knows which one answers.
+import {KafkaClient} from './kafka/kafka-client.js'
+import {wantsKafka, type KafkaSettings} from './kafka/options.js'
 import {LocalClient} from './local/local-client.js'
 import type {Client, ReconnectedInfo} from './types.js'
 
 // The data directory, which every command names (--data-dir, $SAMSA_DATA_DIR, $XDG_DATA_HOME/samsa):
 // the local daemon's home, and where `produce --follow` keeps its checkpoints whatever the backend.
 export {resolveDataDir} from '../protocol/control/data-dir-layout.js'
+export type {KafkaSettings} from './kafka/options.js'
 
 export interface ClientOptions {
   dataDir: string // absolute (resolveDataDir)
@@ -18,8 +21,11 @@ export interface ClientOptions {
   // back (and is then sent to it) instead of failing at once; 0 / absent: fail as any command does.
   reconnectTimeoutMs?: number
   onReconnected?: (info: ReconnectedInfo) => void // once per outage, when the daemon answers again
+  cluster?: KafkaSettings // a broker list (or config file) here: the Kafka backend
 }
 
 export function createClient(options: ClientOptions): Promise<Client> {
-  return LocalClient.connect(options)
+  const {cluster, ...local} = options
+  if (cluster && wantsKafka(cluster)) return KafkaClient.connect(cluster, options.clientName)
+  return LocalClient.connect(local)
 }
