@@ -8,9 +8,9 @@
 // error; the workers of a topic work in parallel, the partitions of one worker one after another.
 // Progress: the bytes each partition's passes have read and about how many they will read in all.
 import {SamsaError} from '../../errors.js'
-import {emptyCleanerStats, type CleanerStats} from '../../storage/log-cleaner-types.js'
+import type {CleanerStats} from '../../storage/log-cleaner-types.js'
 import {fromWireError, type WireError} from '../../wire-error.js'
-import type {CompactResult, PartitionStats} from '../worker/messages.js'
+import {untouchedPartition, type CompactResult, type PartitionStats} from '../worker/messages.js'
 import {forEachWorker} from './partition-opener.js'
 import type {PartitionRef, PartitionTable, TopicEntry} from './partition-table.js'
 import type {WorkerPool} from './worker-pool.js'
@@ -89,17 +89,5 @@ function compacted(entry: TopicEntry): TopicEntry {
 
 function failed(id: number, err: unknown): CompactedPartition {
   const error = err instanceof SamsaError ? err : err ? fromWireError(err as WireError) : new SamsaError('INTERNAL', 'the owning worker gave no answer')
-  return {
-    partition: id,
-    passes: 0,
-    complete: false,
-    firstDirtyOffset: -1,
-    endOffset: -1,
-    sizeBefore: 0,
-    sizeAfter: 0,
-    stats: emptyCleanerStats(),
-    retention: null,
-    abandoned: null,
-    error,
-  }
+  return {...untouchedPartition(id), complete: false, error}
 }

@@ -24,12 +24,12 @@
 // with compact,delete the pass applies it as it finishes.
 import {SamsaError} from '../../errors.js'
 import {DEFAULT_CLEANER_STEP_BYTES} from '../../storage/log-cleaner.js'
-import {emptyCleanerStats, type CleanerStats} from '../../storage/log-cleaner-types.js'
+import type {CleanerStats} from '../../storage/log-cleaner-types.js'
 import {OffsetMap} from '../../storage/offset-map.js'
 import type {CleaningPass, CleaningResult} from '../../storage/partition-log.js'
 import {CleanerPace} from './cleaner-pace.js'
 import {toWire, type OpenOwned, type Owned, type WorkerContext} from './context.js'
-import type {CompactPartitionResult, CompactWorkerRequest, CompactionProgress, PartitionCleanerInfo} from './messages.js'
+import {untouchedPartition, type CompactPartitionResult, type CompactWorkerRequest, type CompactionProgress, type PartitionCleanerInfo} from './messages.js'
 
 // A pass given up because the log changed under it is tried again this many times for a request.
 const MAX_ABANDONED_RETRIES = 3
@@ -118,7 +118,7 @@ export class WorkerCleaner {
   compact(msg: CompactWorkerRequest): void {
     const job: Job = {id: msg.id, dryRun: msg.dryRun, tasks: [], left: msg.partitions.length}
     for (const id of msg.partitions) {
-      const task: Task = {job, id, state: 'queued', doneBytes: 0, abandoned: 0, result: emptyResult(id)}
+      const task: Task = {job, id, state: 'queued', doneBytes: 0, abandoned: 0, result: untouchedPartition(id)}
       job.tasks.push(task)
       this.queue.push(task)
     }
@@ -323,20 +323,6 @@ export class WorkerCleaner {
   }
 }
 
-function emptyResult(id: number): CompactPartitionResult {
-  return {
-    partition: id,
-    passes: 0,
-    complete: true,
-    firstDirtyOffset: -1,
-    endOffset: -1,
-    sizeBefore: 0,
-    sizeAfter: 0,
-    stats: emptyCleanerStats(),
-    retention: null,
-    abandoned: null,
-  }
-}
 
 function addStats(into: CleanerStats, add: CleanerStats): void {
   for (const k of Object.keys(into) as (keyof CleanerStats)[]) into[k] += add[k]

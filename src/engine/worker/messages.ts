@@ -10,7 +10,7 @@
 // Worker → main, unsolicited: `hwm` announcements (batched: one message per worker event-loop turn, as a
 // flat number array) that wake long-poll fetches; `log` lines; `offline` when a partition hits a storage
 // error. Partitions are named by a numeric id the main thread assigns (unique for the daemon's life).
-import type {CleanerStats} from '../../storage/log-cleaner-types.js'
+import {emptyCleanerStats, type CleanerStats} from '../../storage/log-cleaner-types.js'
 import type {LogConfig} from '../../storage/log-config.js'
 import type {WireError} from '../../wire-error.js'
 
@@ -177,6 +177,21 @@ export interface CompactPartitionResult {
 }
 export interface CompactResult {
   partitions: CompactPartitionResult[]
+}
+/** A partition no pass has touched (yet): where a compaction's answer starts, and what a failure fills in. */
+export function untouchedPartition(id: number): CompactPartitionResult {
+  return {
+    partition: id,
+    passes: 0,
+    complete: true,
+    firstDirtyOffset: -1,
+    endOffset: -1,
+    sizeBefore: 0,
+    sizeAfter: 0,
+    stats: emptyCleanerStats(),
+    retention: null,
+    abandoned: null,
+  }
 }
 
 // The daemon is stopping: the cleaner gives its pass up and fails the compactions waiting, so a stop does
