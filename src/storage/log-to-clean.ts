@@ -11,7 +11,8 @@
 // below the log start (retention moved it) or beyond the log end. A segment counts as dirty when it holds
 // any offset ≥ firstDirtyOffset. Dirty ratio = cleanable dirty bytes / (clean + cleanable dirty bytes).
 // A log is cleanable when cleanup.policy has compact, it has cleanable dirty bytes, and either the ratio
-// is ≥ min.cleanable.dirty.ratio or a dirty segment's first batch is older than max.compaction.lag.ms.
+// is > min.cleanable.dirty.ratio (strictly, as Kafka's grabFilthiestCompactedLog: ratio 1 means "only when
+// asked or lagged", even for a never-cleaned log) or a dirty segment's first batch is older than max.compaction.lag.ms.
 // Grouping (Kafka's groupSegmentsBySize): consecutive segments whose sizes add up to ≤ segment.bytes and
 // whose offsets fit 32-bit relative offsets from the group's base become one cleaned segment.
 // Owner: the partition's worker thread (reads segment headers; writes nothing).
@@ -72,7 +73,7 @@ export function cleanerState(log: LocalLog, now: number): CleanerState {
   const compacted = config['cleanup.policy'].includes('compact')
   let cleanableBecause: CleanerState['cleanableBecause'] = null
   if (compacted && dirtyBytes > 0) {
-    if (dirtyRatio >= config['min.cleanable.dirty.ratio']) cleanableBecause = 'dirty-ratio'
+    if (dirtyRatio > config['min.cleanable.dirty.ratio']) cleanableBecause = 'dirty-ratio'
     else if (maxCompactionDelayMs > 0) cleanableBecause = 'max-compaction-lag'
   }
   return {

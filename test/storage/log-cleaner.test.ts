@@ -252,7 +252,7 @@ describe('the log cleaner', () => {
     log.close()
   })
 
-  it('cleans when the dirty ratio reaches min.cleanable.dirty.ratio, or when a dirty segment is older than max.compaction.lag.ms', () => {
+  it('cleans when the dirty ratio passes min.cleanable.dirty.ratio, or when a dirty segment is older than max.compaction.lag.ms', () => {
     const log = open(dir, {config: config({...cfg, 'min.cleanable.dirty.ratio': 0.9})})
     fill(log, 100)
     cleanFully(log)
@@ -274,6 +274,19 @@ describe('the log cleaner', () => {
     const r = log.startCleaning(new OffsetMap(), {now: T0 + 5000 + 2 * MINUTE})!.run()
     expect(r.complete).toBe(true)
     expect(log.cleanerState(T0 + 5000 + 2 * MINUTE).cleanableBecause).toBeNull()
+    log.close()
+  })
+
+  it('the ratio must pass min.cleanable.dirty.ratio, not just meet it: at 1 a never-cleaned log waits to be asked, as in Kafka', () => {
+    const log = open(dir, {config: config({...cfg, 'min.cleanable.dirty.ratio': 1})})
+    fill(log, 100)
+    log.roll()
+    const never = log.cleanerState(T0 + 6000)
+    expect(never).toMatchObject({firstDirtyOffset: 0, cleanBytes: 0, cleanableBecause: null})
+    expect(never.dirtyRatio).toBe(1)
+    expect(log.startCleaning(new OffsetMap(), {now: T0 + 6000})).toBeNull()
+    log.updateConfig(config({...cfg, 'min.cleanable.dirty.ratio': 0.99}))
+    expect(log.cleanerState(T0 + 6000).cleanableBecause).toBe('dirty-ratio')
     log.close()
   })
 

@@ -69,7 +69,7 @@ async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void
 describe('the worker thread’s log cleaner', () => {
   it('rolls by max.compaction.lag.ms and cleans a dirty segment past it, whatever the dirty ratio', async () => {
     const h = harness({tickMs: 20})
-    // min.cleanable.dirty.ratio=1: once a clean section exists, only the lag can get the partition cleaned
+    // min.cleanable.dirty.ratio=1: no ratio passes it, so only the lag can get the partition cleaned
     await h.open(1, 'lag', {'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '1', 'max.compaction.lag.ms': '300'})
     await h.ask({type: 'produce', partition: 1, acks: 1, bytes: bytesOf(keyed([['a', '1'], ['b', '1']], {timestamp: Date.now()}))})
     const first = await h.ask<CompactResult>({type: 'compact', partitions: [1], dryRun: false})
