@@ -10,7 +10,9 @@
 // the step's time window that fall in each component (components: cpu-split/components.mjs), times the
 // thread's measured CPU time. The profiler itself costs ~5–10%, so compare figures of one mode.
 //   node test/bench/cpu-split.mjs [--records N] [--rounds N] [--profile] [--keep DIR] [--steps produce,consume,group]
-// Run after `npm run build`. Linux only (/proc). Prints a table of µs per record.
+//                                 [--root CHECKOUT,CHECKOUT...]
+// --root measures other built checkouts of samsa (e.g. main and a branch), by turns in each round, so that
+// a before/after comparison shares the machine's load. Run after `npm run build`. Linux only (/proc).
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -20,8 +22,7 @@ import {parseArgs} from 'node:util'
 import {componentSplit} from './cpu-split/components.mjs'
 import {generate} from './peers/data.mjs'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const BIN = join(ROOT, 'bin/run.js')
+const HERE_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const PRELOAD = fileURLToPath(new URL('./cpu-split/cpu-at-exit.mjs', import.meta.url))
 const NODE = process.execPath
 const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim() || 100)
@@ -33,11 +34,13 @@ const {values: o} = parseArgs({
     profile: {type: 'boolean', default: false},
     keep: {type: 'string'},
     steps: {type: 'string', default: 'produce,consume,group'},
+    root: {type: 'string', default: HERE_ROOT},
   },
 })
 const RECORDS = Number(o.records)
 const ROUNDS = Number(o.rounds)
 const STEPS = o.steps.split(',')
+const ROOTS = o.root.split(',')
 
 const work = o.keep ?? mkdtempSync(join(tmpdir(), 'samsa-cpu-split-'))
 mkdirSync(work, {recursive: true})
@@ -60,12 +63,12 @@ function threadCpu(pid) {
   return out
 }
 
-function run(args, {profileDir, stdout = 'ignore', cpuFile}) {
-  const nodeArgs = ['--import', PRELOAD, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), BIN]
+function run(root, args, {profileDir, cpuFile}) {
+  const nodeArgs = ['--import', PRELOAD, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(root, 'bin/run.js')]
   const child = spawn(NODE, [...nodeArgs, ...args], {
-    stdio: ['ignore', stdout, 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'], // consume's output: /dev/null
     env: {...env, SAMSA_CPU_AT_EXIT: cpuFile},
-    cwd: ROOT,
+    cwd: root,
   })
   let err = ''
   child.stderr.on('data', (d) => (err += d))
@@ -83,8 +86,10 @@ delete env.SAMSA_SOCKET
 delete env.NODE_OPTIONS
 
 const rows = []
-for (let round = 0; round < ROUNDS; round++) {
-  const dir = join(work, `round-${round}`)
+for (let round = 0; round < ROUNDS; round++) for (const [r, ROOT] of ROOTS.entries()) {
+  const BIN = join(ROOT, 'bin/run.js')
+  const label = ROOTS.length > 1 ? ` ${ROOT}` : ''
+  const dir = join(work, `round-${round}${ROOTS.length > 1 ? `-${r}` : ''}`)
   rmSync(dir, {recursive: true, force: true})
   mkdirSync(dir)
   const dataDir = join(dir, 'data')
@@ -112,7 +117,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const from = nowUs()
     const t0 = process.hrtime.bigint()
     const cli = await Promise.all(
-      commands.map((args, i) => run([...args, ...common], {profileDir: prof(`${name}-${i}`), cpuFile: join(dir, `${name}-${i}.cpu.json`), stdout: args[0] === 'consume' ? 'ignore' : 'ignore'})),
+      commands.map((args, i) => run(ROOT, [...args, ...common], {profileDir: prof(`${name}-${i}`), cpuFile: join(dir, `${name}-${i}.cpu.json`)})),
     )
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9
     const to = nowUs()
@@ -120,11 +125,11 @@ for (let round = 0; round < ROUNDS; round++) {
     const main = (after[daemon.pid] ?? 0) - (before[daemon.pid] ?? 0)
     let others = 0
     for (const [tid, us] of Object.entries(after)) if (Number(tid) !== daemon.pid) others += us - (before[tid] ?? 0)
-    const row = {round, step: name, seconds, cliUs: cli.map((c) => c.user + c.system), daemonMainUs: main, daemonOtherUs: others}
+    const row = {root: ROOT, round, step: name, seconds, cliUs: cli.map((c) => c.user + c.system), daemonMainUs: main, daemonOtherUs: others}
     rows.push(row)
     windows.push({name, from, to, row, count: commands.length})
     console.log(
-      `[round ${round + 1}] ${name.padEnd(8)} ${seconds.toFixed(3)} s  ${(RECORDS / seconds / 1e6).toFixed(2)} M rec/s   µs/record: ` +
+      `[round ${round + 1}${label}] ${name.padEnd(8)} ${seconds.toFixed(3)} s  ${(RECORDS / seconds / 1e6).toFixed(2)} M rec/s   µs/record: ` +
         `CLI ${row.cliUs.map((u) => (u / RECORDS).toFixed(3)).join(' + ')}  daemon main ${(main / RECORDS).toFixed(3)}  ` +
         `daemon other threads ${(others / RECORDS).toFixed(3)}`,
     )
@@ -140,10 +145,24 @@ for (let round = 0; round < ROUNDS; round++) {
   if (o.profile) {
     for (const w of windows) {
       const split = componentSplit({dir: join(dir, 'prof'), window: w, records: RECORDS})
-      console.log(`\n[round ${round + 1}] ${w.name}: µs per record by component (thread CPU × share of its profile samples)`)
+      console.log(`\n[round ${round + 1}${label}] ${w.name}: µs per record by component (thread CPU × share of its profile samples)`)
       for (const line of split.lines) console.log('  ' + line)
       w.row.split = split.table
     }
+  }
+}
+// medians over the rounds, per checkout and step
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+console.log(`\nmedians of ${ROUNDS} round(s), µs of CPU per record (CLI = all its processes):`)
+for (const root of ROOTS) {
+  for (const step of STEPS) {
+    const mine = rows.filter((r) => r.root === root && r.step === step)
+    if (mine.length === 0) continue
+    const m = (f) => (median(mine.map(f)) / RECORDS).toFixed(3)
+    console.log(
+      `  ${ROOTS.length > 1 ? root + ' ' : ''}${step.padEnd(8)} CLI ${m((r) => r.cliUs.reduce((a, b) => a + b, 0))}  daemon main ${m((r) => r.daemonMainUs)}  ` +
+        `daemon other ${m((r) => r.daemonOtherUs)}  wall ${(median(mine.map((r) => r.seconds))).toFixed(3)} s`,
+    )
   }
 }
 writeFileSync(join(work, 'cpu-split.json'), JSON.stringify({records: RECORDS, rows}, null, 1))
