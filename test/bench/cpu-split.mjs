@@ -165,6 +165,26 @@ for (const root of ROOTS) {
     )
   }
 }
+// with --profile: the median split, component by component, beside each checkout's (before → after)
+if (o.profile) {
+  for (const step of STEPS) {
+    const per = ROOTS.map((root) => rows.filter((r) => r.root === root && r.step === step && r.split))
+    if (per[0].length === 0) continue
+    console.log(`\n${step}: median µs of CPU per record by component${ROOTS.length > 1 ? ` (${ROOTS.join(' → ')})` : ''}`)
+    const threads = [...new Set(per.flatMap((rs) => rs.flatMap((r) => Object.keys(r.split))))]
+    for (const thread of threads) {
+      const comps = [...new Set(per.flatMap((rs) => rs.flatMap((r) => Object.keys(r.split[thread] ?? {}))))]
+      const med = (rs, c) => median(rs.map((r) => r.split[thread]?.[c] ?? 0))
+      const total = (rs) => median(rs.map((r) => Object.values(r.split[thread] ?? {}).reduce((a, b) => a + b, 0)))
+      console.log(`  ${thread}: ${per.map((rs) => total(rs).toFixed(3)).join(' → ')}`)
+      comps.sort((a, b) => med(per.at(-1), b) - med(per.at(-1), a))
+      for (const c of comps) {
+        const xs = per.map((rs) => med(rs, c))
+        if (Math.max(...xs) >= 0.005) console.log(`    ${xs.map((x) => x.toFixed(3).padStart(6)).join(' → ')}  ${c}`)
+      }
+    }
+  }
+}
 writeFileSync(join(work, 'cpu-split.json'), JSON.stringify({records: RECORDS, rows}, null, 1))
 console.log(`\nresults: ${join(work, 'cpu-split.json')}`)
 if (!o.keep) rmSync(work, {recursive: true, force: true})

@@ -16,12 +16,12 @@ const RULES = [
   ['line splitting', (u) => u.endsWith('cli/lines/line-splitter.js')],
   ['line parsing (key)', (u) => /cli\/lines\/(line-parser|produce-session)\.js$/.test(u)],
   ['partitioning (murmur2)', (u) => /client\/partitioner\.js$|format\/murmur2\.js$/.test(u)],
-  ['LZ4 compress', (u, f) => u.endsWith('format/lz4-frame.js') && /compress|encode/i.test(f)],
+  ['LZ4 compress', (u, f) => u.endsWith('format/lz4-frame.js') && /^compress/.test(f)],
   ['LZ4 decompress', (u, f) => u.endsWith('format/lz4-frame.js') || (u.includes('node_modules/lz4') && /decode|uncompress/i.test(f))],
   ['CRC-32C', (u) => u.endsWith('format/crc32c.js') || u.includes('@node-rs/crc32')],
   ['batch building', (u) => /format\/(record-batch-builder|varint|batch-header)\.js$|client\/(producer|produce-request)\.js$/.test(u)],
   // consume CLI
-  ['record decoding (worker: validation walk)', (u) => /format\/(record-reader|record-batch|record)\.js$/.test(u)],
+  ['record walk (decode; on a worker: validation)', (u) => /format\/(record-reader|record-batch|record)\.js$/.test(u)],
   ['formatting to stdout', (u) => /cli\/lines\/(record-format|output-buffer|envelope)\.js$|cli\/stdout-reader\.js$/.test(u)],
   ['consumer (fetch loop)', (u) => /client\/(consumer|group-consumer|offset-spec|offset-reset)\.js$/.test(u)],
   // daemon main thread
