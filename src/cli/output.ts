@@ -1,7 +1,16 @@
 // Output helpers for humans: tables, sizes, durations. Data goes to stdout; messages go to stderr.
 // cli-table3 colours its header and borders with ANSI escapes even when stdout is a pipe, so styles are
 // off unless stdout is a terminal (and NO_COLOR is unset).
-import Table from 'cli-table3'
+import {createRequire} from 'node:module'
+import type TableType from 'cli-table3'
+
+// cli-table3 (with its string-width and colour modules) is loaded by the first table, not at start-up:
+// produce and consume print none, and it is ~50 ms of every command's start otherwise
+let TableClass: typeof TableType | null = null
+function newTable(options: TableType.TableConstructorOptions): TableType.Table {
+  TableClass ??= createRequire(import.meta.url)('cli-table3') as typeof TableType
+  return new TableClass(options)
+}
 
 export type Cell = string | number | boolean | null | undefined
 
@@ -15,7 +24,7 @@ export function table(
   options: {colour?: boolean; align?: ('left' | 'right')[]} = {},
 ): string {
   const colour = options.colour ?? colourAllowed()
-  const t = new Table({
+  const t = newTable({
     head,
     style: colour ? {head: ['cyan'], border: ['grey'], compact: true} : {head: [], border: [], compact: true},
     ...(options.align ? {colAligns: options.align} : {}),
@@ -27,7 +36,7 @@ export function table(
 // A two-column listing without a header row: [['pid', 123], ['uptime', '4m 05s'], …].
 export function keyValueTable(rows: [string, Cell][], options: {colour?: boolean} = {}): string {
   const colour = options.colour ?? colourAllowed()
-  const t = new Table({style: colour ? {head: ['cyan'], border: ['grey'], compact: true} : {head: [], border: [], compact: true}})
+  const t = newTable({style: colour ? {head: ['cyan'], border: ['grey'], compact: true} : {head: [], border: [], compact: true}})
   for (const [key, value] of rows) t.push({[key]: value === null || value === undefined ? '' : String(value)})
   return t.toString()
 }

@@ -2,7 +2,6 @@
 // of a data directory, over its Unix socket, started on first use; the Kafka backend (kafka/) is a Kafka
 // cluster, chosen when `--brokers` / $SAMSA_BROKERS (or a --kafka-config file) is given. Commands see only
 // the Client interface (types.ts), so nothing above knows which one answers.
-import {KafkaClient} from './kafka/kafka-client.js'
 import {wantsKafka, type KafkaSettings} from './kafka/options.js'
 import {LocalClient} from './local/local-client.js'
 import type {Client, ReconnectedInfo} from './types.js'
@@ -24,8 +23,12 @@ export interface ClientOptions {
   cluster?: KafkaSettings // a broker list (or config file) here: the Kafka backend
 }
 
-export function createClient(options: ClientOptions): Promise<Client> {
+export async function createClient(options: ClientOptions): Promise<Client> {
   const {cluster, ...local} = options
-  if (cluster && wantsKafka(cluster)) return KafkaClient.connect(cluster, options.clientName)
+  if (cluster && wantsKafka(cluster)) {
+    // loaded only for --brokers: its codecs are ~35 modules, a third of a local command's start-up CPU
+    const {KafkaClient} = await import('./kafka/kafka-client.js')
+    return KafkaClient.connect(cluster, options.clientName)
+  }
   return LocalClient.connect(local)
 }

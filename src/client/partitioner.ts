@@ -29,6 +29,11 @@ export class Partitioner {
     return s.partition
   }
 
+  /** partition() of a key given as src[start, end): the line's own bytes, without a view per record. */
+  partitionKeyRange(src: Uint8Array, start: number, end: number, numPartitions: number): number {
+    return partitionForKey(src, numPartitions, start, end)
+  }
+
   /** A batch of `bytes` for (topic, partition) was sealed: once the sticky one got `batchBytes`, null keys move on. */
   onBatchSealed(topic: string, partition: number, numPartitions: number, bytes: number, batchBytes: number): void {
     const s = this.sticky.get(topic)

@@ -245,6 +245,27 @@ export class Producer {
     partition = -1,
     tag?: unknown,
   ): number {
+    return this.appendParts(topic, key, 0, key === null ? 0 : key.length, src, start, end, headers, timestamp, partition, tag)
+  }
+
+  /**
+   * append() with the key given as keySrc[keyStart, keyEnd) (keySrc null: a null key) and the value as
+   * valueSrc[valueStart, valueEnd): `produce --key-delimiter` passes two ranges of one input line, so
+   * neither the key nor the value needs a Buffer view per line. The bytes are copied at once.
+   */
+  appendParts(
+    topic: string,
+    keySrc: Uint8Array | null,
+    keyStart: number,
+    keyEnd: number,
+    valueSrc: Uint8Array | null,
+    valueStart: number,
+    valueEnd: number,
+    headers?: RecordHeader[],
+    timestamp = -1,
+    partition = -1,
+    tag?: unknown,
+  ): number {
     if (this.failure) throw this.failure
     // one topic per command in practice: remember the last one instead of a Map lookup per record
     let t = this.lastTopic
@@ -255,17 +276,17 @@ export class Producer {
     }
     const n = t.info.partitions
     if (partition < 0) {
-      if (key === null) {
+      if (keySrc === null) {
         // the sticky choice can change only when a batch is sealed: skip the partitioner's Map per record
         if (t.sticky < 0) t.sticky = this.partitioner.partition(topic, null, n)
         partition = t.sticky
       } else {
-        partition = this.partitioner.partition(topic, key, n)
+        partition = this.partitioner.partitionKeyRange(keySrc, keyStart, keyEnd, n)
       }
     } else if (partition >= n) {
       throw new SamsaError('UNKNOWN_PARTITION', `partition ${partition} does not exist: topic ${topic} has ${n} partition${n === 1 ? '' : 's'}`)
     }
-    let size = (src === null ? 0 : end - start) + (key === null ? 0 : key.length) + 24
+    let size = (valueSrc === null ? 0 : valueEnd - valueStart) + (keySrc === null ? 0 : keyEnd - keyStart) + 24
     if (headers !== undefined) for (const h of headers) size += h.key.length * 3 + (h.value === null ? 0 : h.value.length) + 10
     if (size > t.info.maxMessageBytes - BATCH_OVERHEAD) {
       throw new SamsaError(
@@ -278,7 +299,7 @@ export class Producer {
     const b = p.builder
     if (b.count > 0 && b.estimatedSize + size > t.batchBytes) this.seal(p)
     const before = b.estimatedSize
-    b.appendRange(src, start, end, key, timestamp < 0 ? Date.now() : timestamp, headers)
+    b.appendParts(keySrc, keyStart, keyEnd, valueSrc, valueStart, valueEnd, timestamp < 0 ? Date.now() : timestamp, headers)
     const after = b.estimatedSize
     this.buffered += after - before
     if (p.tags !== null) p.tags.push(tag)

@@ -8,12 +8,12 @@
 const SEED = 0x9747b28c
 const M = 0x5bd1e995
 
-/** Kafka's murmur2 of the bytes, as a signed 32-bit integer. */
-export function murmur2(bytes: Uint8Array): number {
-  const length = bytes.length
+/** Kafka's murmur2 of bytes[start, end) (default: all of them), as a signed 32-bit integer. */
+export function murmur2(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const length = end - start
   let h = SEED ^ length
-  const blocks = length & ~3
-  for (let i = 0; i < blocks; i += 4) {
+  const blocks = start + (length & ~3)
+  for (let i = start; i < blocks; i += 4) {
     let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)
     k = Math.imul(k, M)
     k ^= k >>> 24
@@ -34,7 +34,7 @@ export function murmur2(bytes: Uint8Array): number {
   return h | 0
 }
 
-/** The partition Kafka's default partitioner picks for a keyed record. */
-export function partitionForKey(key: Uint8Array, numPartitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % numPartitions
+/** The partition Kafka's default partitioner picks for a keyed record (key = key[start, end), default all). */
+export function partitionForKey(key: Uint8Array, numPartitions: number, start = 0, end = key.length): number {
+  return (murmur2(key, start, end) & 0x7fffffff) % numPartitions
 }

@@ -41,6 +41,8 @@ import {sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong} from './varint.j
 const DEFAULT_MAX_BYTES = 64 * 1024
 const TWO_53 = 2 ** 53
 const EMPTY_VIEW = new Uint8Array(0)
+// Up to this many bytes (a typical key), a byte loop copies faster than subarray + set, and allocates nothing
+const SHORT_COPY = 16
 
 /** An idempotent producer's fields of one batch (batch-header.ts): its id, epoch and the batch's first sequence. */
 export interface ProducerStamp {
@@ -115,8 +117,29 @@ export class RecordBatchBuilder {
     timestamp: number = Date.now(),
     headers?: RecordHeader[],
   ): void {
-    if (src !== null && !(start >= 0 && start <= end && end <= src.length)) {
-      throw new RangeError(`value range [${start}, ${end}) is outside its ${src.length}-byte source`)
+    this.appendParts(key, 0, key === null ? 0 : key.length, src, start, end, timestamp, headers)
+  }
+
+  /**
+   * append() with the key given as keySrc[keyStart, keyEnd) and the value as valueSrc[valueStart,
+   * valueEnd) (a null source: a null key or value) — for `produce --key-delimiter`, both ranges of one
+   * input line. The bytes are copied.
+   */
+  appendParts(
+    keySrc: Uint8Array | null,
+    keyStart: number,
+    keyEnd: number,
+    valueSrc: Uint8Array | null,
+    valueStart: number,
+    valueEnd: number,
+    timestamp: number = Date.now(),
+    headers?: RecordHeader[],
+  ): void {
+    if (valueSrc !== null && !(valueStart >= 0 && valueStart <= valueEnd && valueEnd <= valueSrc.length)) {
+      throw new RangeError(`value range [${valueStart}, ${valueEnd}) is outside its ${valueSrc.length}-byte source`)
+    }
+    if (keySrc !== null && !(keyStart >= 0 && keyStart <= keyEnd && keyEnd <= keySrc.length)) {
+      throw new RangeError(`key range [${keyStart}, ${keyEnd}) is outside its ${keySrc.length}-byte source`)
     }
     if (this.records === 0) {
       if (!Number.isSafeInteger(timestamp)) throw new SamsaError('INVALID_INPUT', `timestamp ${timestamp} is not a safe integer`)
@@ -130,8 +153,8 @@ export class RecordBatchBuilder {
       throw new SamsaError('INVALID_INPUT', `timestamp ${timestamp} is not an integer within ±2^53 of the first record's`)
     }
     const offsetDelta = this.records
-    const keyLength = key === null ? -1 : key.length
-    const valueLength = src === null ? -1 : end - start
+    const keyLength = keySrc === null ? -1 : keyEnd - keyStart
+    const valueLength = valueSrc === null ? -1 : valueEnd - valueStart
     const headerCount = headers === undefined ? 0 : headers.length
 
     // size first: the length prefix comes before the record and we write each byte once
@@ -155,12 +178,14 @@ export class RecordBatchBuilder {
     p = writeVarint(buf, p, offsetDelta)
     p = writeVarint(buf, p, keyLength)
     if (keyLength > 0) {
-      buf.set(key!, p)
+      if (keyLength === keySrc!.length) buf.set(keySrc!, p) // a whole key (--key, a parsed field)
+      else if (keyLength <= SHORT_COPY) copyShort(buf, p, keySrc!, keyStart, keyEnd)
+      else buf.set(this.plainView(keySrc!).subarray(keyStart, keyEnd), p)
       p += keyLength
     }
     p = writeVarint(buf, p, valueLength)
     if (valueLength > 0) {
-      buf.set(this.plainView(src!).subarray(start, end), p)
+      buf.set(this.plainView(valueSrc!).subarray(valueStart, valueEnd), p)
       p += valueLength
     }
     p = writeVarint(buf, p, headerCount)
@@ -242,6 +267,10 @@ export class RecordBatchBuilder {
     this.scratch.copy(grown, 0, 0, this.pos)
     this.scratch = grown
   }
+}
+
+function copyShort(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) dst[at++] = src[i]
 }
 
 function headersSize(headers: RecordHeader[]): number {

@@ -135,3 +135,54 @@ describe('ProduceSession plain lines', () => {
     }
   })
 })
+
+describe('ProduceSession lines keyed at a one-byte --key-delimiter', () => {
+  it('take the fast path only when nothing else looks into the line', () => {
+    const colon = Buffer.from(':')
+    expect(new LineParser({keyDelimiter: colon}).keyedByByte).toEqual({delimiter: 0x3a, headers: undefined})
+    expect(new LineParser({keyDelimiter: Buffer.from('::')}).keyedByByte).toBeNull()
+    expect(new LineParser({keyDelimiter: colon, nullMarker: NEVER}).keyedByByte).toBeNull()
+    expect(new LineParser({keyDelimiter: colon, keyField: 'user'}).keyedByByte).toBeNull()
+    expect(new LineParser({}).keyedByByte).toBeNull()
+  })
+
+  it('send what the parsing path sends — keys, values, partitions, --report lines — however the input is chunked (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // lines with no, one or several delimiters, keys empty or long, so that some lines have none
+        fc.array(fc.stringMatching(/^[a-z:\r]{0,40}$/), {maxLength: 40}),
+        fc.array(fc.nat(), {maxLength: 6}),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom(-1, 2),
+        async (lines, cuts, header, stripCr, partition) => {
+          const text = Buffer.from(lines.join('\n'), 'latin1')
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b)
+          const chunks = [0, ...points].map((p, i, all) => text.subarray(p, all[i + 1] ?? text.length))
+          const parser = {keyDelimiter: Buffer.from(':'), headers: header ? [{key: 'src', value: Buffer.from('x')}] : undefined}
+          const options = {stripCr, partition, report: true}
+          const keyed = await run(chunks, {...options, parser})
+          const parsed = await run(chunks, {...options, parser: {...parser, nullMarker: NEVER}})
+          expect(keyed).toEqual(parsed)
+          const expected = text.length === 0 ? [] : text.toString('latin1').replace(/\n$/, '').split('\n')
+          const cut = (l: string) => (l.includes(':') ? [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)] : [null, l])
+          // partitions are sent apart, so compare as sorted lists: every line's key and value, once
+          const sorted = (xs: (string | null)[][]) => xs.map((x) => JSON.stringify(x)).sort()
+          expect(sorted(keyed.sent.map((s) => [s.key, s.value]))).toEqual(sorted(expected.map((l) => cut(stripCr ? l.replace(/\r$/, '') : l))))
+        },
+      ),
+      {numRuns: 150},
+    )
+  })
+
+  it('a line too large for the topic names its line number, skipped or not', async () => {
+    const input = [Buffer.from('k:ok\nk:' + 'x'.repeat(600) + '\nk:after\n')]
+    for (const skipInvalid of [false, true]) {
+      const parser = {keyDelimiter: Buffer.from(':')}
+      const keyed = await run(input, {skipInvalid, parser}, 700)
+      const parsed = await run(input, {skipInvalid, parser: {...parser, nullMarker: NEVER}}, 700)
+      expect(keyed).toEqual(parsed)
+      expect(keyed.error ?? keyed.warnings[0]).toMatch(/^line 2: /)
+    }
+  })
+})

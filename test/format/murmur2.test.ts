@@ -45,4 +45,16 @@ describe('murmur2 (Kafka Java Utils.murmur2)', () => {
       {numRuns: 300},
     )
   })
+
+  it('of a range of bytes is the murmur2 of those bytes alone (a key cut out of its line)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({maxLength: 64}), fc.uint8Array({maxLength: 9}), fc.uint8Array({maxLength: 9}), (a, before, after) => {
+        const line = Buffer.concat([before, a, after])
+        const end = before.length + a.length
+        expect(murmur2(line, before.length, end)).toBe(murmur2(Buffer.from(a)))
+        expect(partitionForKey(line, 7, before.length, end)).toBe(partitionForKey(Buffer.from(a), 7))
+      }),
+      {numRuns: 300},
+    )
+  })
 })

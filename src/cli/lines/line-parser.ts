@@ -96,6 +96,19 @@ export class LineParser {
     return {key: o.key ?? null, headers: this.fixedHeaders}
   }
 
+  /**
+   * For lines split at a one-byte --key-delimiter and nothing else (no --null-marker, no JSON): parse()
+   * then returns key = the bytes before the first such byte, value = the bytes after it (a line without
+   * it: a null key and the whole line), these headers, no timestamp, no partition — so a caller may cut
+   * the line itself and skip parse(). null otherwise.
+   */
+  get keyedByByte(): {delimiter: number; headers: EnvelopeHeader[] | undefined} | null {
+    const o = this.o
+    const kd = o.keyDelimiter
+    if (kd === undefined || kd.length !== 1 || o.jsonl || o.nullMarker !== undefined || this.needsJson) return null
+    return {delimiter: kd[0], headers: this.fixedHeaders}
+  }
+
   parse(line: Buffer, lineNumber: number): ParsedLine {
     const out = this.out
     out.headers = this.fixedHeaders

@@ -39,6 +39,8 @@ export class ProduceSession {
   private splitter!: LineSplitter
   private readonly topicJson: string
   private now = 0
+  private searched: Buffer | null = null // keyDelimiterIn(): the chunk searched, and its next delimiter there
+  private nextDelimiter = 0
   private warnedOld = false
 
   constructor(client: {records: RecordApi; admin: AdminApi}, options: ProduceSessionOptions) {
@@ -63,6 +65,7 @@ export class ProduceSession {
     const maxRecord = this.producer.maxRecordBytes(this.o.topic)
     const maxLine = this.o.parser.jsonl ? Math.ceil(maxRecord * 1.4) + 4096 : maxRecord
     const plain = this.parser.plain
+    const keyed = this.parser.keyedByByte
     this.splitter = new LineSplitter(
       {delimiter: this.o.delimiter, maxLineBytes: maxLine, stripCr: this.o.stripCr},
       (line, n) => this.onLine(line, n),
@@ -73,9 +76,13 @@ export class ProduceSession {
             `line ${n}: longer than ${maxLine} bytes, too large for max.message.bytes (${info.maxMessageBytes}) of topic ${this.o.topic}`,
           ),
         ),
-      // plain lines skip the parser and go to the producer as ranges of the input chunk: no Buffer view
-      // and no parse() call per line (the hot path of `samsa produce`)
-      plain === null ? undefined : (buf, start, end, n) => this.onPlainLine(plain.key, plain.headers, buf, start, end, n),
+      // plain lines, and lines keyed at a one-byte delimiter, skip the parser and go to the producer as
+      // ranges of the input chunk: no Buffer view and no parse() call per line (the hot path of `samsa produce`)
+      plain !== null
+        ? (buf, start, end, n) => this.onPlainLine(plain.key, plain.headers, buf, start, end, n)
+        : keyed !== null
+          ? (buf, start, end, n) => this.onKeyedLine(keyed.delimiter, keyed.headers, buf, start, end, n)
+          : undefined,
     )
   }
 
@@ -100,12 +107,14 @@ export class ProduceSession {
 
   push(chunk: Buffer): void {
     this.now = Date.now() // one clock read per chunk, not per line: its lines arrived together
+    this.searched = null // a caller may refill the same buffer: search each chunk afresh
     this.splitter.push(chunk)
   }
 
   /** End of input (or of a rotated file): a last line without a delimiter becomes a record. */
   end(): void {
     this.now = Date.now()
+    this.searched = null
     this.splitter.end()
   }
 
@@ -142,6 +151,31 @@ export class ProduceSession {
     } catch (err) {
       this.appendFailed(err, n)
     }
+  }
+
+  // onLine() for a line keyed at a one-byte delimiter, cut as parse() would cut it (LineParser.keyedByByte).
+  private onKeyedLine(delimiter: number, headers: EnvelopeHeader[] | undefined, buf: Buffer, start: number, end: number, n: number): void {
+    const at = this.keyDelimiterIn(delimiter, buf, start, end)
+    // --report needs the key after the ack; the chunk may be reused by then, so copy it
+    const tag = this.o.report && at >= 0 ? Buffer.from(buf.subarray(start, at)) : null
+    try {
+      if (at < 0) this.producer.appendParts(this.o.topic, null, 0, 0, buf, start, end, headers, this.now, this.o.partition, tag)
+      else this.producer.appendParts(this.o.topic, buf, start, at, buf, at + 1, end, headers, this.now, this.o.partition, tag)
+    } catch (err) {
+      this.appendFailed(err, n)
+    }
+  }
+
+  // The first delimiter byte in buf[start, end), or -1. One indexOf over the chunk finds the next one
+  // after start; when that lies beyond this line, it is remembered, so lines without a key do not each
+  // search on into the lines after them (linear in the chunk, whatever the lines hold).
+  private keyDelimiterIn(delimiter: number, buf: Buffer, start: number, end: number): number {
+    if (buf !== this.searched || this.nextDelimiter < start) {
+      this.searched = buf
+      this.nextDelimiter = buf.indexOf(delimiter, start)
+      if (this.nextDelimiter < 0) this.nextDelimiter = buf.length // none up to the end of buf
+    }
+    return this.nextDelimiter < end ? this.nextDelimiter : -1
   }
 
   private checkRetention(timestamp: number, n: number): void {
