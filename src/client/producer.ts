@@ -53,7 +53,10 @@ export interface ProducerOptions {
   timeoutMs?: number
   /** Keep append()'s tags and pass them to onAck (costs an array entry per record). */
   trackTags?: boolean
-  /** Called once per acknowledged request. offset is the first record's; -1 with acks=0. */
+  /**
+   * Called once per acknowledged request — twice for a retry the daemon had half appended before a crash,
+   * once per range of offsets. baseOffset is the first record's; -1 with acks=0.
+   */
   onAck?: (ack: ProduceAck) => void
   partitioner?: Partitioner
   /** Stamp batches with a producer id and sequence numbers (needs RecordApi.initProducerId; not with acks=0). */
@@ -434,8 +437,16 @@ export class Producer {
         const count = r.count
         this.acknowledged += count
         if (response?.duplicate) this.duplicates += count
-        const baseOffset = response === null ? -1 : response.baseOffset
-        this.onAck?.({topic, partition: p.partition, baseOffset, count, tags: this.trackTags ? r.tags() : null})
+        else if (response?.retried) this.duplicates += response.retried.lastOffset - response.retried.baseOffset + 1
+        const tags = this.trackTags ? r.tags() : null
+        if (response?.retried) {
+          // the retry of a request a daemon crash cut in two: its first records at their first offsets, the rest now
+          const first = response.retried.lastOffset - response.retried.baseOffset + 1
+          this.onAck?.({topic, partition: p.partition, baseOffset: response.retried.baseOffset, count: first, tags: tags?.slice(0, first) ?? null})
+          this.onAck?.({topic, partition: p.partition, baseOffset: response.baseOffset, count: count - first, tags: tags?.slice(first) ?? null})
+        } else {
+          this.onAck?.({topic, partition: p.partition, baseOffset: response === null ? -1 : response.baseOffset, count, tags})
+        }
         this.settle(p, r.bytes)
       },
       (err: unknown) => {

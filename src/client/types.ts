@@ -190,6 +190,7 @@ export interface ProduceResult {
   logAppendTime: number // -1 unless the topic uses LogAppendTime
   logStartOffset: number
   duplicate?: true // an idempotent producer's retry of batches already appended: these are their offsets
+  retried?: {baseOffset: number; lastOffset: number; bytes: number} // its first batches were appended before (their offsets); the rest now
 }
 
 // An idempotent producer's identity (Kafka's InitProducerId): stamped into every batch it builds, with a

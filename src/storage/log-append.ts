@@ -7,7 +7,9 @@
 // by the caller; append rewrites each baseOffset (bytes 0–7, outside the CRC) and, for LogAppendTime,
 // the timestamp and CRC (batch-stamping.ts), then writes the bytes as they are.
 // Idempotent producers: their batches are checked first (producer-state.ts); a retry of batches already
-// appended writes nothing and answers with their offsets, and the state learns each new batch once written.
+// appended writes nothing and answers with their offsets (a retry whose first batches alone were appended
+// — a crash between two runs — writes the rest and answers both ranges), and the state learns each new
+// batch once written, run by run, so the snapshot a roll takes holds every batch before it.
 // Invariants: offsets [logEndOffset, logEndOffset + Σ(lastOffsetDelta + 1)) are assigned in order; one
 // write syscall per run of batches that fits the active segment; a segment outgrows segment.bytes only
 // when it holds a single larger batch; all or nothing — a failed write consumes no offset of the call and
@@ -29,14 +31,16 @@ const MAX_RELATIVE_OFFSET = 0x7fffffff
  * a write (or the flush flush.messages asks for) fails, what this call wrote before it is taken back —
  * segments it rolled to are deleted, the one it began in is cut back — and no offset is consumed.
  */
-export function appendBatches(log: LocalLog, buf: Buffer): AppendResult {
+export function appendBatches(log: LocalLog, request: Buffer): AppendResult {
   log.ensureWritable()
-  frameBatches(buf)
-  const plan = log.producers.check(buf) // before anything is written: a sequence error appends nothing
+  frameBatches(request)
+  const plan = log.producers.check(request) // before anything is written: a sequence error appends nothing
   if (plan.duplicate !== null) {
     // Kafka answers a duplicate with its first offsets; its LogAppendTime is not kept (-1)
     return {baseOffset: plan.duplicate.firstOffset, lastOffset: plan.duplicate.lastOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, duplicate: true}
   }
+  const {retried} = plan // the first batches were appended before a crash cut the request: not again
+  const buf = retried === undefined ? request : request.subarray(retried.bytes)
   const now = log.now()
   const baseOffset = log.logEndOffset
   const logAppendTime = log.config['message.timestamp.type'] === 'LogAppendTime' ? now : -1
@@ -44,26 +48,39 @@ export function appendBatches(log: LocalLog, buf: Buffer): AppendResult {
   const started = {segments: log.segments.length, size: log.active.size}
   try {
     let run = 0 // start of the batches not yet written
-    for (let p = 0; p < buf.length; ) {
+    let runFirst = 0 // index of its first batch
+    let batch = 0
+    for (let p = 0; p < buf.length; batch++) {
       const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
       const lastOffset = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_POS)
       if (shouldRoll(log, log.active.size + p - run, size, lastOffset, now)) {
-        if (p > run) writeRun(log, buf, run, p, now, logAppendTime)
+        if (p > run) {
+          const runBase = log.logEndOffset
+          writeRun(log, buf, run, p, now, logAppendTime)
+          // the roll snapshots the producer state as of the log end: it must hold the batches just
+          // written, or a crash before the next run leaves them in the log but not in the snapshot that
+          // recovery trusts, and the producer's retry is appended twice
+          log.producers.apply(plan, runBase, now, runFirst, batch)
+        }
         log.rollAt()
         run = p
+        runFirst = batch
       }
       p += size
     }
+    const runBase = log.logEndOffset
     writeRun(log, buf, run, buf.length, now, logAppendTime)
-    // before a flush, which may snapshot the state at the new log end; a failure after this takes the
-    // partition offline, and its reopen rebuilds the state from disk
-    log.producers.apply(plan, baseOffset, now)
+    // before a flush, which may snapshot the state at the new log end; a failure after a state update
+    // takes the partition offline, and its reopen rebuilds the state from disk
+    log.producers.apply(plan, runBase, now, runFirst, batch)
     if (log.logEndOffset - log.recoveryPoint >= log.config['flush.messages']) log.flushActive()
   } catch (err) {
     takeBack(log, started.segments, started.size, baseOffset) // not acknowledged: no offset consumed
     throw err
   }
-  return {baseOffset, lastOffset: next - 1, logAppendTime, logStartOffset: log.logStartOffset}
+  const result: AppendResult = {baseOffset, lastOffset: next - 1, logAppendTime, logStartOffset: log.logStartOffset}
+  if (retried !== undefined) result.retried = {baseOffset: retried.firstOffset, lastOffset: retried.lastOffset, bytes: retried.bytes}
+  return result
 }
 
 /** Whether a batch of `size` bytes ending at `lastOffset` goes to a new segment, the active one holding `used` bytes. */

@@ -24,6 +24,12 @@ export interface AppendResult {
   logStartOffset: number
   /** The batches are an idempotent producer's retry of batches already appended: nothing was written. */
   duplicate?: true
+  /**
+   * The request's first batches were appended before (a retry of a request a crash cut between two runs of
+   * its append): their offsets, and their length in the request; baseOffset/lastOffset are of the rest,
+   * written now.
+   */
+  retried?: {baseOffset: number; lastOffset: number; bytes: number}
 }
 
 export interface ReadResult {

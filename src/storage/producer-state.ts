@@ -17,7 +17,9 @@
 //   - a producer with no state here (its first batch, or its state expired) may start at any sequence, as
 //     in Kafka: its earlier batches may have gone with expiry or retention.
 // Batches without a producer id (−1: plain producers; −2: the daemon's own internal writes) are not checked. A request
-// of several batches is all new or all duplicates (its retry carries the same batches); a mix is refused.
+// of several batches is all new, all duplicates (its retry carries the same batches), or duplicates then new
+// ones: the retry of a request a crash cut between two runs of its append (a roll between them); only its
+// new batches are appended. New batches before duplicates are refused.
 //
 // State: producerId → {epoch, lastSeen, the last RETAINED_BATCHES batches (Kafka's 5), oldest first}.
 // lastSeen is the broker's clock at the producer's last append (not the batch's timestamp, which a producer
@@ -65,8 +67,18 @@ interface PlannedBatch {
   offsets: number // lastOffsetDelta + 1
 }
 
-/** What check() decided: append (and then apply() the plan), or answer with the offsets first given. */
-export type AppendPlan = {duplicate: null; batches: PlannedBatch[]} | {duplicate: {firstOffset: number; lastOffset: number}}
+/** The first batches of a request that are already in the log: their offsets, and their length in the request. */
+export interface RetriedPrefix {
+  firstOffset: number
+  lastOffset: number
+  bytes: number
+}
+
+/**
+ * What check() decided: append (and then apply() the plan) — all of the request, or what follows its
+ * `retried` prefix — or answer with the offsets first given.
+ */
+export type AppendPlan = {duplicate: null; batches: PlannedBatch[]; retried?: RetriedPrefix} | {duplicate: {firstOffset: number; lastOffset: number}}
 
 export class ProducerStateManager {
   private readonly entries = new Map<number, ProducerEntry>()
@@ -99,6 +111,8 @@ export class ProducerStateManager {
     let duplicates = 0
     let firstOffset = -1
     let lastOffset = -1
+    let newFrom = -1 // byte position of the first new batch
+    let retriedUpTo: Map<number, number> | null = null // producer → last sequence of its retried batches here
     for (let p = 0; p < buf.length; ) {
       const size = buf.readInt32BE(p + BATCH_LENGTH_POS) + LOG_OVERHEAD
       const offsets = buf.readInt32BE(p + LAST_OFFSET_DELTA_POS) + 1
@@ -106,6 +120,7 @@ export class ProducerStateManager {
       // high int32 alone tells, without building a 64-bit number (the common case)
       if (buf.readInt32BE(p + PRODUCER_ID_POS) < 0) {
         batches.push({producerId: -1, epoch: -1, firstSeq: -1, lastSeq: -1, offsets})
+        if (newFrom < 0) newFrom = p
         p += size
         continue
       }
@@ -116,29 +131,38 @@ export class ProducerStateManager {
         throw new SamsaError('INVALID_PRODUCER_EPOCH', `producer ${b.producerId} epoch ${b.epoch} is fenced: epoch ${current.epoch} has written to this partition`)
       }
       const dup = pending?.has(b.producerId) ? undefined : entry?.epoch === b.epoch ? entry.batches.find((m) => m.firstSeq === b.firstSeq && m.lastSeq === b.lastSeq) : undefined
+      if (dup && newFrom >= 0) {
+        throw new SamsaError('INVALID_REQUEST', `a produce request has a batch already appended after new ones: send a retry as it was first sent`)
+      }
       if (dup) {
         if (duplicates === 0) firstOffset = dup.firstOffset
         lastOffset = dup.lastOffset
         duplicates++
+        ;(retriedUpTo ??= new Map()).set(b.producerId, dup.lastSeq)
       } else {
+        // after retried batches, new ones must follow them, and they must be the producer's latest
+        const retriedLast = retriedUpTo?.get(b.producerId)
+        if (retriedLast !== undefined && !pending?.has(b.producerId)) checkSequence(b, {epoch: b.epoch, lastSeq: retriedLast})
         if (current !== null) checkSequence(b, current)
         ;(pending ??= new Map()).set(b.producerId, {epoch: b.epoch, lastSeq: b.lastSeq})
+        if (newFrom < 0) newFrom = p
       }
       batches.push(b)
       p += size
     }
     if (duplicates === 0) return {duplicate: null, batches}
-    if (duplicates < batches.length) {
-      throw new SamsaError('INVALID_REQUEST', `a produce request mixes ${duplicates} batch(es) already appended with new ones: send a retry as it was first sent`)
-    }
-    return {duplicate: {firstOffset, lastOffset}}
+    if (newFrom < 0) return {duplicate: {firstOffset, lastOffset}}
+    return {duplicate: null, batches: batches.slice(duplicates), retried: {firstOffset, lastOffset, bytes: newFrom}}
   }
 
-  /** Records the batches of a plan as written from offset `baseOffset` on, at broker time `now`. */
-  apply(plan: AppendPlan, baseOffset: number, now: number): void {
+  /**
+   * Records the batches of a plan — all, or those with index in [from, to), one run of an append that rolls
+   * between runs — as written from offset `baseOffset` on, at broker time `now`.
+   */
+  apply(plan: AppendPlan, baseOffset: number, now: number, from = 0, to = Infinity): void {
     if (plan.duplicate !== null) return
     let offset = baseOffset
-    for (const b of plan.batches) {
+    for (const b of plan.batches.slice(from, to)) {
       if (b.producerId >= 0) this.record(b.producerId, b.epoch, {firstSeq: b.firstSeq, lastSeq: b.lastSeq, firstOffset: offset, lastOffset: offset + b.offsets - 1}, now)
       offset += b.offsets
     }

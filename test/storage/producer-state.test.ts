@@ -69,15 +69,24 @@ describe('sequence checks on append', () => {
     log.close()
   })
 
-  it('several batches in one request: a retry of all is a duplicate; a mix of old and new is refused', () => {
+  it('several batches in one request: a retry of all is a duplicate; retried then new appends the new; new then retried is refused', () => {
     const log = open(dir)
     const request = () => Buffer.concat([idem(9, 0, 2), idem(9, 2, 3), idem(9, 5, 1)])
     expect(log.appendBatches(request())).toMatchObject({baseOffset: 0, lastOffset: 5})
     expect(log.appendBatches(request())).toMatchObject({baseOffset: 0, lastOffset: 5, duplicate: true})
-    expect(() => log.appendBatches(Buffer.concat([idem(9, 5, 1), idem(9, 6, 1)]))).toThrow(expect.objectContaining({code: 'INVALID_REQUEST'}))
+    // the retry of a request a crash cut after its first batches (seq 5 is in the log, seq 6 is not)
+    const cut = log.appendBatches(Buffer.concat([idem(9, 5, 1), idem(9, 6, 2)]))
+    expect(cut).toMatchObject({baseOffset: 6, lastOffset: 7, retried: {baseOffset: 5, lastOffset: 5}})
+    expect(cut.duplicate).toBeUndefined()
+    expect(log.appendBatches(Buffer.concat([idem(9, 5, 1), idem(9, 6, 2)]))).toMatchObject({baseOffset: 5, lastOffset: 7, duplicate: true})
+    // new then retried: refused, whichever producer wrote the retried batch
+    expect(() => log.appendBatches(Buffer.concat([idem(9, 8, 1), idem(9, 6, 2)]))).toThrow(expect.objectContaining({code: 'DUPLICATE_SEQUENCE_NUMBER'}))
+    expect(() => log.appendBatches(Buffer.concat([idem(10, 0, 1), idem(9, 6, 2)]))).toThrow(expect.objectContaining({code: 'INVALID_REQUEST'}))
+    // retried batches that are not the producer's latest cannot be followed by new ones
+    expect(() => log.appendBatches(Buffer.concat([idem(9, 2, 3), idem(9, 8, 1)]))).toThrow(expect.objectContaining({code: 'OUT_OF_ORDER_SEQUENCE_NUMBER'}))
     // a gap inside one request fails the whole request
-    expect(() => log.appendBatches(Buffer.concat([idem(9, 6, 1), idem(9, 8, 1)]))).toThrow(expect.objectContaining({code: 'OUT_OF_ORDER_SEQUENCE_NUMBER'}))
-    expect(log.logEndOffset).toBe(6)
+    expect(() => log.appendBatches(Buffer.concat([idem(9, 8, 1), idem(9, 10, 1)]))).toThrow(expect.objectContaining({code: 'OUT_OF_ORDER_SEQUENCE_NUMBER'}))
+    expect(log.logEndOffset).toBe(8)
     log.close()
   })
 

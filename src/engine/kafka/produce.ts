@@ -67,7 +67,7 @@ export const PRODUCE_HANDLERS: KafkaHandlers = {
               try {
                 if (records === null || records.length === 0) throw new SamsaError('CORRUPT_MESSAGE', 'the partition carries no record batch')
                 const r = await broker.produce(name, index, acks as Acks, records, Math.max(0, timeoutMs))
-                return {index, errorCode: KafkaErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime}
+                return {index, errorCode: KafkaErrorCode.NONE, baseOffset: r.retried?.baseOffset ?? r.baseOffset, logAppendTimeMs: r.logAppendTime}
               } catch (err) {
                 problems.push(`${name}-${index}: ${kafkaErrorMessage(err)}`)
                 return failed(index, kafkaErrorCode(err, 'produce'))

@@ -63,7 +63,9 @@ export class Appender {
     if (this.failpoints.afterWrite !== null) this.failpoints.written(p.spec.topic) // tests only: may kill the daemon here
     // storage is done with the buffer (it may be reused after append): hand it to the parked fetches as is —
     // unless it was an idempotent producer's retry, which appended nothing
-    if (ctx.watched.has(p.spec.id) && !result.duplicate) ctx.tails.push({partition: p.spec.id, from: result.baseOffset, bytes: msg.bytes})
+    if (ctx.watched.has(p.spec.id) && !result.duplicate) {
+      ctx.tails.push({partition: p.spec.id, from: result.baseOffset, bytes: result.retried ? msg.bytes.slice(result.retried.bytes) : msg.bytes})
+    }
     ctx.markChanged(p)
     if (msg.acks === -1) {
       let waiting = this.pendingSync.get(p)

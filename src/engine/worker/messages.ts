@@ -96,6 +96,7 @@ export interface ProduceResult {
   logAppendTime: number
   logStartOffset: number
   duplicate?: true // an idempotent producer's retry of batches already appended: nothing was written
+  retried?: {baseOffset: number; lastOffset: number; bytes: number} // its first batches were, the rest written now
 }
 
 export interface FetchWorkerRequest {

@@ -67,13 +67,15 @@ export interface ProduceRequest {
 // Batches stamped with a producer id (InitProducerId), an epoch and a per-partition baseSequence are an
 // idempotent producer's: a retry of batches already appended is answered with their first offsets
 // (duplicate: true) and not appended again; a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch
-// INVALID_PRODUCER_EPOCH. A request is all retried batches or all new ones.
+// INVALID_PRODUCER_EPOCH. A request is all retried batches, all new ones, or retried then new (the retry of a
+// request a daemon crash cut in two): then `retried` holds the first batches' offsets, the rest are new.
 export interface ProduceResponse {
   baseOffset: number // offset of the first record of the first batch
   lastOffset: number // offset of the last record of the last batch
   logAppendTime: number // -1 unless the topic uses LogAppendTime
   logStartOffset: number
   duplicate?: true // the batches were appended before (a retry): nothing was written now
+  retried?: {baseOffset: number; lastOffset: number; bytes: number} // the first `bytes` of the request were (offsets); the rest written now
 }
 
 // ── InitProducerId ──────────────────────────────────────────────────────────────────────────────────
