@@ -22,9 +22,10 @@
 // stops (failure).
 // Committed offsets never go back (README Guarantees): a member commits a partition only above the
 // group's committed offset as it last knew it (fetched when the partition was given to it, raised by its
-// own commits). Where the log ends below the committed offset (it lost its tail: a power loss with
-// acks=1, a restored backup), reading starts at the log end, onWarning says so, and the committed
-// offset stays until reading passes it; only `samsa group reset` (no members) moves it back.
+// own commits). One exception, said out loud: where the log now ends below the committed offset (it lost
+// its tail — a power loss with acks=1 — or was restored from a backup), the offsets past its end will be
+// given to new records, so the member resets the commit to the log end (onWarning says so) rather than
+// skip them, as a Kafka consumer's offset reset does. Otherwise only `samsa group reset` moves it back.
 // A daemon restart forgets every member: this one rejoins as a new member with nothing, and whatever it
 // still had in flight under its old member id (a commit, a heartbeat) is refused by the coordinator and
 // ignored here. The partitions of its first assignment after the rejoin go on from its own output
@@ -313,11 +314,14 @@ export class GroupConsumer {
     this.keys = consumer.assignments.map((c) => key(c.topic, c.partition))
     this.positions = consumer.assignments.map((c) => c.position)
     for (const c of consumer.assignments) {
-      const committed = this.committed.get(key(c.topic, c.partition))
+      const k = key(c.topic, c.partition)
+      const committed = this.committed.get(k)
       if (committed === undefined || c.position >= committed) continue
+      // the Consumer started at the log end: the one reset a member makes on its own (see the header)
+      this.committed.delete(k)
       this.options.onWarning?.(
-        `group ${this.group}: ${c.topic}-${c.partition}: the committed offset ${committed} is past the log end ${c.highWatermark} ` +
-          `(the log lost its tail: a power loss?); reading from ${c.position}, committing again once past ${committed}`,
+        `group ${this.group}: ${c.topic}-${c.partition}: the committed offset ${committed} is past the log end ${c.position} ` +
+          `(the log lost records: a power loss?); resetting it to ${c.position}, so that the records written there next are not skipped`,
       )
     }
     // where reading starts counts as delivered: a partition with nothing to read commits its start too
