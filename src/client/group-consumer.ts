@@ -201,8 +201,7 @@ export class GroupConsumer {
       const k = key(r.topic, r.partition)
       if (!r.error) {
         if (this.owned.has(k)) this.committed.set(k, offsets.find((o) => key(o.topic, o.partition) === k)!.offset)
-      }
-      else if (r.error.code !== 'STALE_MEMBER_EPOCH') {
+      } else if (r.error.code !== 'STALE_MEMBER_EPOCH') {
         throw new SamsaError(r.error.code, `committing ${r.topic}-${r.partition} for group ${this.group}: ${r.error.message}`)
       }
       // STALE_MEMBER_EPOCH for a partition: it is no longer this member's; the rebalance will say so
