@@ -20,6 +20,17 @@
 // printed after its last commit. A member the coordinator fenced (its session expired while it lived)
 // loses its partitions without committing and joins afresh; one whose instance id another process took
 // stops (failure).
+// Committed offsets never go back (README Guarantees): a member commits a partition only above the
+// group's committed offset as it last knew it (fetched when the partition was given to it, raised by its
+// own commits). One exception, said out loud: where the log now ends below the committed offset (it lost
+// its tail — a power loss with acks=1 — or was restored from a backup), the offsets past its end will be
+// given to new records, so the member resets the commit to the log end (onWarning says so) rather than
+// skip them, as a Kafka consumer's offset reset does. Otherwise only `samsa group reset` moves it back.
+// A daemon restart forgets every member: this one rejoins as a new member with nothing, and whatever it
+// still had in flight under its old member id (a commit, a heartbeat) is refused by the coordinator and
+// ignored here. The partitions of its first assignment after the rejoin go on from its own output
+// (resume), or from the group's commit if another member got further; any other partition, then or
+// later, starts at the group's committed offset.
 import {SamsaError, isSamsaError} from '../errors.js'
 import {Consumer, type ConsumerOptions} from './consumer.js'
 import type {AdminApi, GroupApi, MemberAssignment, MemberHeartbeat, RecordApi, TopicPartition} from './types.js'
@@ -164,14 +175,15 @@ export class GroupConsumer {
     if (this.commitFailure) throw this.commitFailure
   }
 
-  /** Commits the flushed position of every owned partition that moved since its last commit. */
+  /** Commits the flushed position of every owned partition that moved past the group's committed offset. */
   async commit(only?: readonly string[]): Promise<void> {
     this.lastCommit = Date.now()
     if (this.options.autoCommit === false || this.lost || this.memberId === '') return
     const offsets = []
     for (const k of only ?? [...this.owned.keys()]) {
       const at = this.flushed.get(k)
-      if (at !== undefined && at !== this.committed.get(k)) offsets.push({...this.owned.get(k)!, offset: at})
+      // above the committed offset only: a member never moves it back (see the header)
+      if (at !== undefined && at > (this.committed.get(k) ?? -1)) offsets.push({...this.owned.get(k)!, offset: at})
     }
     if (offsets.length === 0) return
     let results
@@ -184,10 +196,12 @@ export class GroupConsumer {
       if (isSamsaError(err) && err.code === 'STALE_MEMBER_EPOCH') return // an epoch moved meanwhile: the next commit
       throw err
     }
+    if (memberId !== this.memberId) return // answered after a rejoin: the new member knows the group's offsets afresh
     for (const r of results) {
       const k = key(r.topic, r.partition)
-      if (!r.error) this.committed.set(k, offsets.find((o) => key(o.topic, o.partition) === k)!.offset)
-      else if (r.error.code !== 'STALE_MEMBER_EPOCH') {
+      if (!r.error) {
+        if (this.owned.has(k)) this.committed.set(k, offsets.find((o) => key(o.topic, o.partition) === k)!.offset)
+      } else if (r.error.code !== 'STALE_MEMBER_EPOCH') {
         throw new SamsaError(r.error.code, `committing ${r.topic}-${r.partition} for group ${this.group}: ${r.error.message}`)
       }
       // STALE_MEMBER_EPOCH for a partition: it is no longer this member's; the rebalance will say so
@@ -223,7 +237,12 @@ export class GroupConsumer {
       const revoked = [...this.owned.keys()].filter((k) => !target.has(k))
       if (revoked.length > 0) {
         await this.commitsSettled()
-        await this.commit(revoked)
+        await this.commit(revoked).catch((err: unknown) => {
+          // the daemon went away mid-commit: it forgot this member too (the next heartbeat says so), and
+          // the partitions' next owners repeat what was printed since the last commit (at-least-once)
+          if (!isSamsaError(err) || err.code !== 'DAEMON_UNAVAILABLE') throw err
+          this.disconnected = true
+        })
         for (const k of revoked) this.forget(k)
         // "gone": the coordinator releases them to their next owner
         await this.beat(0).catch((err: unknown) => this.heartbeatFailed(err))
@@ -257,10 +276,18 @@ export class GroupConsumer {
   // ── inside ─────────────────────────────────────────────────────────────────────────────────────────
   // A Consumer over the owned partitions: kept ones where they were, `added` ones at their committed offset.
   private async open(added: TopicPartition[]): Promise<void> {
+    const fresh = new Set(added.map((tp) => key(tp.topic, tp.partition)))
+    for (const k of fresh) {
+      // nothing this member knew of a partition before it was given again counts (but its resume)
+      this.flushed.delete(k)
+      this.committed.delete(k)
+    }
     if (added.length > 0) {
       const offsets = await this.client.groups.fetchOffsets(this.group, added)
       for (const o of offsets) if (o.offset >= 0) this.committed.set(key(o.topic, o.partition), o.offset)
     }
+    const resume = this.resume
+    this.resume = new Map() // the first assignment after a rejoin only
     const parts = [...this.owned.values()]
     if (parts.length === 0) {
       this.consumer = null
@@ -269,11 +296,14 @@ export class GroupConsumer {
       return
     }
     const topics = this.options.topics.filter((t) => parts.some((tp) => tp.topic === t))
+    // kept partitions go on from their flushed position; given ones from the group's commit (or this
+    // member's own output before a daemon restart, when that got further)
     const start = (t: string, p: number): number | undefined => {
       const k = key(t, p)
-      const resumed = this.resume.get(k)
+      if (!fresh.has(k)) return this.flushed.get(k)
+      const resumed = resume.get(k)
       const committed = this.committed.get(k)
-      return this.flushed.get(k) ?? (resumed === undefined ? committed : Math.max(resumed, committed ?? 0))
+      return resumed === undefined ? committed : Math.max(resumed, committed ?? 0)
     }
     // Following, a fetch long-polls at most 1 s: one abandoned by a rebalance holds the connection's output
     // budget (and so this member's heartbeats) only that long.
@@ -282,6 +312,17 @@ export class GroupConsumer {
     this.consumer = consumer
     this.keys = consumer.assignments.map((c) => key(c.topic, c.partition))
     this.positions = consumer.assignments.map((c) => c.position)
+    for (const c of consumer.assignments) {
+      const k = key(c.topic, c.partition)
+      const committed = this.committed.get(k)
+      if (committed === undefined || c.position >= committed) continue
+      // the Consumer started at the log end: the one reset a member makes on its own (see the header)
+      this.committed.delete(k)
+      this.options.onWarning?.(
+        `group ${this.group}: ${c.topic}-${c.partition}: the committed offset ${committed} is past the log end ${c.position} ` +
+          `(the log lost records: a power loss?); resetting it to ${c.position}, so that the records written there next are not skipped`,
+      )
+    }
     // where reading starts counts as delivered: a partition with nothing to read commits its start too
     for (let i = 0; i < this.keys.length; i++) if (!this.flushed.has(this.keys[i]!)) this.flushed.set(this.keys[i]!, this.positions[i]!)
   }
@@ -323,8 +364,9 @@ export class GroupConsumer {
   private async heartbeatLoop(): Promise<void> {
     while (!this.stopped) {
       if (this.failure) return
-      if (this.lost) {
-        await sleep(RETRY_MS) // rebalance() rejoins
+      if (this.lost || this.memberId === '') {
+        // rebalance() rejoins; a heartbeat with no member id (and epoch 0) would be a second join
+        await sleep(RETRY_MS)
         continue
       }
       try {

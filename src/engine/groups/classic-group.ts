@@ -189,12 +189,12 @@ export class ClassicGroup {
     this.membershipChanged()
   }
 
-  // OffsetCommit of a classic member (Kafka's validateOffsetCommit): throws what Kafka answers.
+  // OffsetCommit of a classic member (Kafka's validateOffsetCommit): throws what Kafka answers. Generation -1
+  // is a simple commit (admin tools, kcat without -G), taken only while the group has no members; a member id
+  // the group does not know (one from before a daemon restart, which forgot every member) is
+  // UNKNOWN_MEMBER_ID, whatever its generation; a known member at another generation, ILLEGAL_GENERATION.
   checkCommit(memberId: string, generationId: number): void {
-    if (this.members.size === 0) {
-      if (generationId < 0 && memberId === '') return
-      throw new SamsaError('ILLEGAL_GENERATION', `group ${this.id} has no generation ${generationId}: it has no members`)
-    }
+    if (this.members.size === 0 && generationId < 0) return
     if (memberId === '' && generationId < 0) throw unknownMember(this.id, memberId)
     const m = this.checkMember(memberId, generationId)
     if (this.state === 'CompletingRebalance') throw rebalancing(this.id)

@@ -11,6 +11,11 @@
 // (__consumer_offsets) and survive; a group "exists" while it has members or committed offsets.
 // Commits are fenced by membership: a group with members takes commits only from its members (consumer
 // protocol: each for the partitions it owns; classic: at the current generation).
+// Epochs and generations are not persisted, and need not be for fencing: member ids are random and
+// never reused, so a commit or heartbeat sent under a member id from before a restart is UNKNOWN_MEMBER_ID
+// (classic, to a group the new daemon has not seen: ILLEGAL_GENERATION, as Kafka answers OffsetCommit
+// v0-8), whatever its epoch, even where the new group's epoch numbers have come round to the same value.
+// (Kafka persists group metadata because its members outlive a coordinator move; here they rejoin.)
 // Timeouts: one timer, armed for the earliest session or rebalance deadline of any member, sweeps them.
 // Memory: classic members' protocol metadata and assignments (client-chosen bytes) share one budget,
 // maxClassicBytes; a join or an assignment beyond it is GROUP_MAX_SIZE_REACHED (classic-group.ts).

@@ -144,6 +144,20 @@ describe('the classic protocol', () => {
     expect(await code(() => groups.classicHeartbeat('c2', a.memberId, 4))).toBe('UNKNOWN_MEMBER_ID')
   })
 
+  it("an empty group's commits, as Kafka's validateOffsetCommit: generation -1 is a simple commit, a member id it does not know is UNKNOWN_MEMBER_ID", async () => {
+    const {groups} = setup()
+    // a KIP-394 id handed out and not used yet: the group exists, Empty, with no member
+    const first = await groups.joinGroup(req('c6', {requireKnownMemberId: true}))
+    expect(first.memberIdRequired).toBe(true)
+    expect(groups.describeClassic('c6')).toBeNull()
+    const one = [{topic: 't', partition: 0, offset: 7, metadata: ''}]
+    expect(await code(() => groups.commitOffsetsClassic('c6', {memberId: 'from-before-a-restart', generationId: 4}, one))).toBe('UNKNOWN_MEMBER_ID')
+    expect(await code(() => groups.commitOffsetsClassic('c6', {memberId: '', generationId: 4}, one))).toBe('UNKNOWN_MEMBER_ID')
+    expect(offsets.fetchOffsets('c6', [{topic: 't', partition: 0}])[0]!.offset).toBe(-1)
+    expect(await code(() => groups.commitOffsetsClassic('c6', {memberId: '', generationId: -1}, one))).toBe('ok')
+    expect(offsets.fetchOffsets('c6', [{topic: 't', partition: 0}])[0]!.offset).toBe(7)
+  })
+
   it('KIP-394 member ids, static members, and one protocol per group', async () => {
     const {groups} = setup()
     const first = await groups.joinGroup(req('c3', {requireKnownMemberId: true}))

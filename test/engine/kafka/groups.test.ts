@@ -205,3 +205,40 @@ describe('refusals', () => {
     }
   })
 })
+
+describe('commits across a kill -9 of the daemon', () => {
+  it("a Kafka member from before the restart is refused, also once a new member holds the same generation number; the committed offset stays", async () => {
+    let own = await spawnDaemon(tempDir(), {kafka: true})
+    const connect = async (): Promise<KafkaTestClient> => {
+      const c = await KafkaTestClient.connect(own.kafkaPort())
+      clients.push(c)
+      return c
+    }
+    try {
+      expect((await samsa(own.dataDir, ['topic', 'create', 'gt', '--partitions', '2'])).code).toBe(0)
+      let a = await connect()
+      const a1 = await a.request('JoinGroup', join('restarted', ''))
+      expect(a1.generationId).toBe(1)
+      await a.request('SyncGroup', {groupId: 'restarted', generationId: 1, memberId: a1.memberId, assignments: [{memberId: a1.memberId, assignment: encodeAssignment([{topic: 'gt', partition: 0}])}]})
+      expect(code(await a.request('OffsetCommit', commit('restarted', 1, a1.memberId, 0, 5)))).toBe(0)
+
+      own.child.kill('SIGKILL')
+      await own.exited
+      own = await spawnDaemon(own.dataDir, {kafka: true})
+      a = await connect()
+      // the restarted daemon has not seen the group: Kafka's answer to a generation it does not have (v0-8)
+      expect(code(await a.request('OffsetCommit', commit('restarted', 1, a1.memberId, 0, 2)))).toBe(E.ILLEGAL_GENERATION)
+      const b = await connect()
+      const b1 = await b.request('JoinGroup', join('restarted', ''))
+      expect(b1.generationId).toBe(1) // the same number as a's: only the member id tells them apart
+      await b.request('SyncGroup', {groupId: 'restarted', generationId: 1, memberId: b1.memberId, assignments: [{memberId: b1.memberId, assignment: encodeAssignment([{topic: 'gt', partition: 0}])}]})
+      expect(code(await a.request('OffsetCommit', commit('restarted', 1, a1.memberId, 0, 2)))).toBe(E.UNKNOWN_MEMBER_ID)
+      expect((await a.request('Heartbeat', {groupId: 'restarted', generationId: 1, memberId: a1.memberId})).errorCode).toBe(E.UNKNOWN_MEMBER_ID)
+      const fetched = await b.request('OffsetFetch', {groupId: 'restarted', topics: [{name: 'gt', partitionIndexes: [0]}]})
+      expect(fetched.topics[0]!.partitions[0]!.committedOffset).toBe(5)
+      expect(code(await b.request('OffsetCommit', commit('restarted', 1, b1.memberId, 0, 6)))).toBe(0)
+    } finally {
+      await stopDaemon(own)
+    }
+  })
+})
