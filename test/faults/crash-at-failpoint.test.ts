@@ -31,7 +31,7 @@ async function produceUntilKilled(c: TestClient, ledger: Ledger, topic: string):
 
 /** Restart without failpoints: every acknowledged record once at its offset, offsets 0.. without a hole, produce resumes after them. */
 async function expectIntactAfterRestart(dataDir: string, ledger: Ledger, topic: string): Promise<void> {
-  await expectVerifyClean(dataDir, 'after the crash')
+  expectVerifyClean(dataDir, 'after the crash')
   const d = await spawnDaemon(dataDir, {workers: 1})
   const c = await TestClient.connect(d.socket)
   const stored = await readPartition(c, topic)
@@ -41,7 +41,7 @@ async function expectIntactAfterRestart(dataDir: string, ledger: Ledger, topic: 
   expect(next.body.baseOffset).toBe(stored.length)
   c.close()
   expect(await stopDaemon(d)).toBe(0)
-  await expectVerifyClean(dataDir, 'after the restart')
+  expectVerifyClean(dataDir, 'after the restart')
 }
 
 describe('crash at each produce-path failpoint', () => {
@@ -88,7 +88,7 @@ describe('crash while committing group offsets', () => {
       }
       await killedAt(d, point)
       expect(acked).toEqual([10, 20]) // the third commit is the one the point stopped
-      await expectVerifyClean(dataDir, 'after the crash')
+      expectVerifyClean(dataDir, 'after the crash')
       const again = await spawnDaemon(dataDir, {workers: 1})
       const c2 = await TestClient.connect(again.socket)
       const fetched = await c2.request(ApiKey.OffsetFetch, {group: 'g', partitions: [{topic: 't', partition: 0}]})
@@ -112,7 +112,7 @@ describe('crash while the catalog is written', () => {
       expect(await ledger.produce(c, 'a', 'v', 5, -1)).toBe(true)
       await c.request(ApiKey.CreateTopic, {name: 'b', partitions: 2, configs: {}, ifNotExists: false}).catch(() => null)
       await killedAt(d, point)
-      await expectVerifyClean(dataDir, 'after the crash')
+      expectVerifyClean(dataDir, 'after the crash')
       const again = await spawnDaemon(dataDir, {workers: 1})
       const c2 = await TestClient.connect(again.socket)
       const names = (await c2.request(ApiKey.ListTopics, {})).body.topics.map((t: {name: string}) => t.name).filter((n: string) => !n.startsWith('__'))
