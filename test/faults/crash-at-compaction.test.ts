@@ -40,7 +40,8 @@ describe('crash at each step of a compaction swap', () => {
     after = p.after
   })
 
-  // hits: the swap replaces 2 old segments (6 files) by 1 new one (3 files: .log, .index, .timeindex)
+  // hits: the swap replaces 2 old segments (6 files) by 1 new one (3 files: .log, .index, .timeindex); a
+  // crash at each later rename and unlink, as recovery finishes the swap: crash-in-recovery.test.ts
   const cases: Array<[string, number, 'before' | 'after']> = [
     ['compaction-cleaned-written', 0, 'before'],
     ['compaction-renamed-to-swap', 0, 'before'],
@@ -48,9 +49,7 @@ describe('crash at each step of a compaction swap', () => {
     ['compaction-renamed-to-deleted', 0, 'after'],
     ['compaction-renamed-to-deleted', 4, 'after'],
     ['compaction-renamed-to-final', 0, 'after'],
-    ['compaction-renamed-to-final', 2, 'after'],
     ['compaction-before-unlink-deleted', 0, 'after'],
-    ['compaction-after-unlink-deleted', 5, 'after'],
   ]
   for (const [point, skip, expected] of cases) {
     it(`${point} (after ${skip} hits): the log is the ${expected} state`, async () => {
@@ -81,8 +80,7 @@ describe('crash at each step of a segment deletion (DeleteRecords, as retention)
     ['checkpoint-before-rename', 0, 'log-start-offset', 'before'],
     ['checkpoint-after-rename', 0, 'log-start-offset', 'after'],
     ['before-segment-unlink', 0, undefined, 'after'],
-    ['before-segment-unlink', 4, undefined, 'after'],
-    ['after-segment-unlink', 2, undefined, 'after'],
+    ['after-segment-unlink', 0, undefined, 'after'], // the .log gone, its indexes not yet
   ]
   for (const [point, skip, pathPattern, expected] of cases) {
     it(`${point}${pathPattern ? ` (${pathPattern})` : ''} after ${skip} hits: the log is the ${expected} state`, async () => {
