@@ -8,13 +8,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ApiKey} from '../../src/protocol/control/messages.js'
 import {TestClient} from '../engine/helpers.js'
 import {cleanup, requireBuild, spawnDaemon, stopDaemon, tempDir} from '../support/index.js'
-import {armedDaemon, copyDataDir, expectVerifyClean, keyedBatch, killedAt, prepareCompacted, produceAcked, readPartition, type Stored} from './helpers.js'
+import {armedDaemon, copyDataDir, expectVerifyClean, keyedBatch, killedAt, prepareCompacted, produceAcked, readPartition, type Rule, type Stored} from './helpers.js'
 
 beforeAll(requireBuild)
 afterAll(cleanup)
 
 /** Arms `rule`, runs `operation` (which the kill interrupts), restarts clean, and returns the log it serves. */
-async function crashAndRead(prepared: string, topic: string, rule: object & {point: string}, operation: (c: TestClient) => Promise<unknown>): Promise<Stored[]> {
+async function crashAndRead(prepared: string, topic: string, rule: Omit<Rule, 'action'> & {point: string}, operation: (c: TestClient) => Promise<unknown>): Promise<Stored[]> {
   const dataDir = copyDataDir(prepared)
   const d = await armedDaemon(dataDir, [{action: 'kill', topic, ...rule}])
   const c = await TestClient.connect(d.socket)

@@ -1,14 +1,15 @@
 // Helpers of the fault suites: a daemon armed with SAMSA_FAILPOINTS (storage/failpoints.ts), the wait for a
 // failpoint's kill, `samsa log verify` of a data directory, an acknowledgement ledger kept in the test
-// process (which outlives the daemon) and a full read of a partition from its log start.
+// process (which outlives the daemon), a full read of a partition from its log start, and a prepared
+// compacted topic. (test/torture/ has the long-running ledger and checker; these are the small ones the
+// bounded fault cases need.)
 import {cpSync} from 'node:fs'
 import {expect} from 'vitest'
-import {decodeRecordBatch} from '../../src/format/record-batch.js'
-import {ApiKey} from '../../src/protocol/control/messages.js'
-import {TestClient} from '../engine/helpers.js'
-import {encodeRecordBatch} from '../../src/format/record-batch.js'
 import {Compression} from '../../src/format/batch-header.js'
+import {decodeRecordBatch, encodeRecordBatch} from '../../src/format/record-batch.js'
+import {ApiKey} from '../../src/protocol/control/messages.js'
 import {formatProblem, verifyPath} from '../../src/storage/log-verifier.js'
+import {TestClient} from '../engine/helpers.js'
 import {spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
 
 export interface Rule {
