@@ -126,4 +126,10 @@ describe('failpoints', () => {
     expect(() => armFailpoints('[{', nodeFileIo, () => {})).toThrow(SyntaxError)
     expect(Object.keys(FILE_FAILPOINTS)).toHaveLength(15)
   })
+
+  it('every named point has a crash case in test/faults (a new point without one fails here)', () => {
+    const suites = fs.readdirSync('test/faults').filter((n) => n.endsWith('.test.ts')).map((n) => fs.readFileSync(`test/faults/${n}`, 'utf8')).join('\n')
+    const untested = [...Object.keys(FILE_FAILPOINTS), ...Object.keys(PRODUCE_FAILPOINTS)].filter((name) => !suites.includes(`'${name}'`))
+    expect(untested).toEqual([])
+  })
 })
