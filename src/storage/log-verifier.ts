@@ -21,8 +21,12 @@
 //   (validateBatch deep); a frame that cannot be walked is reported and the walk resynchronises at the
 //   next intact batch, reporting the bytes skipped (a torn tail is one such problem at the end);
 // - offsets: each batch starts after the previous one's last offset, across batches and segments, and
-//   not below the segment's name. A GAP is fine: Kafka's compacted logs have them. Going backwards or
-//   overlapping is a problem;
+//   not below the segment's name. Going backwards or overlapping is a problem. A GAP is fine where a
+//   cleaner may have left it: Kafka's compacted logs have them, and so does a samsa log once cleaned
+//   (cleaner-offset.checkpoint). In a samsa partition directory that was never cleaned (it holds samsa's
+//   recovery-point or log-start-offset checkpoint, and no cleaner-offset.checkpoint) the loader accepts
+//   no gap, and neither does this: a batch missing from the middle, or a segment whose first batch is
+//   above its name, is a problem (segment scope: by the directory the file is in);
 // - .index: entries in order, each at a batch boundary whose batch holds the entry's offset (Kafka writes
 //   the batch's last offset; any offset inside the batch is accepted), none past the end;
 // - .timeindex: timestamps strictly increasing, offsets non-decreasing, each offset inside a batch whose
@@ -33,7 +37,7 @@
 // Problem.position (and Note.position) is a byte position in `file`, or -1 for the whole file.
 // Owner: the CLI process (no daemon needed); synchronous.
 
-import {basename, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {SamsaError} from '../errors.js'
 import {type BatchHeader, readBatchHeader} from '../format/batch-header.js'
 import {DEFAULT_MAX_DECOMPRESSED_BYTES} from '../format/record-batch.js'
@@ -161,11 +165,20 @@ function sorted(report: VerifyReport): VerifyReport {
 /** Checks one .log file and its .index/.timeindex beside it. */
 export function verifySegmentFile(logPath: string, io: FileIo = nodeFileIo): VerifyReport {
   const report = emptyReport()
-  verifySegment(logPath, io, report)
+  verifySegment(logPath, io, report, gapsAllowed(dirname(logPath), io))
   return sorted(report)
 }
 
-function verifySegment(logPath: string, io: FileIo, report: VerifyReport): SegmentSummary {
+/** Whether offsets may skip in this partition directory (see the header: the loader's rule, from its files). */
+function gapsAllowed(dir: string, io: FileIo): boolean {
+  const has = (name: string): boolean => io.stat(join(dir, name)) !== null
+  if (has(CLEANER_OFFSET_CHECKPOINT)) return true
+  return !has(RECOVERY_POINT_CHECKPOINT) && !has(LOG_START_OFFSET_CHECKPOINT) // not samsa's: Kafka's, or a copy
+}
+
+const NEVER_CLEANED = 'the log was never cleaned, so records are missing'
+
+function verifySegment(logPath: string, io: FileIo, report: VerifyReport, allowGaps: boolean): SegmentSummary {
   const {problems} = report
   const problem = (position: number, what: string): void => {
     problems.push({file: logPath, position, problem: what})
@@ -214,6 +227,10 @@ function verifySegment(logPath: string, io: FileIo, report: VerifyReport): Segme
       }
       if (nextOffset >= 0 && b.baseOffset < nextOffset) {
         problem(b.position, `offsets go backwards: base offset ${b.baseOffset}, but the previous batch ended at ${nextOffset - 1}`)
+      } else if (!allowGaps && nextOffset >= 0 && b.baseOffset > nextOffset) {
+        problem(b.position, `offset gap: base offset ${b.baseOffset}, but the previous batch ended at ${nextOffset - 1} (${NEVER_CLEANED})`)
+      } else if (!allowGaps && nextOffset < 0 && segmentBase !== null && b.baseOffset > segmentBase) {
+        problem(b.position, `offset gap: the first batch starts at ${b.baseOffset}, above the segment's base offset ${segmentBase} (${NEVER_CLEANED})`)
       }
       if (firstOffset < 0) firstOffset = b.baseOffset
       nextOffset = Math.max(nextOffset, b.lastOffset + 1)
@@ -259,17 +276,20 @@ function verifyPartition(dir: string, io: FileIo, report: VerifyReport): void {
       report.notes.push({file: join(dir, name), position: -1, note: 'index file without its .log (an orphan a daemon would remove)'})
     }
   }
+  const allowGaps = gapsAllowed(dir, io)
   let previousNext = -1
   let previousFile = ''
   let firstOffset = -1
   for (const [base, path] of [...logs].sort((a, b) => a[0] - b[0])) {
-    const s = verifySegment(path, io, report)
+    const s = verifySegment(path, io, report, allowGaps)
     if (firstOffset < 0) firstOffset = s.firstOffset >= 0 ? s.firstOffset : base
     if (s.firstOffset >= 0 && previousNext >= 0 && s.firstOffset < previousNext) {
       problems.push({file: path, position: 0, problem: `offsets go backwards across segments: ${basename(previousFile)} ends at ${previousNext - 1}, this one starts at ${s.firstOffset}`})
     }
     if (base < previousNext) {
       problems.push({file: path, position: -1, problem: `segment base offset ${base} overlaps ${basename(previousFile)}, which ends at ${previousNext - 1}`})
+    } else if (!allowGaps && previousNext >= 0 && base > previousNext) {
+      problems.push({file: path, position: -1, problem: `offset gap: segment base offset ${base}, but ${basename(previousFile)} ends at ${previousNext - 1} (${NEVER_CLEANED})`})
     }
     if (s.nextOffset >= 0) previousNext = Math.max(previousNext, s.nextOffset)
     previousFile = path

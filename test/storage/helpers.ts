@@ -5,6 +5,8 @@ import * as os from 'node:os'
 import {Compression} from '../../src/format/batch-header.js'
 import {decodeRecordBatch, encodeRecordBatch} from '../../src/format/record-batch.js'
 import {LOG_CONFIG_DEFAULTS, type LogConfig} from '../../src/storage/log-config.js'
+import {writeOffsetCheckpoint} from '../../src/storage/checkpoint.js'
+import {CLEANER_OFFSET_CHECKPOINT} from '../../src/storage/file-names.js'
 import type {LogSegment} from '../../src/storage/log-segment.js'
 import {PartitionLog, type PartitionLogOptions} from '../../src/storage/partition-log.js'
 
@@ -94,7 +96,9 @@ export function batchesIn(file: string): Array<{baseOffset: number; lastOffset: 
  * What a log cleaner would hand to replaceSegments: `.cleaned` segments holding the batches of `old` that
  * `keep` keeps (the run's last batch always stays, as replaceSegments requires), as they are on disk, in
  * `parts` segments (the first based where the run begins, each next one at its first batch). Returns the
- * segments and the offsets kept.
+ * segments and the offsets kept. Like the cleaner, it first makes sure cleaner-offset.checkpoint exists
+ * (the cleaner writes it before its first swap ever: a log with gaps and without it is damaged, to the
+ * loader of a non-compacted topic and to `log verify`).
  */
 export function cleanedCopy(
   log: PartitionLog,
@@ -102,6 +106,8 @@ export function cleanedCopy(
   keep: (baseOffset: number) => boolean,
   parts = 1,
 ): {segments: LogSegment[]; kept: Set<number>} {
+  const checkpoint = `${log.dir}/${CLEANER_OFFSET_CHECKPOINT}`
+  if (!fs.existsSync(checkpoint)) writeOffsetCheckpoint(checkpoint, old[0]!.baseOffset)
   const all = old.flatMap((s) => batchesIn(s.logPath))
   const chosen = all.filter((b, i) => i === all.length - 1 || keep(b.baseOffset))
   const kept = new Set<number>()

@@ -211,6 +211,22 @@ describe('verify', () => {
     ])
   })
 
+  it('an offset gap is damage in a samsa log never cleaned, fine once cleaner-offset.checkpoint exists or in a Kafka-style directory', () => {
+    build()
+    const [file] = segmentFiles(dir)
+    const positions = batchPositions(file!)
+    const bytes = fs.readFileSync(file!)
+    fs.writeFileSync(file!, Buffer.concat([bytes.subarray(0, positions[2]!), bytes.subarray(positions[3]!)])) // batch 2 cut out
+    const gap = (p: {problem: string}) => /^offset gap: base offset \d+, but the previous batch ended at \d+ \(the log was never cleaned/.test(p.problem)
+    expect(verifyPartitionDir(dir).problems.filter(gap).map((p) => [p.file, p.position])).toEqual([[file, positions[2]]])
+    expect(verifySegmentFile(file!).problems.filter(gap)).toHaveLength(1) // decided by the directory the segment is in
+    fs.writeFileSync(`${dir}/cleaner-offset.checkpoint`, '0\n0\n')
+    expect(verifyPartitionDir(dir).problems.filter(gap)).toEqual([])
+    fs.rmSync(`${dir}/cleaner-offset.checkpoint`)
+    for (const name of ['recovery-point.checkpoint', 'log-start-offset.checkpoint']) fs.rmSync(`${dir}/${name}`, {force: true})
+    expect(verifyPartitionDir(dir).problems.filter(gap)).toEqual([]) // no samsa checkpoint: Kafka's files, or a copy
+  })
+
   it('iterateBatches yields every whole batch, then throws CORRUPT_LOG at a torn tail', () => {
     build()
     const [file] = segmentFiles(dir)

@@ -110,7 +110,8 @@ describe('replaceSegments', () => {
     expect(log.closedSegments()).toEqual(all)
     expect(readAll(log)).toEqual(before)
     for (const s of [...hole.segments, short]) s.deleteFiles()
-    expect(fs.readdirSync(dir).sort()).toEqual(files)
+    // cleanedCopy wrote cleaner-offset.checkpoint, as the cleaner does before any swap: not the refused swap's
+    expect(fs.readdirSync(dir).filter((n) => n !== 'cleaner-offset.checkpoint').sort()).toEqual(files)
     log.close()
   })
 

@@ -12,6 +12,8 @@
 // What each operation means to a front end (barriers, the fetch reserve) is operations.ts. Compaction on
 // request (`topic compact`) is topic-compaction.ts; the workers clean on their own too (worker/cleaner.ts).
 import {SamsaError} from '../../errors.js'
+import {armFailpoints} from '../../storage/failpoints.js'
+import {nodeFileIo, type FileIo} from '../../storage/file-io.js'
 import {topicNameProblem, validateTopicName} from '../../topic-name.js'
 import {asSamsaError, fromWireError, type WireError} from '../../wire-error.js'
 import {HWM_STRIDE, type DeleteRecordsResult, type ListOffsetsResult, type ProduceResult, type Tail} from '../worker/messages.js'
@@ -114,7 +116,7 @@ export class Broker {
     })
     this.admin = new TopicAdmin({
       dataDir: options.dataDir,
-      catalog: new TopicCatalog(options.dataDir),
+      catalog: new TopicCatalog(options.dataDir, catalogIo(options.log)),
       table,
       pool: this.pool,
       log: options.log,
@@ -376,4 +378,14 @@ function syncDeadline<T>(work: Promise<T>, ms: number, label: string): Promise<T
   })
   work.catch(() => {}) // a failure after the deadline has nobody left to tell
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
+}
+
+// The catalog's file I/O: SAMSA_FAILPOINTS's (fault tests: checkpoint-* points on catalog.json), else the
+// plain one. A bad value is the workers' to report.
+function catalogIo(log: (line: string) => void): FileIo {
+  try {
+    return armFailpoints(process.env.SAMSA_FAILPOINTS, nodeFileIo, log).io ?? nodeFileIo
+  } catch {
+    return nodeFileIo
+  }
 }

@@ -23,6 +23,7 @@ import {join} from 'node:path'
 import {SamsaError} from '../../errors.js'
 import {isLegalTopicName} from '../../topic-name.js'
 import {writeFileDurably} from '../../storage/checkpoint.js'
+import {type FileIo, nodeFileIo} from '../../storage/file-io.js'
 
 export const CATALOG_FILE = 'catalog.json'
 const PARTITION_DIR = /^(.+)-(0|[1-9]\d{0,8})$/
@@ -57,7 +58,11 @@ export class TopicCatalog {
   readonly path: string
   private readonly entries = new Map<string, TopicMeta>()
 
-  constructor(readonly dataDir: string) {
+  // io: the failpoints' file I/O in fault tests (storage/failpoints.ts), else the plain one
+  constructor(
+    readonly dataDir: string,
+    private readonly io: FileIo = nodeFileIo,
+  ) {
     this.path = join(dataDir, CATALOG_FILE)
   }
 
@@ -136,7 +141,7 @@ export class TopicCatalog {
       .map((m) => ({name: m.name, partitions: m.partitions, configs: m.configs, seq: m.seq, createdAt: m.createdAt}))
     try {
       refuseSymlink(this.path)
-      writeFileDurably(this.path, `${JSON.stringify({version: 1, topics}, null, 1)}\n`)
+      writeFileDurably(this.path, `${JSON.stringify({version: 1, topics}, null, 1)}\n`, this.io)
     } catch (err) {
       undo()
       throw err

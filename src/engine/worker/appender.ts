@@ -60,7 +60,7 @@ export class Appender {
     } catch (err) {
       throw ctx.storageFailed(p, err)
     }
-    if (this.failpoints.afterWrite !== null) this.failpoints.written(p.spec.topic) // tests only: may kill the daemon here
+    if (this.failpoints.afterWrite !== null) this.failpoints.reached(this.failpoints.afterWrite, p.spec.topic) // tests only
     // storage is done with the buffer (it may be reused after append): hand it to the parked fetches as is —
     // unless it was an idempotent producer's retry, which appended nothing
     if (ctx.watched.has(p.spec.id) && !result.duplicate) {
@@ -76,6 +76,7 @@ export class Appender {
         setImmediate(this.commitSoon)
       }
     } else {
+      if (this.failpoints.beforeAck !== null) this.failpoints.reached(this.failpoints.beforeAck, p.spec.topic) // tests only
       ctx.reply(msg.id, result)
     }
   }
@@ -96,7 +97,10 @@ export class Appender {
       }
       for (const w of waiting) {
         if (failure) ctx.replyError(w.id, failure)
-        else ctx.reply(w.id, w.result)
+        else {
+          if (this.failpoints.beforeAck !== null) this.failpoints.reached(this.failpoints.beforeAck, p.spec.topic) // tests only
+          ctx.reply(w.id, w.result)
+        }
       }
       ctx.markChanged(p) // with flush.messages the high watermark may move only now
     }
