@@ -22,6 +22,7 @@
 // alone (39); validate_only checks and creates nothing; a name twice → 42.
 import {KafkaErrorCode, type ResponseBody} from '../../protocol/kafka/index.js'
 import {SamsaError} from '../../errors.js'
+import {refuseInternalWrite} from '../broker/internal-topics.js'
 import {KafkaRefusal, kafkaErrorCode, kafkaErrorMessage} from './error-codes.js'
 import type {KafkaHandlers} from './handler.js'
 
@@ -32,7 +33,6 @@ const SOURCE_TOPIC_CONFIG = 1 // DYNAMIC_TOPIC_CONFIG
 const SOURCE_DEFAULT = 5 // DEFAULT_CONFIG
 const CONFIG_SET = 0
 const CONFIG_DELETE = 1
-const INVALID_REPLICA_ASSIGNMENT = 39
 
 type DescribeResult = ResponseBody<'DescribeConfigs'>['results'][number]
 
@@ -162,15 +162,16 @@ export const TOPIC_HANDLERS: KafkaHandlers = {
       for (const t of body.topics) {
         try {
           if (seen.get(t.name)! > 1) throw new SamsaError('INVALID_REQUEST', `topic ${t.name} is named more than once in the request`)
+          refuseInternalWrite(t.name, 'alter') // also before the daemon first wrote it
           const current = broker.partitionCount(t.name)
           if (current === undefined) throw new SamsaError('UNKNOWN_TOPIC', `topic ${t.name} does not exist`)
           if (t.count === current) throw new SamsaError('INVALID_PARTITIONS', `topic ${t.name} already has ${current} partitions`)
           if (t.count < current) throw new SamsaError('INVALID_PARTITIONS', `topic ${t.name} has ${current} partitions; partitions can only be increased (asked for ${t.count})`)
           if (t.assignments !== null) {
-            if (t.assignments.length !== t.count - current) throw new KafkaRefusal(INVALID_REPLICA_ASSIGNMENT, `${t.assignments.length} assignments for ${t.count - current} new partitions`)
+            if (t.assignments.length !== t.count - current) throw new KafkaRefusal(KafkaErrorCode.INVALID_REPLICA_ASSIGNMENT, `${t.assignments.length} assignments for ${t.count - current} new partitions`)
             for (const a of t.assignments) {
               if (a.brokerIds.length !== 1 || a.brokerIds[0] !== identity.nodeId) {
-                throw new KafkaRefusal(INVALID_REPLICA_ASSIGNMENT, `brokers [${a.brokerIds.join(', ')}]: samsa is a single broker (node ${identity.nodeId}), one replica per partition`)
+                throw new KafkaRefusal(KafkaErrorCode.INVALID_REPLICA_ASSIGNMENT, `brokers [${a.brokerIds.join(', ')}]: samsa is a single broker (node ${identity.nodeId}), one replica per partition`)
               }
             }
           }
