@@ -37,12 +37,16 @@ export function completionScript(shell: Shell, spec: CompletionSpec): string {
   if (shell === 'fish') return fishScript(spec)
   const bash = bashScript(spec)
   if (shell === 'bash') return bash
-  return `#compdef ${spec.bin}\n# zsh: the bash completion below, through zsh's bashcompinit\nautoload -U +X bashcompinit && bashcompinit\n${bash}`
+  return (
+    `# ${spec.bin} ${spec.version} completion for zsh (${spec.bin} completion zsh): the bash completion below, through\n` +
+    `# zsh's bashcompinit. In ~/.zshrc, after compinit:  source <(${spec.bin} completion zsh)\n` +
+    `autoload -U +X bashcompinit && bashcompinit\n${bash}`
+  )
 }
 
 // ── bash ─────────────────────────────────────────────────────────────────────────────────────────────
 function bashScript(spec: CompletionSpec): string {
-  const fn = `_${identifier(spec.bin)}`
+  const fn = `_${identifier(spec.bin)}_complete`
   const words = [...childWords(spec)].map(([path, next]) => `    ${caseLabel(path)}) echo ${quote(next.join(' '))} ;;`)
   // a flag that takes a value is listed with a trailing '=': the word after it is its value
   const flags = spec.commands.map((c) => `    ${caseLabel(c.id)}) echo ${quote(flagWords(c).join(' '))} ;;`)
@@ -69,6 +73,7 @@ ${values.join('\n')}
   esac
 }
 ${fn}() {
+  [[ -n \${ZSH_VERSION-} ]] && setopt local_options ksh_arrays # zsh (bashcompinit): arrays from 0, as in bash
   local cur=\${COMP_WORDS[COMP_CWORD]} path="" word next value="" i
   COMPREPLY=()
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -155,7 +160,7 @@ function fishScript(spec: CompletionSpec): string {
     `                contains -- (string trim "$path $w") $__${id}_paths; and set path (string trim "$path $w")`,
     `        end`,
     `    end`,
-    `    test "$path" = (string join ' ' $argv)`,
+    `    test "$path" = "$argv"`, // a quoted list: its words joined by spaces
     `end`,
     `complete -c ${bin} -f`,
   ]

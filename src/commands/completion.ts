@@ -18,7 +18,7 @@ export default class Completion extends BaseCommand<typeof Completion> {
   static override examples = [
     'source <(<%= config.bin %> <%= command.id %> bash)                                   # this shell',
     '<%= config.bin %> <%= command.id %> bash > ~/.local/share/bash-completion/completions/<%= config.bin %>',
-    '<%= config.bin %> <%= command.id %> zsh > "${fpath[1]}/_<%= config.bin %>"',
+    "echo 'source <(<%= config.bin %> <%= command.id %> zsh)' >> ~/.zshrc                     # zsh, after compinit",
     '<%= config.bin %> <%= command.id %> fish > ~/.config/fish/completions/<%= config.bin %>.fish',
   ]
   static override args = {
