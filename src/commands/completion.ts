@@ -16,10 +16,10 @@ export default class Completion extends BaseCommand<typeof Completion> {
     'values and arguments complete as file names. It is static (a TAB runs nothing): print it again after ' +
     'upgrading samsa.'
   static override examples = [
-    'source <(<%= config.bin %> <%= command.id %> bash)                                   # this shell',
-    '<%= config.bin %> <%= command.id %> bash > ~/.local/share/bash-completion/completions/<%= config.bin %>',
-    "echo 'source <(<%= config.bin %> <%= command.id %> zsh)' >> ~/.zshrc                     # zsh, after compinit",
-    '<%= config.bin %> <%= command.id %> fish > ~/.config/fish/completions/<%= config.bin %>.fish',
+    {description: 'Load it into this bash', command: 'source <(<%= config.bin %> <%= command.id %> bash)'},
+    {description: 'For every new bash', command: '<%= config.bin %> <%= command.id %> bash > ~/.local/share/bash-completion/completions/<%= config.bin %>'},
+    {description: 'zsh: add this line to ~/.zshrc, after compinit', command: 'source <(<%= config.bin %> <%= command.id %> zsh)'},
+    {description: 'fish', command: '<%= config.bin %> <%= command.id %> fish > ~/.config/fish/completions/<%= config.bin %>.fish'},
   ]
   static override args = {
     shell: Args.string({description: `the shell: ${SHELLS.join(', ')}`, required: true}),
