@@ -40,6 +40,7 @@ export interface CreateTopicOptions {
   partitions?: number // default 1
   configs?: Record<string, string> // Kafka config names → values; the broker validates them
   ifNotExists?: boolean
+  replicationFactor?: number // copies of each partition; default: the backend's (locally 1, the only one)
 }
 
 export interface AlterTopicOptions {

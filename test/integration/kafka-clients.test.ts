@@ -1,6 +1,6 @@
 // Real Kafka clients against a real samsa daemon: kcat 1.7.1 (librdkafka 2.0.2) and kafkajs 2.2.4 (with
 // kafkajs-lz4). Metadata and librdkafka's feature probes, LZ4 produce with keys and headers, reading
-// everything, offsets for times, admin create/delete — and one engine underneath: what samsa's CLI
+// everything, offsets for times, admin create/delete, partitions, records and groups — and one engine underneath: what samsa's CLI
 // produces kcat and kafkajs read, what they produce the CLI reads, and a kcat commit is where `samsa
 // consume --group` (and samsa's client fetchOffsets) continue. kafkajs reads here through its Broker's
 // Fetch, without a group; consumer groups of kcat -G and kafkajs: kafka-groups.test.ts.
@@ -126,6 +126,28 @@ describe('kafkajs', () => {
       expect(configs.resources[0]!.configEntries).toEqual([expect.objectContaining({configName: 'retention.ms', configValue: '3600000', isDefault: false})])
       await admin.deleteTopics({topics: ['kjs-admin']})
       expect((await samsa(d.dataDir, ['topic', 'describe', 'kjs-admin'])).code).toBe(4)
+    } finally {
+      await admin.disconnect()
+    }
+  })
+
+  it('admin adds partitions, deletes records and deletes groups, and samsa sees each change', async () => {
+    await cli(['topic', 'create', 'kjs-grow'])
+    await cli(['produce', 'kjs-grow'], 'a\nb\nc\nd\n')
+    await cli(['consume', 'kjs-grow', '--group', 'kjs-gone'])
+    const admin = kafka().admin()
+    await admin.connect()
+    try {
+      await admin.createPartitions({topicPartitions: [{topic: 'kjs-grow', count: 3}]})
+      const described = JSON.parse(await cli(['topic', 'describe', 'kjs-grow', '--json']))
+      expect(described.partitions.map((p: {partition: number}) => p.partition)).toEqual([0, 1, 2])
+      await expect(admin.createPartitions({topicPartitions: [{topic: 'kjs-grow', count: 2}]})).rejects.toMatchObject({type: 'INVALID_PARTITIONS'})
+      await admin.deleteTopicRecords({topic: 'kjs-grow', partitions: [{partition: 0, offset: '3'}]})
+      expect(JSON.parse(await cli(['topic', 'describe', 'kjs-grow', '--json'])).partitions[0]).toMatchObject({logStartOffset: 3, logEndOffset: 4})
+      expect(lines(await cli(['consume', 'kjs-grow']))).toEqual(['d'])
+      await admin.deleteGroups(['kjs-gone'])
+      expect((await samsa(d.dataDir, ['group', 'describe', 'kjs-gone'])).code).toBe(4)
+      await expect(admin.deleteGroups(['kjs-gone'])).rejects.toMatchObject({groups: [expect.objectContaining({groupId: 'kjs-gone', errorCode: 69})]})
     } finally {
       await admin.disconnect()
     }

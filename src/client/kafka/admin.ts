@@ -4,15 +4,21 @@
 // What a Kafka cluster does not tell through these APIs is reported as zero: a partition's size on disk
 // and its segment count (DescribeLogDirs, which samsa does not speak); `worker` (the local daemon's worker
 // thread) is the partition's leader broker. A topic's configs are what DescribeConfigs lists, defaults
-// marked (config_source other than the topic's own). Replication: CreateTopics asks for the cluster's
-// default replication factor (-1). Not here (no codec): topic alter (AlterConfigs, CreatePartitions) and
-// DeleteRecords — a one-line "not supported by the Kafka backend"; so is topic compact (a Kafka cluster's
-// log cleaner runs on the brokers, on its own schedule, and no API asks it to clean now).
+// marked (config_source other than the topic's own). Replication: CreateTopics asks for the factor given,
+// else the cluster's default (-1). topic alter: IncrementalAlterConfigs (KIP-339: SET and DELETE each
+// config, where AlterConfigs would replace all of them) for configs, then CreatePartitions for a larger
+// count — after the same checks the local daemon makes (the count asked for is the current one: nothing
+// sent, "unchanged"; fewer: refused). DeleteRecords goes to each partition's leader. Not here: topic
+// compact (a Kafka cluster's log cleaner runs on the brokers, on its own schedule, and no API asks it to
+// clean now) — a one-line "not supported by the Kafka backend".
 import {SamsaError} from '../../errors.js'
 import {topicLabel} from '../../topic-name.js'
+import {CreatePartitions} from '../../protocol/kafka/apis/create-partitions.js'
 import {CreateTopics} from '../../protocol/kafka/apis/create-topics.js'
+import {DeleteRecords} from '../../protocol/kafka/apis/delete-records.js'
 import {DeleteTopics} from '../../protocol/kafka/apis/delete-topics.js'
 import {DescribeConfigs} from '../../protocol/kafka/apis/describe-configs.js'
+import {CONFIG_DELETE, CONFIG_SET, IncrementalAlterConfigs} from '../../protocol/kafka/apis/incremental-alter-configs.js'
 import {ListOffsets} from '../../protocol/kafka/apis/list-offsets.js'
 import {validatePartitionCount} from '../topic-checks.js'
 import {validateTopicName} from '../topic-name.js'
@@ -51,7 +57,7 @@ export class KafkaAdmin implements AdminApi {
     const configs = Object.entries(options.configs ?? {}).map(([n, value]) => ({name: n, value}))
     const c = await this.cluster.controller()
     const answer = await c.request(CreateTopics, {
-      topics: [{name, numPartitions: partitions, replicationFactor: -1, assignments: [], configs}],
+      topics: [{name, numPartitions: partitions, replicationFactor: options.replicationFactor ?? -1, assignments: [], configs}],
       timeoutMs: ADMIN_TIMEOUT_MS,
       validateOnly: false,
     })
@@ -116,9 +122,32 @@ export class KafkaAdmin implements AdminApi {
     return topic
   }
 
-  alterTopic(name: string, _options: AlterTopicOptions): Promise<TopicDescription> {
+  async alterTopic(name: string, options: AlterTopicOptions): Promise<TopicDescription> {
     validateTopicName(name)
-    return Promise.reject(notSupported('topic alter'))
+    const configs = [
+      ...Object.entries(options.set ?? {}).map(([n, value]) => ({name: n, configOperation: CONFIG_SET, value})),
+      ...(options.delete ?? []).map((n) => ({name: n, configOperation: CONFIG_DELETE, value: null})),
+    ]
+    const wanted = options.partitions
+    if (wanted !== undefined) validatePartitionCount(wanted)
+    const current = (await this.describeTopic(name)).partitions.length
+    if (wanted !== undefined && wanted < current) {
+      throw new SamsaError('INVALID_PARTITIONS', `topic ${name} has ${current} partitions; partitions can only be increased (asked for ${wanted})`)
+    }
+    const c = await this.cluster.controller()
+    if (configs.length > 0) {
+      const answer = await c.request(IncrementalAlterConfigs, {resources: [{resourceType: RESOURCE_TOPIC, resourceName: name, configs}], validateOnly: false})
+      const r = answer.responses.find((x) => x.resourceName === name)
+      if (!r) throw new SamsaError('INTERNAL', `IncrementalAlterConfigs gave no answer for topic ${name}`)
+      if (r.errorCode !== 0) throw kafkaFailure(r.errorCode, `altering the configs of topic ${name}`, r.errorMessage ?? fixedMessage(r.errorCode, name))
+    }
+    if (wanted !== undefined && wanted > current) {
+      const answer = await c.request(CreatePartitions, {topics: [{name, count: wanted, assignments: null}], timeoutMs: ADMIN_TIMEOUT_MS, validateOnly: false})
+      const r = answer.results.find((x) => x.name === name)
+      if (!r) throw new SamsaError('INTERNAL', `CreatePartitions gave no answer for topic ${name}`)
+      if (r.errorCode !== 0) throw kafkaFailure(r.errorCode, `adding partitions to topic ${name}`, r.errorMessage ?? fixedMessage(r.errorCode, name))
+    }
+    return this.describeSoon(name, wanted ?? current)
   }
 
   compactTopic(name: string): Promise<CompactTopicResult> {
@@ -169,19 +198,42 @@ export class KafkaAdmin implements AdminApi {
     })
   }
 
-  deleteRecords(_partitions: (TopicPartition & {offset: number})[]): Promise<DeletedRecords[]> {
-    return Promise.reject(notSupported('DeleteRecords'))
+  async deleteRecords(partitions: (TopicPartition & {offset: number})[]): Promise<DeletedRecords[]> {
+    const answers = await perLeader(
+      this.cluster,
+      partitions,
+      async (c, items) => {
+        const byTopic = new Map<string, {partitionIndex: number; offset: number}[]>()
+        for (const it of items) {
+          let list = byTopic.get(it.topic)
+          if (!list) byTopic.set(it.topic, (list = []))
+          list.push({partitionIndex: it.partition, offset: it.offset})
+        }
+        const res = await c.request(DeleteRecords, {topics: [...byTopic].map(([name, ps]) => ({name, partitions: ps})), timeoutMs: ADMIN_TIMEOUT_MS})
+        const found = new Map<string, {errorCode: number; lowWatermark: number}>()
+        for (const t of res.topics) for (const p of t.partitions) found.set(key(t.name, p.partitionIndex), p)
+        return items.map((it) => found.get(key(it.topic, it.partition)) ?? {errorCode: 3, lowWatermark: -1})
+      },
+      (_it, errorCode) => ({errorCode, lowWatermark: -1}),
+    )
+    return partitions.map((p, i) => {
+      const a = answers[i]!
+      const out: DeletedRecords = {topic: p.topic, partition: p.partition, lowWatermark: a.lowWatermark}
+      if (a.errorCode !== 0) out.error = partitionError(a.errorCode, p.topic, p.partition)
+      return out
+    })
   }
 
   // ── inside ─────────────────────────────────────────────────────────────────────────────────────────
-  // After CreateTopics a broker may not list the topic at once (metadata propagates): ask a few times.
-  private async describeSoon(name: string): Promise<TopicDescription> {
+  // After CreateTopics or CreatePartitions a broker may not list the topic (or its new partitions) at once
+  // (metadata propagates): ask a few times.
+  private async describeSoon(name: string, partitions = 1): Promise<TopicDescription> {
     for (let attempt = 1; ; attempt++) {
       const [d] = await this.describeTopics([name]).catch((err: unknown) => {
         if (err instanceof SamsaError && err.code === 'UNKNOWN_TOPIC' && attempt < PROPAGATION_ATTEMPTS) return []
         throw err
       })
-      if (d && d.partitions.every((p) => p.online)) return d
+      if (d && d.partitions.length >= partitions && d.partitions.every((p) => p.online)) return d
       if (attempt >= PROPAGATION_ATTEMPTS) {
         if (d) return d
         throw new SamsaError('UNKNOWN_TOPIC', `topic ${name} was created but no broker lists it yet`)

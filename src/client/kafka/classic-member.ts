@@ -10,7 +10,11 @@
 //   a member's heartbeat     → wait waitMs, Heartbeat; Stable: the same assignment again. REBALANCE_IN_
 //                              PROGRESS: the answer is "own nothing" — GroupConsumer commits and gives back
 //                              — and its next heartbeat, owning nothing, joins again (JoinGroup waits for
-//                              the other members, up to the rebalance timeout).
+//                              the other members, up to the rebalance timeout). Only a heartbeat sent
+//                              after that answer counts: `owned` is what the member held when it SENT the
+//                              heartbeat (before waitMs, maybe before it took its first assignment), so an
+//                              older one's empty `owned` proves nothing — joining on it let the next
+//                              generation give a partition to another member while this one still read it.
 //   memberEpoch -1 / -2      → LeaveGroup
 //   UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION → UNKNOWN_MEMBER_ID: GroupConsumer rejoins afresh.
 // One member per group per client (a command is one member). Calls for a group are serialised.
@@ -40,20 +44,23 @@ interface Member {
   clientTopics: string[]
   assignment: TopicPartition[]
   rejoin: boolean // the coordinator started a rebalance: give back, then join again
+  giveBackAsked: number // the tick of the "own nothing" answer (0: none asked since the last join)
 }
 
 export class ClassicMembership {
   private readonly members = new Map<string, Member>()
   private readonly locks = new Map<string, Promise<unknown>>()
+  private tick = 0 // orders heartbeats sent against answers given
 
   constructor(private readonly cluster: KafkaCluster) {}
 
   async heartbeat(group: string, req: MemberHeartbeat): Promise<MemberAssignment> {
+    const sent = ++this.tick // req.owned is as of now
     if (req.memberEpoch > 0 && (req.waitMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, req.waitMs))
-    return this.serialised(group, () => this.beat(group, req))
+    return this.serialised(group, () => this.beat(group, req, sent))
   }
 
-  private async beat(group: string, req: MemberHeartbeat): Promise<MemberAssignment> {
+  private async beat(group: string, req: MemberHeartbeat, sent: number): Promise<MemberAssignment> {
     if (req.memberEpoch === 0) {
       if (req.instanceId !== undefined) throw notSupported('static membership (--instance-id)')
       if (req.assignor !== undefined && req.assignor !== 'range') throw notSupported(`the ${req.assignor} assignor (it assigns with range)`)
@@ -66,6 +73,7 @@ export class ClassicMembership {
         rebalanceTimeoutMs: req.rebalanceTimeoutMs ?? DEFAULT_REBALANCE_TIMEOUT_MS,
         assignment: [],
         rejoin: true,
+        giveBackAsked: 0,
       }
       this.members.set(group, m)
       return this.join(group, m)
@@ -88,8 +96,13 @@ export class ClassicMembership {
       } else if (hb.errorCode !== 0) throw kafkaFailure(hb.errorCode, `heartbeat to group ${group}`)
     }
     if (!m.rejoin) return this.answer(m, m.assignment)
-    // eager: everything is given back first; a member owning nothing joins the next generation
-    if ((req.owned ?? []).length > 0) return this.answer(m, [])
+    // eager: everything is given back first; a member that owned nothing when it sent this heartbeat,
+    // after it was asked to give back, joins the next generation
+    const gaveBack = m.giveBackAsked > 0 && sent > m.giveBackAsked && (req.owned ?? []).length === 0
+    if (!gaveBack) {
+      if (m.giveBackAsked === 0) m.giveBackAsked = ++this.tick
+      return this.answer(m, [])
+    }
     return this.join(group, m)
   }
 
@@ -136,6 +149,7 @@ export class ClassicMembership {
       if (synced.errorCode !== 0) throw kafkaFailure(synced.errorCode, `joining group ${group}`)
       m.assignment = (decodeAssignment(synced.assignment) ?? []).filter((tp) => m.clientTopics.includes(tp.topic))
       m.rejoin = false
+      m.giveBackAsked = 0
       return this.answer(m, m.assignment)
     }
   }

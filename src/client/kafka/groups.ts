@@ -3,10 +3,11 @@
 // Membership: the classic protocol (classic-member.ts). Administration: ListGroups (every broker lists
 // the groups it coordinates), DescribeGroups plus OffsetFetch and ListOffsets for the lag, computed as
 // the local daemon does: log end − max(committed, log start), never negative.
-// A classic group has no epoch on the wire at these versions: describe reports 0. DeleteGroups has no
-// codec here: `group delete` says the Kafka backend does not support it.
+// A classic group has no epoch on the wire at these versions: describe reports 0. DeleteGroups at the
+// group's coordinator, its refusals worded as the local daemon words them.
 import {SamsaError} from '../../errors.js'
 import {decodeAssignment, decodeSubscriptionTopics} from '../../protocol/kafka/consumer-protocol.js'
+import {DeleteGroups} from '../../protocol/kafka/apis/delete-groups.js'
 import {DescribeGroups} from '../../protocol/kafka/apis/describe-groups.js'
 import {ListGroups} from '../../protocol/kafka/apis/list-groups.js'
 import {OffsetCommit} from '../../protocol/kafka/apis/offset-commit.js'
@@ -30,7 +31,7 @@ import {
 } from '../types.js'
 import {ClassicMembership} from './classic-member.js'
 import type {KafkaCluster} from './cluster.js'
-import {COORDINATOR_MOVED, kafkaFailure, notSupported} from './errors.js'
+import {COORDINATOR_MOVED, kafkaFailure} from './errors.js'
 
 export class KafkaGroups implements GroupApi {
   private readonly membership: ClassicMembership
@@ -180,8 +181,19 @@ export class KafkaGroups implements GroupApi {
     }
   }
 
-  deleteGroup(_group: string): Promise<void> {
-    return Promise.reject(notSupported('group delete'))
+  async deleteGroup(group: string): Promise<void> {
+    const res = await this.cluster.toCoordinator(group, async (c) => {
+      const answer = await c.request(DeleteGroups, {groupsNames: [group]})
+      return {...answer, errorCode: answer.results[0]?.errorCode ?? 0}
+    })
+    const code = (res.results.find((x) => x.groupId === group) ?? res.results[0])?.errorCode
+    if (code === undefined) throw new SamsaError('INTERNAL', `DeleteGroups gave no answer for group ${group}`)
+    if (code === 68) {
+      const members = (await this.describeRaw(group)).members.length
+      throw new SamsaError('NON_EMPTY_GROUP', `group ${group} has ${members} active member(s): stop them before deleting it`)
+    }
+    if (code === 69) throw new SamsaError('GROUP_ID_NOT_FOUND', `group ${group} does not exist (no members and no committed offsets)`)
+    if (code !== 0) throw kafkaFailure(code, `deleting group ${group}`)
   }
 
   private async describeRaw(group: string) {

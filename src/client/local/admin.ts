@@ -45,6 +45,13 @@ export class Admin implements AdminApi {
     validateTopicName(name)
     const partitions = options.partitions ?? 1
     validatePartitionCount(partitions)
+    const factor = options.replicationFactor
+    if (factor !== undefined && factor !== 1) {
+      throw new SamsaError(
+        'INVALID_REQUEST',
+        `replication factor ${factor}: the local daemon keeps exactly one copy of each partition (1); for more, use a Kafka cluster (--brokers)`,
+      )
+    }
     const body: CreateTopicRequest = {
       name,
       partitions,

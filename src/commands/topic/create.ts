@@ -16,6 +16,7 @@ export default class TopicCreate extends BaseCommand<typeof TopicCreate> {
     '<%= config.bin %> <%= command.id %> clicks',
     '<%= config.bin %> <%= command.id %> clicks --partitions 4 --config retention.ms=86400000',
     '<%= config.bin %> <%= command.id %> users --compact',
+    '<%= config.bin %> --brokers kafka-1:9092 <%= command.id %> orders --partitions 12 --replication-factor 3',
     '<%= config.bin %> <%= command.id %> clicks --if-not-exists --json',
   ]
 
@@ -33,6 +34,10 @@ export default class TopicCreate extends BaseCommand<typeof TopicCreate> {
       multipleNonGreedy: true,
     }),
     'if-not-exists': Flags.boolean({description: 'succeed without change when the topic already exists'}),
+    'replication-factor': Flags.integer({
+      description: "copies of each partition (default: the cluster's default; the local daemon keeps 1 and refuses more)",
+      min: 1,
+    }),
   }
 
   public async run(): Promise<CreateTopicResult> {
@@ -51,6 +56,7 @@ export default class TopicCreate extends BaseCommand<typeof TopicCreate> {
       partitions: this.flags.partitions,
       configs,
       ifNotExists: this.flags['if-not-exists'],
+      replicationFactor: this.flags['replication-factor'],
     })
     const n = result.topic.partitions.length
     if (result.created) this.log(`created topic ${result.topic.name} (${n} partition${n === 1 ? '' : 's'})`)

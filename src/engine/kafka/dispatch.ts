@@ -10,6 +10,7 @@
 import {encodeResponse, encodeUnsupportedApiVersions, KAFKA_APIS, type KafkaApiName, type KafkaRequest, type UnsupportedRequest} from '../../protocol/kafka/index.js'
 import {OPERATIONS} from '../broker/operations.js'
 import {ADVERTISED_APIS, CLUSTER_HANDLERS} from './cluster.js'
+import {DELETE_RECORDS_HANDLERS} from './delete-records.js'
 import {FETCH_HANDLERS} from './fetch.js'
 import {GROUP_HANDLERS} from './groups.js'
 import type {KafkaHandler, KafkaHandlers, KafkaRequestContext, KafkaServices} from './handler.js'
@@ -20,7 +21,7 @@ import {TOPIC_HANDLERS} from './topics.js'
 // How a request may overlap others on its connection (connection.ts).
 export type Ordering = 'produce' | 'read' | 'barrier'
 
-const TABLES: KafkaHandlers[] = [CLUSTER_HANDLERS, PRODUCE_HANDLERS, FETCH_HANDLERS, TOPIC_HANDLERS, OFFSET_HANDLERS, GROUP_HANDLERS]
+const TABLES: KafkaHandlers[] = [CLUSTER_HANDLERS, PRODUCE_HANDLERS, FETCH_HANDLERS, TOPIC_HANDLERS, DELETE_RECORDS_HANDLERS, OFFSET_HANDLERS, GROUP_HANDLERS]
 
 function mergeTables(): ReadonlyMap<KafkaApiName, KafkaHandler<KafkaApiName>> {
   const all = new Map<KafkaApiName, KafkaHandler<KafkaApiName>>()

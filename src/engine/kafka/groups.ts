@@ -1,6 +1,7 @@
 // The classic consumer-group protocol of Kafka's clients (kcat -G, kafkajs consumers) on samsa's group
 // coordinator (engine/groups/: the same groups `samsa consume --group` joins and `samsa group describe`
-// shows): JoinGroup, SyncGroup, Heartbeat, LeaveGroup, ListGroups and DescribeGroups. Main thread.
+// shows): JoinGroup, SyncGroup, Heartbeat, LeaveGroup, ListGroups, DescribeGroups and DeleteGroups. Main
+// thread.
 // Each request becomes one typed coordinator call; each SamsaError it throws becomes Kafka's code (error-
 // codes.ts, the coordinator's family: errors.ts kafkaCode, a stopping daemon COORDINATOR_NOT_AVAILABLE).
 //
@@ -19,6 +20,8 @@
 //   LeaveGroup (v0–1) → leaveGroup: 0, or 25.
 //   ListGroups (v0–1) → every group with members or committed offsets: protocol type "consumer" for both
 //     protocols' groups with members (the classic group's own protocol type), "" for offsets only.
+//   DeleteGroups (v0–1) → deleteGroup, per group: its committed offsets forgotten; 68 while it has members,
+//     69 when it has neither members nor offsets, 24 an invalid id.
 //   DescribeGroups (v0–1) → a classic group as Kafka describes it (in Stable the chosen protocol and each
 //     member's metadata and assignment bytes; during a rebalance the members without them); a group of
 //     samsa members with its state, assignor and each member's partitions as a ConsumerProtocol
@@ -123,6 +126,26 @@ export const GROUP_HANDLERS: KafkaHandlers = {
         protocolType: g.type === 'classic' ? (groups.describeClassic(g.group)?.protocolType ?? 'consumer') : g.type === 'consumer' ? 'consumer' : '',
       })),
     }),
+  },
+
+  DeleteGroups: {
+    operation: 'deleteGroup',
+    async handle({groups}, body) {
+      const results = []
+      for (const groupId of body.groupsNames) {
+        if (!isValidGroupId(groupId)) {
+          results.push({groupId, errorCode: INVALID_GROUP_ID})
+          continue
+        }
+        try {
+          await groups.deleteGroup(groupId)
+          results.push({groupId, errorCode: KafkaErrorCode.NONE})
+        } catch (err) {
+          results.push({groupId, errorCode: groupErrorCode(err)})
+        }
+      }
+      return {throttleTimeMs: 0, results}
+    },
   },
 
   DescribeGroups: {

@@ -1,5 +1,6 @@
-// CreateTopics (v0–2), DeleteTopics (v0–1) and DescribeConfigs (v0–1), through the broker's topic
-// administration — the same topics, names rule and configs as `samsa topic …`. Main thread.
+// CreateTopics (v0–2), DeleteTopics (v0–1), DescribeConfigs (v0–1), IncrementalAlterConfigs (v0) and
+// CreatePartitions (v0–1), through the broker's topic administration — the same topics, names rule and
+// configs as `samsa topic …`. Main thread.
 //
 // CreateTopics, per topic in request order (Kafka's checks, kafka-protocol.md §5.5): a name twice in one
 // request → INVALID_REQUEST (42); an illegal or internal (`__`) name → INVALID_TOPIC_EXCEPTION (17);
@@ -13,8 +14,15 @@
 // DeleteTopics: unknown → UNKNOWN_TOPIC_OR_PARTITION (3); internal → 17.
 // DescribeConfigs: a topic (resource type 2) → every config samsa knows, in Kafka's names, config_source
 // 5 (default) or 1 (set on the topic); a broker (type 4, this node's id or "") → none; other types 42.
+// IncrementalAlterConfigs (v0), per resource: a topic's configs SET (a value is needed) or DELETEd (back to
+// the default) in one topic alter, all or nothing; APPEND/SUBTRACT, other resource types, a name twice
+// and validate_only → 42; an unknown config or a bad value → 40, an unknown topic → 3, an internal one 17.
+// CreatePartitions (v0–1), per topic: `count` is the new total — fewer than the topic has, or as many,
+// → INVALID_PARTITIONS (37, as Kafka); assignments, if given, must put each new partition on this broker
+// alone (39); validate_only checks and creates nothing; a name twice → 42.
 import {KafkaErrorCode, type ResponseBody} from '../../protocol/kafka/index.js'
 import {SamsaError} from '../../errors.js'
+import {refuseInternalWrite} from '../broker/internal-topics.js'
 import {KafkaRefusal, kafkaErrorCode, kafkaErrorMessage} from './error-codes.js'
 import type {KafkaHandlers} from './handler.js'
 
@@ -23,6 +31,8 @@ const RESOURCE_TOPIC = 2
 const RESOURCE_BROKER = 4
 const SOURCE_TOPIC_CONFIG = 1 // DYNAMIC_TOPIC_CONFIG
 const SOURCE_DEFAULT = 5 // DEFAULT_CONFIG
+const CONFIG_SET = 0
+const CONFIG_DELETE = 1
 
 type DescribeResult = ResponseBody<'DescribeConfigs'>['results'][number]
 
@@ -105,6 +115,70 @@ export const TOPIC_HANDLERS: KafkaHandlers = {
           results.push({errorCode: KafkaErrorCode.NONE, errorMessage: null, ...base, configs})
         } catch (err) {
           results.push({errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err), ...base, configs: []})
+        }
+      }
+      return {throttleTimeMs: 0, results}
+    },
+  },
+
+  IncrementalAlterConfigs: {
+    operation: 'alterTopic',
+    async handle({broker}, body) {
+      const named = new Map<string, number>()
+      for (const r of body.resources) named.set(`${r.resourceType}:${r.resourceName}`, (named.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1)
+      const responses = []
+      for (const r of body.resources) {
+        const base = {resourceType: r.resourceType, resourceName: r.resourceName}
+        try {
+          if (named.get(`${r.resourceType}:${r.resourceName}`)! > 1) throw new SamsaError('INVALID_REQUEST', `${r.resourceName} is named more than once in the request`)
+          if (r.resourceType !== RESOURCE_TOPIC) throw new SamsaError('INVALID_REQUEST', `resource type ${r.resourceType}: samsa alters topic configs only (2)`)
+          if (body.validateOnly) throw new SamsaError('INVALID_REQUEST', 'validate_only is not supported for IncrementalAlterConfigs')
+          const set = new Map<string, string>()
+          const remove: string[] = []
+          for (const c of r.configs) {
+            if (set.has(c.name) || remove.includes(c.name)) throw new SamsaError('INVALID_REQUEST', `config ${c.name} is changed more than once`)
+            if (c.configOperation === CONFIG_SET) {
+              if (c.value === null) throw new SamsaError('INVALID_CONFIG', `config ${c.name}: SET needs a value`)
+              set.set(c.name, c.value)
+            } else if (c.configOperation === CONFIG_DELETE) remove.push(c.name)
+            else throw new SamsaError('INVALID_REQUEST', `config ${c.name}: operation ${c.configOperation} is not supported (0 SET, 1 DELETE)`)
+          }
+          await broker.alterTopic(r.resourceName, {set, delete: remove})
+          responses.push({errorCode: KafkaErrorCode.NONE, errorMessage: null, ...base})
+        } catch (err) {
+          responses.push({errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err), ...base})
+        }
+      }
+      return {throttleTimeMs: 0, responses}
+    },
+  },
+
+  CreatePartitions: {
+    operation: 'alterTopic',
+    async handle({broker, identity}, body) {
+      const seen = new Map<string, number>()
+      for (const t of body.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1)
+      const results = []
+      for (const t of body.topics) {
+        try {
+          if (seen.get(t.name)! > 1) throw new SamsaError('INVALID_REQUEST', `topic ${t.name} is named more than once in the request`)
+          refuseInternalWrite(t.name, 'alter') // also before the daemon first wrote it
+          const current = broker.partitionCount(t.name)
+          if (current === undefined) throw new SamsaError('UNKNOWN_TOPIC', `topic ${t.name} does not exist`)
+          if (t.count === current) throw new SamsaError('INVALID_PARTITIONS', `topic ${t.name} already has ${current} partitions`)
+          if (t.count < current) throw new SamsaError('INVALID_PARTITIONS', `topic ${t.name} has ${current} partitions; partitions can only be increased (asked for ${t.count})`)
+          if (t.assignments !== null) {
+            if (t.assignments.length !== t.count - current) throw new KafkaRefusal(KafkaErrorCode.INVALID_REPLICA_ASSIGNMENT, `${t.assignments.length} assignments for ${t.count - current} new partitions`)
+            for (const a of t.assignments) {
+              if (a.brokerIds.length !== 1 || a.brokerIds[0] !== identity.nodeId) {
+                throw new KafkaRefusal(KafkaErrorCode.INVALID_REPLICA_ASSIGNMENT, `brokers [${a.brokerIds.join(', ')}]: samsa is a single broker (node ${identity.nodeId}), one replica per partition`)
+              }
+            }
+          }
+          if (!body.validateOnly) await broker.alterTopic(t.name, {set: new Map(), delete: [], partitions: t.count})
+          results.push({name: t.name, errorCode: KafkaErrorCode.NONE, errorMessage: null})
+        } catch (err) {
+          results.push({name: t.name, errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err)})
         }
       }
       return {throttleTimeMs: 0, results}

@@ -4,7 +4,8 @@
 //   Produce 0–3   Fetch 0–4   ListOffsets 0–2   Metadata 0–4   OffsetCommit 0–3   OffsetFetch 0–3
 //   FindCoordinator 0–1   JoinGroup 0–2   Heartbeat 0–1   LeaveGroup 0–1   SyncGroup 0–1
 //   DescribeGroups 0–1   ListGroups 0–1   ApiVersions 0–3   CreateTopics 0–2   DeleteTopics 0–1
-//   InitProducerId 0–1   DescribeConfigs 0–1
+//   InitProducerId 0–1   DescribeConfigs 0–1   DeleteRecords 0–1   CreatePartitions 0–1
+//   DeleteGroups 0–1   IncrementalAlterConfigs 0
 //
 // Why MinVersion 0: librdkafka 2.0.2 enables a feature only if an exact old version lies inside the range
 // (FindCoordinator v0 for consumer groups and LZ4, Produce v0 before it compresses anything, Produce v3 and
@@ -16,13 +17,17 @@
 
 import type {KafkaApi} from './api.js'
 import {ApiVersions} from './apis/api-versions.js'
+import {CreatePartitions} from './apis/create-partitions.js'
 import {CreateTopics} from './apis/create-topics.js'
+import {DeleteGroups} from './apis/delete-groups.js'
+import {DeleteRecords} from './apis/delete-records.js'
 import {DeleteTopics} from './apis/delete-topics.js'
 import {DescribeConfigs} from './apis/describe-configs.js'
 import {DescribeGroups} from './apis/describe-groups.js'
 import {Fetch} from './apis/fetch.js'
 import {FindCoordinator} from './apis/find-coordinator.js'
 import {Heartbeat} from './apis/heartbeat.js'
+import {IncrementalAlterConfigs} from './apis/incremental-alter-configs.js'
 import {InitProducerId} from './apis/init-producer-id.js'
 import {JoinGroup} from './apis/join-group.js'
 import {LeaveGroup} from './apis/leave-group.js'
@@ -53,6 +58,10 @@ export const KAFKA_APIS = {
   DeleteTopics,
   InitProducerId,
   DescribeConfigs,
+  DeleteRecords,
+  CreatePartitions,
+  DeleteGroups,
+  IncrementalAlterConfigs,
 } as const
 
 export type KafkaApis = typeof KAFKA_APIS

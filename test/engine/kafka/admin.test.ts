@@ -1,6 +1,6 @@
 // The Kafka listener's admin and group APIs on a real daemon process: CreateTopics, DeleteTopics,
-// DescribeConfigs, FindCoordinator, OffsetCommit, OffsetFetch, ListGroups and DescribeGroups of groups
-// without members (the classic group protocol with members: groups.test.ts). What they change is what
+// DescribeConfigs, IncrementalAlterConfigs, CreatePartitions, DeleteRecords, FindCoordinator, OffsetCommit,
+// OffsetFetch, ListGroups, DescribeGroups and DeleteGroups of groups without members (the classic group protocol with members: groups.test.ts). What they change is what
 // samsa's own CLI sees: one engine underneath.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KafkaErrorCode as E, type RequestBody} from '../../../src/protocol/kafka/index.js'
@@ -129,6 +129,95 @@ describe('DescribeConfigs', () => {
   })
 })
 
+describe('IncrementalAlterConfigs, CreatePartitions and DeleteRecords', () => {
+  it("SET and DELETE a topic's configs in one alter; refusals per resource with Kafka's codes", async () => {
+    await c.request('CreateTopics', {topics: [topic('altered', 1, {configs: [{name: 'segment.bytes', value: '1048576'}]})], timeoutMs: 10_000, validateOnly: false})
+    const change = (name: string, configs: {name: string; configOperation: number; value: string | null}[], resourceType = 2) => ({resourceType, resourceName: name, configs})
+    const r = await c.request('IncrementalAlterConfigs', {
+      resources: [
+        change('altered', [{name: 'retention.ms', configOperation: 0, value: '60000'}, {name: 'segment.bytes', configOperation: 1, value: null}]),
+        change('never-was', [{name: 'retention.ms', configOperation: 0, value: '1'}]),
+        change('__consumer_offsets', [{name: 'retention.ms', configOperation: 0, value: '1'}]),
+        change('1', [{name: 'log.retention.ms', configOperation: 0, value: '1'}], 4),
+      ],
+      validateOnly: false,
+    })
+    expect(r.responses.map((x) => [x.resourceName, x.errorCode])).toEqual([
+      ['altered', 0],
+      ['never-was', E.UNKNOWN_TOPIC_OR_PARTITION],
+      ['__consumer_offsets', E.INVALID_TOPIC_EXCEPTION],
+      ['1', E.INVALID_REQUEST],
+    ])
+    const configs = (await describeTopic('altered'))!.configs
+    expect(configs.find((x) => x.name === 'retention.ms')).toEqual({name: 'retention.ms', value: '60000', isDefault: false})
+    expect(configs.find((x) => x.name === 'segment.bytes')).toMatchObject({isDefault: true})
+    const refused = await c.request('IncrementalAlterConfigs', {
+      resources: [
+        change('altered', [{name: 'retention.ms', configOperation: 0, value: 'soon'}]),
+        change('altered-twice', [{name: 'retention.ms', configOperation: 0, value: '1'}, {name: 'retention.ms', configOperation: 1, value: null}]),
+        change('appended', [{name: 'cleanup.policy', configOperation: 2, value: 'compact'}]),
+      ],
+      validateOnly: false,
+    })
+    expect(refused.responses.map((x) => x.errorCode)).toEqual([E.INVALID_CONFIG, E.INVALID_REQUEST, E.INVALID_REQUEST])
+    expect(refused.responses[0]!.errorMessage).toMatch(/retention\.ms/)
+    expect((await describeTopic('altered'))!.configs.find((x) => x.name === 'retention.ms')!.value).toBe('60000') // all or nothing
+  })
+
+  it('CreatePartitions grows to the count asked for; the same or a smaller count is 37, another broker 39, validate_only changes nothing', async () => {
+    await c.request('CreateTopics', {topics: [topic('growing', 2), topic('checked', 1)], timeoutMs: 10_000, validateOnly: false})
+    const r = await c.request('CreatePartitions', {
+      topics: [
+        {name: 'growing', count: 4, assignments: [{brokerIds: [1]}, {brokerIds: [1]}]},
+        {name: 'never-was', count: 2, assignments: null},
+        {name: '__consumer_offsets', count: 99, assignments: null},
+      ],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    })
+    expect(r.results.map((x) => [x.name, x.errorCode])).toEqual([
+      ['growing', 0],
+      ['never-was', E.UNKNOWN_TOPIC_OR_PARTITION],
+      ['__consumer_offsets', E.INVALID_TOPIC_EXCEPTION],
+    ])
+    expect((await describeTopic('growing'))!.partitions).toHaveLength(4)
+    const refused = await c.request('CreatePartitions', {
+      topics: [
+        {name: 'growing', count: 4, assignments: null},
+        {name: 'checked', count: 2, assignments: [{brokerIds: [2]}]},
+      ],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    })
+    expect(refused.results.map((x) => x.errorCode)).toEqual([E.INVALID_PARTITIONS, E.INVALID_REPLICA_ASSIGNMENT])
+    expect(refused.results[0]!.errorMessage).toBe('topic growing already has 4 partitions')
+    const shrink = await c.request('CreatePartitions', {topics: [{name: 'growing', count: 1, assignments: null}], timeoutMs: 10_000, validateOnly: false})
+    expect(shrink.results[0]).toMatchObject({errorCode: E.INVALID_PARTITIONS, errorMessage: 'topic growing has 4 partitions; partitions can only be increased (asked for 1)'})
+    const dry = await c.request('CreatePartitions', {topics: [{name: 'checked', count: 3, assignments: null}], timeoutMs: 10_000, validateOnly: true})
+    expect(dry.results[0]!.errorCode).toBe(0)
+    expect((await describeTopic('checked'))!.partitions).toHaveLength(1)
+  })
+
+  it('DeleteRecords moves the log start (-1: to the high watermark); unknown 3, past the end 1', async () => {
+    await c.request('CreateTopics', {topics: [topic('trimmed', 2)], timeoutMs: 10_000, validateOnly: false})
+    for (const p of [0, 1]) await c.request('Produce', produceBody('trimmed', p, batch(['a', 'b', 'c', 'd', 'e'])))
+    const r = await c.request('DeleteRecords', {
+      topics: [
+        {name: 'trimmed', partitions: [{partitionIndex: 0, offset: 3}, {partitionIndex: 1, offset: -1}]},
+        {name: 'trimmed', partitions: [{partitionIndex: 0, offset: 99}]},
+        {name: 'never-was', partitions: [{partitionIndex: 0, offset: 1}]},
+      ],
+      timeoutMs: 10_000,
+    })
+    expect(r.topics.map((t) => t.partitions.map((p) => [p.partitionIndex, p.lowWatermark, p.errorCode]))).toEqual([
+      [[0, 3, 0], [1, 5, 0]],
+      [[0, -1, E.OFFSET_OUT_OF_RANGE]],
+      [[0, -1, E.UNKNOWN_TOPIC_OR_PARTITION]],
+    ])
+    expect((await describeTopic('trimmed'))!.partitions).toMatchObject([{logStartOffset: 3}, {logStartOffset: 5}])
+  })
+})
+
 describe('committed offsets', () => {
   it('FindCoordinator names this broker for groups (v0 and v1), and no transaction coordinator', async () => {
     expect(await c.request('FindCoordinator', {key: 'g', keyType: 0})).toEqual({throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 1, host: '127.0.0.1', port})
@@ -223,5 +312,27 @@ describe('groups', () => {
     ])
     const v0 = await c.request('ListGroups', {}, 0)
     expect(v0.groups).toContainEqual({groupId: 'simple', protocolType: ''})
+  })
+
+  it('DeleteGroups forgets a group without members; one with a member is 68, an unknown one 69, an empty id 24', async () => {
+    const joined = await c.request('JoinGroup', {
+      groupId: 'occupied',
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      memberId: '',
+      protocolType: 'consumer',
+      protocols: [{name: 'range', metadata: Buffer.alloc(0)}],
+    })
+    expect(joined.errorCode).toBe(0)
+    const r = await c.request('DeleteGroups', {groupsNames: ['simple', 'occupied', 'unheard-of', '']})
+    expect(r.results).toEqual([
+      {groupId: 'simple', errorCode: 0},
+      {groupId: 'occupied', errorCode: E.NON_EMPTY_GROUP},
+      {groupId: 'unheard-of', errorCode: E.GROUP_ID_NOT_FOUND},
+      {groupId: '', errorCode: E.INVALID_GROUP_ID},
+    ])
+    expect((await samsa(d.dataDir, ['group', 'describe', 'simple'])).code).toBe(4)
+    expect((await c.request('ListGroups', {})).groups.map((g) => g.groupId)).not.toContain('simple')
+    await c.request('LeaveGroup', {groupId: 'occupied', memberId: joined.memberId})
   })
 })

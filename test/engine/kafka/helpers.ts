@@ -30,6 +30,10 @@ export const V = {
   DeleteTopics: 1,
   InitProducerId: 1,
   DescribeConfigs: 1,
+  DeleteRecords: 1,
+  CreatePartitions: 1,
+  DeleteGroups: 1,
+  IncrementalAlterConfigs: 0,
 } as const satisfies Record<KafkaApiName, number>
 
 export class KafkaTestClient {

@@ -38,7 +38,7 @@ describe('ApiVersions', () => {
   it('advertises MinVersion 0 and the recommended MaxVersion for every API, sorted by key', () => {
     expect(ALL_KEYS.map((k) => `${k.apiKey}:${k.minVersion}-${k.maxVersion}`)).toEqual([
       '0:0-3', '1:0-4', '2:0-2', '3:0-4', '8:0-3', '9:0-3', '10:0-1', '11:0-2', '12:0-1', '13:0-1', '14:0-1',
-      '15:0-1', '16:0-1', '18:0-3', '19:0-2', '20:0-1', '22:0-1', '32:0-1',
+      '15:0-1', '16:0-1', '18:0-3', '19:0-2', '20:0-1', '21:0-1', '22:0-1', '32:0-1', '37:0-1', '42:0-1', '44:0-0',
     ])
     expect(advertisedApiVersions(['InitProducerId', 'DescribeConfigs']).map((k) => k.apiKey)).not.toContain(22)
   })
