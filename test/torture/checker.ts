@@ -28,6 +28,7 @@ export type LedgerEvent =
   | {e: 'commit-ok'; c: string; k: number; results: [string, number, number, string | null][]}
   | {e: 'commit-lost'; c: string; k: number; code: string}
   | {e: 'offsets'; c: string; list: [string, number, number][]}
+  | {e: 'member-restart'; c: string; reason: string}
   | {e: 'end'}
 
 /** One partition as read at the end: values[i] is the value at offset logStartOffset + i. */
@@ -58,6 +59,7 @@ export interface CheckReport {
   commitsAcked: number
   commitsLost: number // sent, no answer (the daemon died): indeterminate
   committedChecked: number // committed offsets compared with the floor (acknowledged, read, final)
+  memberRestarts: number // members that failed for a lost connection and were started again
 }
 
 const EXAMPLES_PER_CLASS = 5
@@ -88,6 +90,7 @@ export function check(events: LedgerEvent[], final: FinalState): CheckReport {
     commitsAcked: 0,
     commitsLost: 0,
     committedChecked: 0,
+    memberRestarts: 0,
   }
   const shown = new Map<AnomalyClass, number>()
   const anomaly = (cls: AnomalyClass, text: string): void => {
@@ -206,6 +209,9 @@ export function check(events: LedgerEvent[], final: FinalState): CheckReport {
       case 'commit-lost':
         report.commitsLost++
         pending.delete(`${ev.c}/${ev.k}`)
+        break
+      case 'member-restart':
+        report.memberRestarts++
         break
       case 'offsets':
         for (const [t, p, offset] of ev.list) committed(tpKey(t, p), offset, 'committed offset read as')

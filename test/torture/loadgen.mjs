@@ -16,6 +16,7 @@
 //   {e:'commit-ok', c, k, results}       … acknowledged: results [[t, p, offset, errorCode | null]…]
 //   {e:'commit-lost', c, k, code}        … failed without an answer (the daemon died): indeterminate
 //   {e:'offsets', c, list}               the group's committed offsets as OffsetFetch answered: [[t, p, o]…]
+//   {e:'member-restart', c, reason}     member c failed for a lost connection and joins again
 //   {e:'end'}                            a clean stop (SIGTERM): everything above is final
 // SIGTERM: stop appending, let the last acknowledgements arrive, close the members (a last commit,
 // leave), write 'end', exit 0. Progress ('acks N commits N reads N') goes to stdout once a second.
@@ -41,11 +42,12 @@ const dataDir = args['data-dir']
 const topic = args.topic
 const random = prng(Number(args.seed))
 const RECONNECT_MS = 600_000 // ride out any outage the kill loop makes (it stops this process meanwhile)
-const MAX_UNACKED = 2000 // records per producer appended but not yet acknowledged
+const MAX_UNACKED = 200 // records per producer appended but not yet acknowledged
 
 const fd = openSync(args.ledger, 'a')
-const stats = {acks: 0, commits: 0, reads: 0}
+const stats = {acks: 0, commits: 0, reads: 0, memberRestarts: 0}
 function record(event) {
+  event.ts = Date.now() // for a reader of a kept ledger; the checker goes by line order
   writeSync(fd, JSON.stringify(event) + '\n')
   fdatasyncSync(fd)
 }
@@ -101,7 +103,7 @@ async function produceLoop(index) {
       await producer.prepare(topic)
       let seq = 0
       while (!stopping && !producer.failed) {
-        const n = between(random, 1, 40)
+        const n = between(random, 1, 20)
         record({e: 'send', w, t: topic, from: seq, to: seq + n - 1})
         for (let i = 0; i < n; i++, seq++) producer.append(topic, Buffer.from(valueOf(`${w}:${seq}`)), null, undefined, -1, -1, seq)
         while (!stopping && !producer.failed && seq - acked > MAX_UNACKED) {
@@ -156,25 +158,47 @@ function recordedGroups(groups, c) {
 
 // One member of the group, as `samsa consume --group G --follow` is one: it rides out restarts (the
 // client waits for the daemon, the member rejoins and resumes), reads what it owns, records each read
-// before handing it to the group as flushed, and commits on its interval.
+// before handing it to the group as flushed, and commits on its interval. A member whose group call
+// failed for a lost connection (a request in flight when the daemon was killed, outside what the
+// GroupConsumer rides out itself) is started afresh, as a supervisor restarts a consumer that exited:
+// {e:'member-restart', c, reason} says so, and its new consumer starts from the group's commits.
 async function consumeLoop(index) {
   const c = `c${index}`
   let group = null
   const client = await connect({reconnectTimeoutMs: RECONNECT_MS, onReconnected: () => group?.reconnected()})
   if (client === null) return
   const member = {admin: client.admin, records: client.records, groups: recordedGroups(client.groups, c)}
-  group = await GroupConsumer.join(member, args.group, {
-    topics: [topic],
-    from: {kind: 'beginning'},
-    follow: true,
-    maxWaitMs: 200,
-    reconnectTimeoutMs: RECONNECT_MS,
-    commitIntervalMs: between(random, 20, 300),
-    sessionTimeoutMs: 6000,
-  })
-  let span = -1
+  const span = {n: -1, phase: 'join'}
+  while (!stopping) {
+    try {
+      span.phase = 'join'
+      group = await GroupConsumer.join(member, args.group, {
+        topics: [topic],
+        from: {kind: 'beginning'},
+        follow: true,
+        maxWaitMs: 200,
+        reconnectTimeoutMs: RECONNECT_MS,
+        commitIntervalMs: between(random, 20, 300),
+        sessionTimeoutMs: 6000,
+      })
+      await memberLife(c, group, span)
+      span.phase = 'close'
+      await group.close()
+    } catch (err) {
+      if (err?.code !== 'DAEMON_UNAVAILABLE') throw err
+      record({e: 'member-restart', c, reason: `${span.phase}: ${err.message}`})
+      stats.memberRestarts++
+      process.stderr.write(`loadgen: member ${c} restarts after ${span.phase} failed: ${err.stack}\n`)
+      await group?.close().catch(() => {})
+      group = null
+    }
+  }
+  await client.close()
+}
+
+async function memberLife(c, group, span) {
   let seen = null
-  const reads = new Map() // cursor index → {from, to, values}
+  const reads = new Map() // cursor index → {cursor, from, to, values}
   const visit = (cursor, r) => {
     group.delivered(cursor.index, r.offset)
     let read = reads.get(cursor.index)
@@ -186,34 +210,33 @@ async function consumeLoop(index) {
     const consumer = group.consumer
     if (consumer !== null && consumer !== seen) {
       seen = consumer
-      span++
-      record({e: 'span', c, s: span, m: group.memberId, starts: consumer.assignments.map((a) => [a.topic, a.partition, a.position])})
+      span.n++
+      record({e: 'span', c, s: span.n, m: group.memberId, starts: consumer.assignments.map((a) => [a.topic, a.partition, a.position])})
     }
     if (consumer !== null && !group.needsRebalance) {
+      span.phase = 'poll'
       const polled = await Promise.race([consumer.poll(visit).catch((err) => err), group.changed.then(() => -1), stopped.then(() => -1)])
       // an abandoned poll visits nothing once stopped — but what it visited before is delivered: recorded below
       if (polled === -1) consumer.stop()
-      else if (polled instanceof Error) {
-        throw polled
-      }
       const flushed = group.writing()
       for (const read of reads.values()) {
-        record({e: 'read', c, s: span, t: read.cursor.topic, p: read.cursor.partition, from: read.from, to: read.to, h: hashOfValues(read.values)})
+        record({e: 'read', c, s: span.n, t: read.cursor.topic, p: read.cursor.partition, from: read.from, to: read.to, h: hashOfValues(read.values)})
         stats.reads++
       }
       reads.clear()
       flushed()
+      if (polled instanceof Error) throw polled
+      span.phase = 'commitIfDue'
       await group.commitIfDue()
       continue
     }
     if (!group.needsRebalance) await Promise.race([group.changed, stopped, sleep(200)])
+    span.phase = 'rebalance'
     if (!stopping) await group.rebalance()
   }
-  await group.close()
-  await client.close()
 }
 
-const progress = setInterval(() => process.stdout.write(`acks ${stats.acks} commits ${stats.commits} reads ${stats.reads}\n`), 1000)
+const progress = setInterval(() => process.stdout.write(`acks ${stats.acks} commits ${stats.commits} reads ${stats.reads} member-restarts ${stats.memberRestarts}\n`), 1000)
 const producers = Array.from({length: Number(args.producers)}, (_, i) => produceLoop(i))
 const consumers = Array.from({length: Number(args.consumers)}, (_, i) => consumeLoop(i))
 const results = await Promise.allSettled([...producers, ...consumers])
@@ -222,5 +245,5 @@ const failed = results.filter((r) => r.status === 'rejected')
 for (const f of failed) process.stderr.write(`loadgen: ${f.reason?.stack ?? f.reason}\n`)
 if (failed.length === 0) record({e: 'end'})
 closeSync(fd)
-process.stdout.write(`acks ${stats.acks} commits ${stats.commits} reads ${stats.reads}\n`)
+process.stdout.write(`acks ${stats.acks} commits ${stats.commits} reads ${stats.reads} member-restarts ${stats.memberRestarts}\n`)
 process.exit(failed.length === 0 ? 0 : 1)
