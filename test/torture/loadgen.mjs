@@ -167,8 +167,8 @@ async function consumeLoop(index) {
   let group = null
   const client = await connect({reconnectTimeoutMs: RECONNECT_MS, onReconnected: () => group?.reconnected()})
   if (client === null) return
-  const member = {admin: client.admin, records: client.records, groups: recordedGroups(client.groups, c)}
-  const span = {n: -1, phase: 'join'}
+  const span = {n: -1, phase: 'join', failedCall: ''}
+  const member = {admin: traced(client.admin, span), records: client.records, groups: traced(recordedGroups(client.groups, c), span)}
   while (!stopping) {
     try {
       span.phase = 'join'
@@ -186,14 +186,30 @@ async function consumeLoop(index) {
       await group.close()
     } catch (err) {
       if (err?.code !== 'DAEMON_UNAVAILABLE') throw err
-      record({e: 'member-restart', c, reason: `${span.phase}: ${err.message}`})
+      const reason = `${span.phase} failed (${span.failedCall}): ${err.message}`
+      record({e: 'member-restart', c, reason})
       stats.memberRestarts++
-      process.stderr.write(`loadgen: member ${c} restarts after ${span.phase} failed: ${err.stack}\n`)
+      process.stderr.write(`loadgen: member ${c} restarts: ${reason}\n`)
       await group?.close().catch(() => {})
       group = null
     }
   }
   await client.close()
+}
+
+// The API object with each call's failure remembered by name (which request the daemon's death cut off).
+function traced(api, span) {
+  return new Proxy(api, {
+    get(target, name) {
+      const f = target[name]
+      if (typeof f !== 'function') return f
+      return (...a) =>
+        f.apply(target, a).catch((err) => {
+          span.failedCall = String(name)
+          throw err
+        })
+    },
+  })
 }
 
 async function memberLife(c, group, span) {
