@@ -27,8 +27,10 @@ export type LedgerEvent =
   | {e: 'commit'; c: string; k: number; m: string; offsets: [string, number, number][]}
   | {e: 'commit-ok'; c: string; k: number; results: [string, number, number, string | null][]}
   | {e: 'commit-lost'; c: string; k: number; code: string}
+  | {e: 'commit-refused'; c: string; k: number; code: string}
   | {e: 'offsets'; c: string; list: [string, number, number][]}
   | {e: 'member-restart'; c: string; reason: string}
+  | {e: 'member-leave'; c: string}
   | {e: 'end'}
 
 /** One partition as read at the end: values[i] is the value at offset logStartOffset + i. */
@@ -58,8 +60,10 @@ export interface CheckReport {
   spans: number
   commitsAcked: number
   commitsLost: number // sent, no answer (the daemon died): indeterminate
+  commitsRefused: number // refused as a whole (a member the restarted daemon no longer knows)
   committedChecked: number // committed offsets compared with the floor (acknowledged, read, final)
   memberRestarts: number // members that failed for a lost connection and were started again
+  memberLeaves: number // members that left the group and joined again (churn)
 }
 
 const EXAMPLES_PER_CLASS = 5
@@ -89,8 +93,10 @@ export function check(events: LedgerEvent[], final: FinalState): CheckReport {
     spans: 0,
     commitsAcked: 0,
     commitsLost: 0,
+    commitsRefused: 0,
     committedChecked: 0,
     memberRestarts: 0,
+    memberLeaves: 0,
   }
   const shown = new Map<AnomalyClass, number>()
   const anomaly = (cls: AnomalyClass, text: string): void => {
@@ -127,7 +133,6 @@ export function check(events: LedgerEvent[], final: FinalState): CheckReport {
   const spanNext = new Map<string, Map<string, number>>() // "c/s" → tp → next offset expected
   const reach = new Map<string, number>() // tp → the group's delivered range 0…reach is whole
   const floor = new Map<string, number>() // tp → highest commit acknowledged
-  const pending = new Map<string, [string, number, number][]>() // "c/k" → offsets of a commit sent
   const committed = (tp: string, offset: number, what: string): void => {
     report.committedChecked++
     const f = floor.get(tp) ?? -1
@@ -192,9 +197,6 @@ export function check(events: LedgerEvent[], final: FinalState): CheckReport {
         }
         break
       }
-      case 'commit':
-        pending.set(`${ev.c}/${ev.k}`, ev.offsets)
-        break
       case 'commit-ok':
         report.commitsAcked++
         for (const [t, p, offset, error] of ev.results) {
@@ -204,14 +206,18 @@ export function check(events: LedgerEvent[], final: FinalState): CheckReport {
           if (offset > (reach.get(tp) ?? 0)) anomaly('skip', `${tp}: commit of ${offset} acknowledged, but no member delivered ${reach.get(tp) ?? 0}…${offset - 1}`)
           floor.set(tp, Math.max(floor.get(tp) ?? -1, offset))
         }
-        pending.delete(`${ev.c}/${ev.k}`)
         break
       case 'commit-lost':
         report.commitsLost++
-        pending.delete(`${ev.c}/${ev.k}`)
+        break
+      case 'commit-refused':
+        report.commitsRefused++
         break
       case 'member-restart':
         report.memberRestarts++
+        break
+      case 'member-leave':
+        report.memberLeaves++
         break
       case 'offsets':
         for (const [t, p, offset] of ev.list) committed(tpKey(t, p), offset, 'committed offset read as')

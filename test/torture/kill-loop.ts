@@ -28,6 +28,9 @@ const TOPIC = 'torture'
 const GROUP = 'torture-group'
 const LOADGEN = join(ROOT, 'test', 'torture', 'loadgen.mjs')
 const MAX_PARTITIONS = 6
+// the daemon's start-up lines (lifecycle/daemon.ts): recovery begins, and it is over
+const OPENING = 'opening partitions'
+const READY = ' ready: '
 
 export interface TortureOptions {
   seed: number
@@ -48,7 +51,7 @@ export interface TortureResult {
   kept: boolean
   iterations: number
   kills: number // every kill -9 of the daemon
-  killsInRecovery: number // of those, before the daemon said it was ready
+  killsInRecovery: number // of those, during recovery: after "opening partitions", before "ready"
   verifies: number // clean `samsa log verify` runs
   failure: string | null // the harness itself failed (a daemon that did not start, verify not clean, …)
   report: CheckReport | null
@@ -79,12 +82,14 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const daemonLog = join(dir, 'daemon.log')
   let daemon: DaemonProcess | null = null
   let loadgen: LoadGenerator | null = null
-  let readyMs = 300 // how long the last start took to be ready: recovery kills land inside it
+  let readyMs = 300 // how long the last start took to be ready
+  let recoveryMs = 50 // of that, from "opening partitions" (recovery begins) to ready
 
   const start = async (): Promise<DaemonProcess> => {
     const t = Date.now()
     const d = await spawnDaemon(dataDir, {workers: between(random, 1, 2)})
     readyMs = Date.now() - t
+    recoveryMs = Math.max(1, phaseMs(d.output(), OPENING, READY) ?? recoveryMs)
     return d
   }
   const kill = async (d: DaemonProcess): Promise<void> => {
@@ -98,20 +103,24 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     if (r.code !== 0) throw new Error(`samsa log verify ${dataDir} exited ${r.code}:\n${r.stdout}${r.stderr}`)
     result.verifies++
   }
-  // Kills during start-up, at random moments within the last start's time to ready, until `times` of them
-  // landed before the daemon said it was ready (one that came too late still counts as a kill, and the
-  // next aims earlier); at most 3 × times attempts.
+  // Kills during start-up until `times` of them landed in recovery (after the daemon began opening its
+  // partitions, before it said it was ready), at most 3 × times attempts; a kill that came earlier or
+  // later still counts as a kill, and the next one aims again. Half aim anywhere in the last start's time
+  // to ready (the lock, the catalog, recovery, the committed offsets' replay), half at recovery itself:
+  // a random moment within the last recovery's length after "opening partitions".
   const killDuringStartup = async (times: number): Promise<void> => {
-    let early = 0
+    let landed = 0
     let window = readyMs
-    for (let attempt = 0; early < times && attempt < 3 * times; attempt++) {
+    for (let attempt = 0; landed < times && attempt < 3 * times; attempt++) {
       const d = await spawnDaemon(dataDir, {workers: between(random, 1, 2), waitReady: false})
-      await sleep(Math.floor(random() * window))
-      if (/ ready: /.test(d.output())) window = Math.max(1, Math.floor(window / 2))
-      else early++
+      if (random() < 0.5) await sleep(Math.floor(random() * window))
+      else if (await until(() => d.output().includes(OPENING) || d.child.exitCode !== null)) await sleep(Math.floor(random() * recoveryMs))
+      const out = d.output()
+      if (out.includes(READY)) window = Math.max(1, Math.floor(window / 2))
+      else if (out.includes(OPENING)) landed++
       await kill(d)
     }
-    result.killsInRecovery += early
+    result.killsInRecovery += landed
   }
 
   try {
@@ -313,4 +322,26 @@ function occurrences(text: string, what: string): number {
   let n = 0
   for (let i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++
   return n
+}
+
+// Milliseconds between the daemon's log lines holding `from` and `to` (ISO timestamps open each line).
+function phaseMs(output: string, from: string, to: string): number | null {
+  const at = (what: string): number | null => {
+    const line = output.split('\n').find((l) => l.includes(what))
+    const t = line === undefined ? NaN : Date.parse(line.slice(0, line.indexOf(' ')))
+    return Number.isNaN(t) ? null : t
+  }
+  const a = at(from)
+  const b = at(to)
+  return a === null || b === null ? null : b - a
+}
+
+// Polls a condition every millisecond or so, for at most 20 s; false when it never held.
+async function until(check: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + 20_000
+  while (!check()) {
+    if (Date.now() > deadline) return false
+    await sleep(1)
+  }
+  return true
 }

@@ -15,8 +15,10 @@
 //   {e:'commit', c, k, m, offsets}       commit k sent: offsets [[t, p, offset]…]
 //   {e:'commit-ok', c, k, results}       … acknowledged: results [[t, p, offset, errorCode | null]…]
 //   {e:'commit-lost', c, k, code}        … failed without an answer (the daemon died): indeterminate
+//   {e:'commit-refused', c, k, code}     … refused as a whole (UNKNOWN_MEMBER_ID after a restart, …)
 //   {e:'offsets', c, list}               the group's committed offsets as OffsetFetch answered: [[t, p, o]…]
 //   {e:'member-restart', c, reason}     member c failed for a lost connection and joins again
+//   {e:'member-leave', c}                member c closed (a last commit, leave) and joins again: churn
 //   {e:'end'}                            a clean stop (SIGTERM): everything above is final
 // SIGTERM: stop appending, let the last acknowledgements arrive, close the members (a last commit,
 // leave), write 'end', exit 0. Progress ('acks N commits N reads N') goes to stdout once a second.
@@ -43,6 +45,7 @@ const topic = args.topic
 const random = prng(Number(args.seed))
 const RECONNECT_MS = 600_000 // ride out any outage the kill loop makes (it stops this process meanwhile)
 const MAX_UNACKED = 200 // records per producer appended but not yet acknowledged
+const CHURN = 0.02 // per poll, the chance that a member leaves the group and joins again
 
 const fd = openSync(args.ledger, 'a')
 const stats = {acks: 0, commits: 0, reads: 0, memberRestarts: 0}
@@ -141,7 +144,9 @@ function recordedGroups(groups, c) {
       try {
         results = await groups.commitOffsets(group, offsets, member)
       } catch (err) {
-        record({e: 'commit-lost', c, k, code: err?.code ?? String(err)})
+        // no answer (the daemon died: indeterminate), or refused as a whole (e.g. a member the restarted daemon does not know)
+        const code = err?.code ?? String(err)
+        record({e: code === 'DAEMON_UNAVAILABLE' ? 'commit-lost' : 'commit-refused', c, k, code})
         throw err
       }
       record({
@@ -158,7 +163,8 @@ function recordedGroups(groups, c) {
 
 // One member of the group, as `samsa consume --group G --follow` is one: it rides out restarts (the
 // client waits for the daemon, the member rejoins and resumes), reads what it owns, records each read
-// before handing it to the group as flushed, and commits on its interval. A member whose group call
+// before handing it to the group as flushed, and commits on its interval; now and then it leaves the
+// group and joins again (churn: partitions handed over while the others read on). A member whose group call
 // failed for a lost connection (a request in flight when the daemon was killed, outside what the
 // GroupConsumer rides out itself) is started afresh, as a supervisor restarts a consumer that exited:
 // {e:'member-restart', c, reason} says so, and its new consumer starts from the group's commits.
@@ -178,12 +184,14 @@ async function consumeLoop(index) {
         follow: true,
         maxWaitMs: 200,
         reconnectTimeoutMs: RECONNECT_MS,
-        commitIntervalMs: between(random, 20, 300),
+        // often enough that __consumer_offsets rolls and is compacted within a long run (1 MiB segments)
+        commitIntervalMs: pick(random, [0, 0, 50, 200]),
         sessionTimeoutMs: 6000,
       })
       await memberLife(c, group, span)
       span.phase = 'close'
       await group.close()
+      if (!stopping) record({e: 'member-leave', c}) // churn: it left the group (committed first) and joins again
     } catch (err) {
       if (err?.code !== 'DAEMON_UNAVAILABLE') throw err
       const reason = `${span.phase} failed (${span.failedCall}): ${err.message}`
@@ -244,6 +252,7 @@ async function memberLife(c, group, span) {
       if (polled instanceof Error) throw polled
       span.phase = 'commitIfDue'
       await group.commitIfDue()
+      if (random() < CHURN) return // leave and join again: a handover to the other members under load
       continue
     }
     if (!group.needsRebalance) await Promise.race([group.changed, stopped, sleep(200)])

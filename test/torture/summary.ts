@@ -13,7 +13,8 @@ const COLUMNS = [
   'acked records',
   'indeterminate (present/absent)',
   'records read',
-  'commits',
+  'commits acked',
+  'member leaves/restarts',
   ...CLASSES.map((c, i) => `(${i + 1}) ${c}`),
   'seconds',
 ] as const
@@ -30,7 +31,8 @@ function row(r: TortureResult): string[] {
     String(c?.ackedRecords ?? '-'),
     c ? `${c.indeterminatePresent}/${c.indeterminateAbsent}` : '-',
     String(c?.readRecords ?? '-'),
-    c ? `${c.commitsAcked} (+${c.commitsLost} lost)` : '-',
+    c ? `${c.commitsAcked} (${c.commitsLost} lost, ${c.commitsRefused} refused)` : '-',
+    c ? `${c.memberLeaves}/${c.memberRestarts}` : '-',
     ...CLASSES.map((cls) => String(c?.anomalies[cls] ?? '-')),
     (r.elapsedMs / 1000).toFixed(0),
   ]
@@ -49,7 +51,8 @@ function total(results: TortureResult[]): string[] {
     rep((c) => c.ackedRecords),
     `${rep((c) => c.indeterminatePresent)}/${rep((c) => c.indeterminateAbsent)}`,
     rep((c) => c.readRecords),
-    `${rep((c) => c.commitsAcked)} (+${rep((c) => c.commitsLost)} lost)`,
+    `${rep((c) => c.commitsAcked)} (${rep((c) => c.commitsLost)} lost, ${rep((c) => c.commitsRefused)} refused)`,
+    `${rep((c) => c.memberLeaves)}/${rep((c) => c.memberRestarts)}`,
     ...CLASSES.map((cls) => rep((c) => c.anomalies[cls])),
     sum((r) => r.elapsedMs / 1000).replace(/\..*/, ''),
   ]
