@@ -35,6 +35,7 @@ const READY = ' ready: '
 export interface TortureOptions {
   seed: number
   iterations?: number // kills under load (default: until deadlineMs)
+  minKills?: number // with iterations: go on past them until this many kills in all
   deadlineMs?: number // or run until this much time has passed (the long profile)
   loadMs?: [number, number] // how long the load runs before each kill, at random in this range
   recoveryKillChance?: number // per iteration, the chance of kills during start-up (default 0.3)
@@ -105,15 +106,16 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   }
   // Kills during start-up until `times` of them landed in recovery (after the daemon began opening its
   // partitions, before it said it was ready), at most 3 × times attempts; a kill that came earlier or
-  // later still counts as a kill, and the next one aims again. Half aim anywhere in the last start's time
-  // to ready (the lock, the catalog, recovery, the committed offsets' replay), half at recovery itself:
-  // a random moment within the last recovery's length after "opening partitions".
-  const killDuringStartup = async (times: number): Promise<void> => {
+  // later still counts as a kill, and the next one aims again. `anywhere`: half of them aim anywhere in
+  // the last start's time to ready (the lock, the catalog, recovery, the committed offsets' replay), the
+  // others — all of them without `anywhere` — at recovery itself: a random moment within the last
+  // recovery's length after "opening partitions".
+  const killDuringStartup = async (times: number, anywhere: boolean): Promise<void> => {
     let landed = 0
     let window = readyMs
     for (let attempt = 0; landed < times && attempt < 3 * times; attempt++) {
       const d = await spawnDaemon(dataDir, {workers: between(random, 1, 2), waitReady: false})
-      if (random() < 0.5) await sleep(Math.floor(random() * window))
+      if (anywhere && random() < 0.5) await sleep(Math.floor(random() * window))
       else if (await until(() => d.output().includes(OPENING) || d.child.exitCode !== null)) await sleep(Math.floor(random() * recoveryMs))
       const out = d.output()
       if (out.includes(READY)) window = Math.max(1, Math.floor(window / 2))
@@ -131,7 +133,10 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     const [loMs, hiMs] = options.loadMs ?? [50, 800]
     let partitionCount = partitions
     for (;;) {
-      const more = options.iterations !== undefined ? result.iterations < options.iterations : Date.now() - started < (options.deadlineMs ?? 0)
+      const more =
+        options.iterations !== undefined
+          ? result.iterations < options.iterations || result.kills < (options.minKills ?? 0)
+          : Date.now() - started < (options.deadlineMs ?? 0)
       if (!more) break
       const t0 = Date.now()
       await loadgen.waitForLoad()
@@ -141,7 +146,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       loadgen.pause()
       const t2 = Date.now()
       result.iterations++
-      if (random() < (options.recoveryKillChance ?? 0.3)) await killDuringStartup(between(random, 1, 3))
+      if (random() < (options.recoveryKillChance ?? 0.3)) await killDuringStartup(between(random, 1, 3), true)
       const t3 = Date.now()
       daemon = await start()
       const t4 = Date.now()
@@ -155,7 +160,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       await loadgen.waitForLoad()
       await kill(daemon)
       loadgen.pause()
-      await killDuringStartup(options.recoveryStorm!)
+      await killDuringStartup(options.recoveryStorm!, false)
       daemon = await start()
       await verify()
       loadgen.resume()
