@@ -3,8 +3,8 @@
 //   1. wait until the load flows (acknowledgements and a commit in the ledger since the last restart), then for a
 //      random moment, and kill -9 the daemon; the load generator is stopped (SIGSTOP) meanwhile, so that
 //      nothing writes while the data directory is checked;
-//   2. sometimes kill it again during start-up — recovery — one to three times, at random moments before
-//      it said it was ready;
+//   2. sometimes kill it again during start-up, one to three times before it said it was ready: at a
+//      random moment of start-up, or inside recovery (after "opening partitions");
 //   3. start it (1 or 2 workers), wait until ready; `samsa log verify` of the data directory must be clean;
 //   4. new topic configs for the next round (segment.bytes, index.interval.bytes; now and then one more
 //      partition), then the load generator goes on (SIGCONT): its producers start new sessions, with acks
@@ -13,7 +13,8 @@
 // must verify. Finally the load generator stops cleanly, every partition is read in full with the group's
 // committed offsets, and the checker (checker.ts) judges the ledger against that.
 // Every choice comes from one seeded generator; the seed is printed first. A run that fails keeps its
-// data directory and ledger (the path is printed); a clean one removes them.
+// data directory and ledger (the path is printed); a clean one removes them. TORTURE_DEBUG=1 prints each
+// iteration's phase timings.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -138,23 +139,24 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
           ? result.iterations < options.iterations || result.kills < (options.minKills ?? 0)
           : Date.now() - started < (options.deadlineMs ?? 0)
       if (!more) break
-      const t0 = Date.now()
+      const lap = laps()
       await loadgen.waitForLoad()
-      const t1 = Date.now()
+      lap('wait for load')
       await sleep(between(random, loMs, hiMs))
+      if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) throw new Error(`the daemon exited by itself: ${daemon.output()}`)
       await kill(daemon)
       loadgen.pause()
-      const t2 = Date.now()
+      lap('load, kill')
       result.iterations++
       if (random() < (options.recoveryKillChance ?? 0.3)) await killDuringStartup(between(random, 1, 3), true)
-      const t3 = Date.now()
+      lap('kills in start-up')
       daemon = await start()
-      const t4 = Date.now()
+      lap('start')
       await verify()
-      const t5 = Date.now()
+      lap('verify')
       partitionCount = await reconfigure(dataDir, random, partitionCount)
       loadgen.resume()
-      if (process.env.TORTURE_DEBUG) log(`iteration ${result.iterations}: wait for load ${t1 - t0} ms, load+kill ${t2 - t1}, startup kills ${t3 - t2}, start ${t4 - t3}, verify ${t5 - t4}, alter ${Date.now() - t5}`)
+      if (process.env.TORTURE_DEBUG) log(`iteration ${result.iterations}: ${lap('alter')}`)
     }
     if ((options.recoveryStorm ?? 0) > 0) {
       await loadgen.waitForLoad()
@@ -349,4 +351,15 @@ async function until(check: () => boolean): Promise<boolean> {
     await sleep(1)
   }
   return true
+}
+
+// Phase timings for TORTURE_DEBUG=1: each call names the phase just ended and returns all so far.
+function laps(): (name: string) => string {
+  let last = Date.now()
+  const done: string[] = []
+  return (name) => {
+    done.push(`${name} ${Date.now() - last} ms`)
+    last = Date.now()
+    return done.join(', ')
+  }
 }
