@@ -61,12 +61,15 @@ describe('queue checker', () => {
       // the member restarts (the daemon died after its commit of 2 was lost): it starts again at the floor, 4
       {e: 'commit', c: 'c0', k: 2, m: 'm1', offsets: [[T, 0, 5]]},
       {e: 'commit-lost', c: 'c0', k: 2, code: 'DAEMON_UNAVAILABLE'},
+      {e: 'commit', c: 'c0', k: 3, m: 'm1', offsets: [[T, 0, 5]]},
+      {e: 'commit-refused', c: 'c0', k: 3, code: 'UNKNOWN_MEMBER_ID'},
+      {e: 'member-restart', c: 'c0', reason: 'rebalance failed (listOffsets): the connection to the samsa daemon was lost'},
       {e: 'span', c: 'c0', s: 1, m: 'm2', starts: [[T, 0, 4]]},
       {e: 'read', c: 'c0', s: 1, t: T, p: 0, from: 4, to: 4, h: hashOf([4])},
     )
     const r = check(events, finalLog([0, 1, 2, 3, 4]))
     expect(r.examples).toEqual([])
-    expect(r).toMatchObject({indeterminatePresent: 1, indeterminateAbsent: 1, commitsLost: 1})
+    expect(r).toMatchObject({indeterminatePresent: 1, indeterminateAbsent: 1, commitsLost: 1, commitsRefused: 1, memberRestarts: 1})
   })
 
   it('(1) finds an acknowledged record that is in no partition', () => {
