@@ -17,11 +17,11 @@
 //   {e:'commit-lost', c, k, code}        … failed without an answer (the daemon died): indeterminate
 //   {e:'commit-refused', c, k, code}     … refused as a whole (UNKNOWN_MEMBER_ID after a restart, …)
 //   {e:'offsets', c, list}               the group's committed offsets as OffsetFetch answered: [[t, p, o]…]
-//   {e:'member-restart', c, reason}     member c failed for a lost connection and joins again
+//   {e:'member-restart', c, reason}      member c failed for a lost connection and joins again
 //   {e:'member-leave', c}                member c closed (a last commit, leave) and joins again: churn
 //   {e:'end'}                            a clean stop (SIGTERM): everything above is final
 // SIGTERM: stop appending, let the last acknowledgements arrive, close the members (a last commit,
-// leave), write 'end', exit 0. Progress ('acks N commits N reads N') goes to stdout once a second.
+// leave), write 'end', exit 0. Progress ('acks N commits N reads N member-restarts N') goes to stdout once a second.
 import {closeSync, fdatasyncSync, openSync, writeSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 import {GroupConsumer} from '../../dist/client/group-consumer.js'
