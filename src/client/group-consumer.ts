@@ -34,6 +34,7 @@
 import {SamsaError, isSamsaError} from '../errors.js'
 import {Consumer, type ConsumerOptions} from './consumer.js'
 import type {AdminApi, GroupApi, MemberAssignment, MemberHeartbeat, RecordApi, TopicPartition} from './types.js'
+import {retryDelay} from './retry.js'
 
 export const DEFAULT_COMMIT_INTERVAL_MS = 1000
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000
@@ -213,6 +214,25 @@ export class GroupConsumer {
    * everything delivered so far was handed to writing() (it waits for those flushes).
    */
   async rebalance(): Promise<void> {
+    let since = 0
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rebalanceOnce()
+      } catch (err) {
+        // the daemon went away while this member rejoined or took its partitions (their offsets, the
+        // topics' metadata): the restarted daemon forgot the member, so it rejoins as after any restart,
+        // within the reconnect timeout, and goes on from its own output
+        if (attempt === 1) since = Date.now()
+        const wait = isSamsaError(err) && err.code === 'DAEMON_UNAVAILABLE' ? retryDelay(err, since, attempt, this.options.reconnectTimeoutMs ?? 0) : null
+        if (wait === null) throw err
+        this.disconnected = true
+        this.lost = true
+        await sleep(wait)
+      }
+    }
+  }
+
+  private async rebalanceOnce(): Promise<void> {
     if (this.failure) throw this.failure
     if (!this.needsRebalance) return
     this.consumer?.stop()

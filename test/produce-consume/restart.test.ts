@@ -121,6 +121,33 @@ describe.each<Restart>(['stop and start', 'kill -9, supervisor restart', 'kill -
   }, 240_000)
 })
 
+describe('the daemon killed again and again, right after each restart', () => {
+  // found by the torture suite: a kill landing while a member rejoins or takes its partitions (their
+  // offsets, the topics' metadata) used to end `consume --group --follow` with exit 3
+  it('consume --group --follow rides out 20 of them and prints every record once', async () => {
+    const dir = tempDir()
+    let daemon = await spawnDaemon(dir)
+    expect((await samsa(dir, ['topic', 'create', 't', '--partitions', '3'])).code).toBe(0)
+    const input = Array.from({length: 3000}, (_, i) => `line-${i}`)
+    expect((await samsa(dir, ['produce', 't'], {input: `${input.join('\n')}\n`})).code).toBe(0)
+    const consumer = start(dir, ['consume', 't', '--group', 'g', '--follow', '--no-autostart'])
+    await waitFor(() => lines(consumer.stdout()).length === input.length, 60_000, 'the records before the kills')
+    let seed = 7
+    for (let i = 0; i < 20; i++) {
+      daemon.child.kill('SIGKILL')
+      await daemon.exited
+      daemon = await spawnDaemon(dir)
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      await sleep(seed % 300) // a moment after ready: the members rejoin then
+      expect(consumer.child.exitCode, consumer.stderr()).toBeNull()
+    }
+    expect((await samsa(dir, ['produce', 't'], {input: 'after\n'})).code).toBe(0)
+    await waitFor(() => lines(consumer.stdout()).includes('after'), 60_000, 'a record after the kills')
+    await stopAll(consumer)
+    expect([...lines(consumer.stdout())].sort()).toEqual([...input, 'after'].sort())
+  }, 240_000)
+})
+
 describe('the daemon dies between writing a batch and acknowledging it', () => {
   it('a producer fed from a pipe, acks=1: every line is in the log exactly once', async () => {
     const dir = tempDir()
