@@ -111,11 +111,15 @@ describe('samsa produce --brokers', () => {
     await first.exited // killed by the failpoint, mid-request
     expect(first.child.signalCode).toBe('SIGKILL')
     await feed(2) // read while the broker is away
+    // away for longer than the backend's own few resends (routing.ts, 1.5 s in all): --reconnect-timeout
+    // is what keeps the producer going
+    await sleep(3000)
     // the same broker back on the same port, as a restarted Kafka broker would be
     broker = await spawnDaemon(dir, {kafka: true, env: {SAMSA_KAFKA_LISTENER: `127.0.0.1:${port}`}})
     await feed(4)
     producer.child.stdin!.end()
     expect(await producer.exited, producer.stderr()).toBe(0)
+    expect(producer.stderr()).toBe('')
 
     // what was in flight at the crash was sent again: the broker had stored it, and kept it once
     const out = lines((await samsa(dir, ['consume', 'pipe', '--format', '%k:%s\\n'])).stdout)
