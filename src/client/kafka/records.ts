@@ -3,6 +3,9 @@
 // last_stable_offset) hands back the broker's stored batches for the Consumer to decode, as the local
 // backend does — no record is encoded or decoded here, so the wire bytes are the same on both backends.
 //
+// One batch per partition per Produce: Kafka's brokers refuse a v3+ Produce whose partition carries more
+// (ProduceRequest.validateRecords, INVALID_RECORD), so the Producer sends them one at a time here.
+//
 // Routing: each partition's requests go to its leader (cluster.ts); a fetch over partitions led by
 // several brokers sends one Fetch per leader at once and answers when all have answered. A "leader moved"
 // answer is looked up afresh and sent again (routing.ts) — for Produce too: a broker that says it is not
@@ -10,8 +13,8 @@
 // ListOffsets so the Consumer can clamp (the local backend gives both in the fetch answer).
 // Idempotence: InitProducerId without a transactional id may go to any broker (Kafka's rule), so it goes
 // to the bootstrap connection; the Producer stamps its batches with that id and per-partition sequences.
-// Its limits fit Kafka's: one request in flight per partition (Kafka allows five) and at most five
-// batches per request (the five a broker remembers per producer and partition to recognise a retry). A
+// Its limits fit Kafka's: one request of one batch in flight per partition (Kafka allows five, and a
+// broker remembers the last five per producer and partition to recognise a retry). A
 // retried batch the broker had appended is answered NONE with its first offsets, as locally; a sequence
 // the broker cannot place fails the producer (errors.ts: the same SamsaErrors as the local daemon's).
 import {SamsaError} from '../../errors.js'
@@ -48,6 +51,8 @@ interface FetchAnswer {
 }
 
 export class KafkaRecords implements RecordApi {
+  readonly maxBatchesPerProduce = 1
+
   constructor(
     private readonly cluster: KafkaCluster,
     private readonly admin: AdminApi,
