@@ -6,7 +6,7 @@
 // filling until that acknowledgement: low latency when idle, large batches under load, without tuning.
 // Sealed batches queue per partition.
 // Ordering: at most ONE produce request per partition is in flight; when it is acknowledged, every batch
-// queued meanwhile goes in the next request (the API takes several batches for one partition, appended
+// queued meanwhile goes in the next request (the local API takes several batches for one partition, appended
 // in order, all or nothing). So order per partition holds whatever the daemon does with pipelined
 // requests, and a busy partition's requests grow instead of queueing. Different partitions are in flight
 // at once on the one pipelined connection.
@@ -423,9 +423,10 @@ export class Producer {
 
   private send(p: PartitionState): void {
     if (p.inFlight || p.queue.length === 0 || this.failure) return
-    // everything queued, up to maxRequestBytes (always at least one batch), and for an idempotent
-    // producer no more batches than the daemon keeps to recognise a retry
-    p.inFlight = ProduceRequest.take(p.queue, this.maxRequestBytes, this.identity === null ? Infinity : IDEMPOTENT_REQUEST_BATCHES)
+    // everything queued, up to maxRequestBytes (always at least one batch), as many batches as the backend
+    // takes in one request, and for an idempotent producer no more than the daemon keeps to recognise a retry
+    const maxBatches = Math.min(this.records.maxBatchesPerProduce ?? Infinity, this.identity === null ? Infinity : IDEMPOTENT_REQUEST_BATCHES)
+    p.inFlight = ProduceRequest.take(p.queue, this.maxRequestBytes, maxBatches)
     this.inFlight++
     this.dispatch(p, p.inFlight)
   }

@@ -238,6 +238,8 @@ export interface RecordApi {
   // batches: one or more complete RecordBatch v2 batches for one partition. acks=0 resolves to null once
   // the bytes are handed to the transport; nothing tells whether they were appended.
   produce(topic: string, partition: number, batches: Uint8Array, acks?: Acks, timeoutMs?: number): Promise<ProduceResult | null>
+  // The most batches one produce() may carry (absent: no limit) — Kafka's brokers take one per partition.
+  readonly maxBatchesPerProduce?: number
   fetch(request: FetchRequest): Promise<FetchResult>
   // With the 'idempotence' capability: a producer id no producer had before, epoch 0.
   initProducerId?(): Promise<ProducerIdentity>

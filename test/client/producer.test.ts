@@ -212,6 +212,35 @@ describe('idempotent Producer', () => {
     expect(next).toBe(31)
   })
 
+  it("a backend that takes one batch a request (Kafka's brokers) gets them one at a time, in order", async () => {
+    const f = fake()
+    const client = {...f.client, records: {...f.client.records, maxBatchesPerProduce: 1}}
+    const p = new Producer(client, {idempotent: true, batchBytes: 40, compression: 'none'})
+    await p.prepare('t')
+    p.append('t', B('first'), null, undefined, -1, 0)
+    await Promise.resolve()
+    for (let i = 0; i < 30; i++) p.append('t', B(`v${i}`), null, undefined, -1, 0)
+    const flushed = p.flush()
+    const requests: number[][][] = []
+    for (let i = 0; i < 100 && p.acknowledged < p.appended; i++) {
+      for (const c of f.calls.splice(0)) {
+        requests.push(stamps(c.raw))
+        c.resolve()
+      }
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    await flushed
+    expect(f.logs.get(0)).toEqual(['first', ...Array.from({length: 30}, (_, i) => `v${i}`)])
+    expect(requests.length).toBeGreaterThan(2)
+    expect(requests.every((r) => r.length === 1)).toBe(true)
+    let next = 0
+    for (const [batch] of requests) {
+      expect(batch!.slice(0, 3)).toEqual([42, 0, next])
+      next += batch![3]!
+    }
+    expect(next).toBe(31)
+  })
+
   it('a request that fails with a lost connection is sent again, the same bytes, until acknowledged', async () => {
     const f = fake()
     const p = new Producer(f.client, {idempotent: true, retryTimeoutMs: 10_000})

@@ -34,6 +34,7 @@ const BY_KAFKA_CODE: Record<number, ErrorCode> = {
   45: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
   46: 'DUPLICATE_SEQUENCE_NUMBER',
   47: 'INVALID_PRODUCER_EPOCH',
+  59: 'OUT_OF_ORDER_SEQUENCE_NUMBER', // UNKNOWN_PRODUCER_ID: the broker lost this producer's sequences (retention)
   56: 'STORAGE_ERROR',
   68: 'NON_EMPTY_GROUP',
   69: 'GROUP_ID_NOT_FOUND',

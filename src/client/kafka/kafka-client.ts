@@ -2,8 +2,8 @@
 // brokers (cluster.ts), speaking samsa's own Kafka codecs (protocol/kafka). Chosen by createClient when
 // --brokers / $SAMSA_BROKERS (or a --kafka-config file) is given; commands see only the Client interface.
 //
-// Capabilities: 'groups' (committed offsets at the group's coordinator) and 'membership' (the classic
-// group protocol, range-assigned by the client). Not 'idempotence': see records.ts.
+// Capabilities: 'groups' (committed offsets at the group's coordinator), 'membership' (the classic group
+// protocol, range-assigned by the client) and 'idempotence' (InitProducerId: records.ts).
 // Lifecycle: connect() bootstraps (the first broker of the list that answers) and learns the cluster;
 // a broker connection lost later is dialled again on the next request to it; close() closes them all.
 import type {Capability, Client} from '../types.js'
@@ -32,7 +32,7 @@ export class KafkaClient implements Client {
   }
 
   supports(capability: Capability): boolean {
-    return capability === 'groups' || capability === 'membership'
+    return capability === 'groups' || capability === 'membership' || capability === 'idempotence'
   }
 
   close(): Promise<void> {

@@ -3,16 +3,24 @@
 // last_stable_offset) hands back the broker's stored batches for the Consumer to decode, as the local
 // backend does — no record is encoded or decoded here, so the wire bytes are the same on both backends.
 //
+// One batch per partition per Produce: Kafka's brokers refuse a v3+ Produce whose partition carries more
+// (ProduceRequest.validateRecords, INVALID_RECORD), so the Producer sends them one at a time here.
+//
 // Routing: each partition's requests go to its leader (cluster.ts); a fetch over partitions led by
 // several brokers sends one Fetch per leader at once and answers when all have answered. A "leader moved"
 // answer is looked up afresh and sent again (routing.ts) — for Produce too: a broker that says it is not
 // the leader did not append. Fetch v4 has no log_start_offset: OFFSET_OUT_OF_RANGE is followed by a
 // ListOffsets so the Consumer can clamp (the local backend gives both in the fetch answer).
-// No 'idempotence' capability: the Producer's sequence numbers assume the local daemon's in-flight
-// limits, not Kafka's five per partition, so over Kafka batches go without a producer id.
+// Idempotence: InitProducerId without a transactional id may go to any broker (Kafka's rule), so it goes
+// to the bootstrap connection; the Producer stamps its batches with that id and per-partition sequences.
+// Its limits fit Kafka's: one request of one batch in flight per partition (Kafka allows five, and a
+// broker remembers the last five per producer and partition to recognise a retry). A
+// retried batch the broker had appended is answered NONE with its first offsets, as locally; a sequence
+// the broker cannot place fails the producer (errors.ts: the same SamsaErrors as the local daemon's).
 import {SamsaError} from '../../errors.js'
 import {BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, BATCH_HEADER_SIZE} from '../../format/batch-header.js'
 import {Fetch} from '../../protocol/kafka/apis/fetch.js'
+import {InitProducerId} from '../../protocol/kafka/apis/init-producer-id.js'
 import {Produce} from '../../protocol/kafka/apis/produce.js'
 import {
   EARLIEST_TIMESTAMP,
@@ -24,14 +32,16 @@ import {
   type FetchRequest,
   type FetchResult,
   type ProduceResult,
+  type ProducerIdentity,
   type RecordApi,
 } from '../types.js'
 import type {KafkaCluster} from './cluster.js'
 import {DEFAULT_REQUEST_TIMEOUT_MS} from './connection.js'
-import {kafkaFailure, partitionError, fixedMessage} from './errors.js'
+import {COORDINATOR_MOVED, kafkaFailure, partitionError, fixedMessage} from './errors.js'
 import {perLeader} from './routing.js'
 
 export const DEFAULT_PRODUCE_TIMEOUT_MS = 30_000
+const INIT_PRODUCER_ID_ATTEMPTS = 5
 const EMPTY = Buffer.alloc(0)
 
 interface FetchAnswer {
@@ -41,6 +51,8 @@ interface FetchAnswer {
 }
 
 export class KafkaRecords implements RecordApi {
+  readonly maxBatchesPerProduce = 1
+
   constructor(
     private readonly cluster: KafkaCluster,
     private readonly admin: AdminApi,
@@ -71,6 +83,18 @@ export class KafkaRecords implements RecordApi {
     }
     const count = recordOffsets(records)
     return {baseOffset: answer.baseOffset, lastOffset: answer.baseOffset + count - 1, logAppendTime: answer.logAppendTimeMs, logStartOffset: -1}
+  }
+
+  /** A new producer id and epoch from any broker (no transactional id: no coordinator to find). */
+  async initProducerId(): Promise<ProducerIdentity> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.cluster.any()
+      const answer = await c.request(InitProducerId, {transactionalId: null, transactionTimeoutMs: 60_000})
+      if (answer.errorCode === 0) return {producerId: answer.producerId, producerEpoch: answer.producerEpoch}
+      // a broker still loading its producer id block answers a coordinator code: ask again shortly
+      if (!COORDINATOR_MOVED.has(answer.errorCode) || attempt >= INIT_PRODUCER_ID_ATTEMPTS) throw kafkaFailure(answer.errorCode, 'getting a producer id')
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
+    }
   }
 
   async fetch(request: FetchRequest): Promise<FetchResult> {

@@ -47,6 +47,7 @@ export const KAFKA_ERRORS = {
   INVALID_PRODUCER_EPOCH: {code: 47, retriable: false},
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: {code: 53, retriable: false}, // transactions are not supported
   KAFKA_STORAGE_ERROR: {code: 56, retriable: true}, // a log directory failed (Produce v4+/Fetch v6+ name it)
+  UNKNOWN_PRODUCER_ID: {code: 59, retriable: false}, // Kafka brokers only: samsa's never answer it
   NON_EMPTY_GROUP: {code: 68, retriable: false}, // DeleteGroups / offset changes while the group has members
   GROUP_ID_NOT_FOUND: {code: 69, retriable: false},
   MEMBER_ID_REQUIRED: {code: 79, retriable: false}, // JoinGroup v4+ only: never below
