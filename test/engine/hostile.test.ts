@@ -155,6 +155,32 @@ describe('hostile clients', () => {
     await stillServing()
   })
 
+  it('1,000 half-open connections (silent, or stalled inside a size prefix) cost little, and everyone else is served', async () => {
+    const before = rssKb(d.pid)
+    const sockets: Socket[] = []
+    await Promise.all(
+      Array.from({length: 1000}, (_, i) =>
+        new Promise<void>((resolve, reject) => {
+          const s = connect({path: d.socket}, () => {
+            if (i % 2 === 1) s.write(Buffer.from([0, 0])) // half of a size prefix, never the rest
+            resolve()
+          })
+          s.on('error', reject)
+          sockets.push(s)
+        }),
+      ),
+    )
+    await stillServing()
+    // a real client's produce and fetch go through beside them
+    const r = await c.request(ApiKey.Produce, {topic: 'h', partition: 0, acks: 1, timeoutMs: 5000}, lz4Batch(10, 'beside', 40))
+    expect(r.body.error, JSON.stringify(r.body)).toBeUndefined()
+    const during = rssKb(d.pid)
+    expect(during - before, `RSS ${before} kB → ${during} kB with 1,000 idle connections`).toBeLessThan(64 * 1024)
+    for (const s of sockets) s.destroy()
+    await sleep(200)
+    await stillServing()
+  })
+
   it('keeps its memory flat under a stream of hostile input', async () => {
     const bad = corruptBatches().filter(([what]) => !what.startsWith('decompression'))
     const round = async (): Promise<void> => {
