@@ -8,7 +8,7 @@
 // partition goes offline), or the whole data directory (the daemon starts, but each partition is offline
 // naming EACCES and the file, and creates are refused; a data directory that cannot be created at all:
 // test/integration/cli-manners.test.ts) — each time with the earlier data intact and, after a restart without the fault, writes resumed.
-import {chmodSync, chownSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {chmodSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ApiKey} from '../../src/protocol/control/messages.js'
@@ -96,23 +96,16 @@ describe('write and read faults through the daemon', () => {
   })
 })
 
-// Permissions stop root from nothing: when the tests run as root, the daemon and the CLI run as `nobody`
-// (spawn's uid/gid) on directories nobody owns, so chmod means what it means for any user.
+// Permissions stop root from nothing: when the tests run as root, the daemon runs without the capabilities
+// that let root ignore file modes (setpriv, util-linux), so chmod means what it means for any user — and it
+// still reads the build wherever the checkout lives (a daemon run as another user may not reach it).
 const asRoot = process.getuid?.() === 0
-const NOBODY = 65534
-function ownForTheDaemon(path: string): void {
-  if (!asRoot) return
-  chownSync(path, NOBODY, NOBODY)
-  for (const name of readdirSync(path, {recursive: true}) as string[]) chownSync(join(path, name), NOBODY, NOBODY)
-}
-const asUser = asRoot ? {uid: NOBODY, gid: NOBODY} : {}
+const asUser = asRoot ? {wrapper: ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner', '--']} : {}
 
 describe('a directory the daemon cannot write', () => {
   it('a partition directory made read-only while the daemon runs: the roll fails with one line (EACCES), that partition offline, others served', async () => {
     const dataDir = tempDir()
-    ownForTheDaemon(dataDir)
     const home = tempDir()
-    ownForTheDaemon(home)
     const d = await spawnDaemon(dataDir, {workers: 1, env: {HOME: home, XDG_DATA_HOME: home}, ...asUser})
     const c = await TestClient.connect(d.socket)
     for (const name of ['locked', 'open']) await c.request(ApiKey.CreateTopic, {name, partitions: 1, configs: {'segment.bytes': '1024'}, ifNotExists: false})
@@ -146,7 +139,6 @@ describe('a directory the daemon cannot write', () => {
   it('a read-only data directory: its partitions offline with one line naming EACCES and the file, creates refused, nothing changed', async () => {
     const dataDir = tempDir()
     const home = tempDir()
-    ownForTheDaemon(home)
     const d = await spawnDaemon(dataDir, {workers: 1})
     const c = await TestClient.connect(d.socket)
     await c.request(ApiKey.CreateTopic, {name: 't', partitions: 1, configs: {}, ifNotExists: false})
@@ -154,7 +146,6 @@ describe('a directory the daemon cannot write', () => {
     expect(await ledger.produce(c, 't', 'v', 5, 1)).toBe(true)
     c.close()
     expect(await stopDaemon(d)).toBe(0)
-    ownForTheDaemon(dataDir)
     const entries = () => (readdirSync(dataDir, {recursive: true}) as string[]).filter((n) => !n.startsWith('run')).sort()
     const files = () => entries().map((n) => `${n}:${statSync(join(dataDir, n)).size}`)
     const before = files()

@@ -22,8 +22,6 @@ export interface RunOptions {
   input?: string | Buffer // written to stdin, then closed; without it stdin is /dev/null
   env?: NodeJS.ProcessEnv // on top of cleanEnv()
   timeoutMs?: number // default 30 s
-  uid?: number // run as another user (a test running as root that needs permissions to bite)
-  gid?: number
 }
 
 /** `samsa ARGS --data-dir DIR` (dataDir null: no --data-dir). */
@@ -34,7 +32,7 @@ export function samsa(dataDir: string | null, args: string[], options: RunOption
 /** Any program, from the repository root; $SAMSA is the CLI, for scripts. */
 export function run(cmd: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
   const stdio: StdioOptions = [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
-  const child = spawn(cmd, args, {env: cleanEnv({SAMSA: `${process.execPath} ${BIN}`, ...options.env}), cwd: ROOT, stdio, uid: options.uid, gid: options.gid})
+  const child = spawn(cmd, args, {env: cleanEnv({SAMSA: `${process.execPath} ${BIN}`, ...options.env}), cwd: ROOT, stdio})
   if (options.input !== undefined) {
     child.stdin!.on('error', () => {}) // a command that exits before reading all of it
     child.stdin!.end(options.input)

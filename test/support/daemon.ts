@@ -38,8 +38,6 @@ export interface SpawnOptions {
   main?: string // another entry script taking the same flags (test fixtures)
   fdLimit?: number // `ulimit -n` for the daemon
   kafka?: boolean // a Kafka listener on 127.0.0.1, on a free port (never a fixed one: tests run in parallel)
-  uid?: number // run as another user (a test running as root that needs permissions to bite)
-  gid?: number
   wrapper?: string[] // a command that runs the daemon (e.g. strace …): pid and signals are then the wrapper's
 }
 
@@ -51,7 +49,7 @@ export async function spawnDaemon(dataDir: string, options: SpawnOptions = {}): 
     options.fdLimit === undefined ? [process.execPath, args] : ['bash', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]]
   if (options.wrapper) [command, argv] = [options.wrapper[0]!, [...options.wrapper.slice(1), command, ...argv]]
   const env = cleanEnv({...(options.kafka ? {SAMSA_KAFKA_LISTENER: '127.0.0.1:0'} : {}), ...options.env})
-  const child = spawn(command, argv, {env, stdio: ['ignore', 'ignore', 'pipe'], uid: options.uid, gid: options.gid})
+  const child = spawn(command, argv, {env, stdio: ['ignore', 'ignore', 'pipe']})
   started.add(child)
   let out = ''
   child.stderr!.on('data', (d) => (out += d))
