@@ -78,7 +78,8 @@ export interface ArmedFailpoints {
   produce: ProducePointRule[]
 }
 
-interface RawRule {
+/** One rule of SAMSA_FAILPOINTS, as written in the JSON (tests build them too). */
+export interface RawRule {
   point?: string
   op?: FaultOp | 'any'
   action?: string

@@ -9,20 +9,12 @@ import {Compression} from '../../src/format/batch-header.js'
 import {decodeRecordBatch, encodeRecordBatch} from '../../src/format/record-batch.js'
 import {ApiKey} from '../../src/protocol/control/messages.js'
 import {formatProblem, verifyPath} from '../../src/storage/log-verifier.js'
+import type {RawRule} from '../../src/storage/failpoints.js'
 import {TestClient} from '../engine/helpers.js'
 import {spawnDaemon, stopDaemon, tempDir, type DaemonProcess} from '../support/index.js'
 
-export interface Rule {
-  point?: string
-  op?: string
-  action: string
-  topic?: string
-  path?: string
-  pathPattern?: string
-  after?: number
-  times?: number
-  ms?: number
-}
+/** A SAMSA_FAILPOINTS rule, as src/storage/failpoints.ts reads it, with its action given. */
+export type Rule = RawRule & {action: string}
 
 /** A one-worker daemon (one set of failpoint counters) with these rules armed. */
 export function armedDaemon(dataDir: string, rules: Rule[]): Promise<DaemonProcess> {
