@@ -25,7 +25,7 @@ const PARTITIONS = 4
 // read everything. Until then the two members are told their partitions (0,1 and 2,3), and the table
 // labels the row so. When groups share partitions, set this to true: both members then run
 // `consume bench --group <name>` and the label changes with it.
-const SAMSA_GROUPS_SHARE_PARTITIONS = false
+const SAMSA_GROUPS_SHARE_PARTITIONS = true
 export const SAMSA_GROUP_SHORT = SAMSA_GROUPS_SHARE_PARTITIONS ? 'one consumer group' : 'partitions split by hand'
 export const SAMSA_GROUP_LABEL = SAMSA_GROUPS_SHARE_PARTITIONS
   ? '2 × consume --group'
