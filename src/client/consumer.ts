@@ -29,6 +29,7 @@
 import {SamsaError, isSamsaError} from '../errors.js'
 import {BATCH_HEADER_SIZE, BATCH_LENGTH_POS, LAST_OFFSET_DELTA_POS, LOG_OVERHEAD, readInt64} from '../format/batch-header.js'
 import {forEachRecord, type RecordView} from '../format/record-batch.js'
+import type {Lz4Output} from '../format/lz4-frame.js'
 import type {OffsetSpec} from './offset-spec.js'
 import {retryDelay, sleep} from './retry.js'
 import {
@@ -57,6 +58,7 @@ export interface ConsumerOptions {
   partitionMaxBytes?: number
   maxBytes?: number
   verifyCrc?: boolean // default true
+  decompressInto?: Lz4Output // where compressed batches are decompressed (forEachRecord's scratch)
   startAt?: (topic: string, partition: number) => number | undefined // e.g. a group's committed offsets
   onWarning?: (message: string) => void
   reconnectTimeoutMs?: number // fetch again after a lost connection for this long (default 0: fail at once)
@@ -286,7 +288,7 @@ export class Consumer {
       const size = bytes.readInt32BE(pos + BATCH_LENGTH_POS) + LOG_OVERHEAD
       if (pos + size > bytes.length) break // a partial batch at the end: fetched again next round
       try {
-        forEachRecord(bytes, visitor, {pos, verifyCrc})
+        forEachRecord(bytes, visitor, {pos, verifyCrc, scratch: this.options.decompressInto})
       } catch (err) {
         if (!isSamsaError(err)) throw err
         // this client cannot read the batch: the partition stops at it, everything before it was visited

@@ -109,7 +109,7 @@ export default class Consume extends BaseCommand<typeof Consume> {
   private wakeInterrupt: (() => void) | null = null
   private records = 0
   private limit = Infinity
-  private readonly out = new OutputBuffer()
+  private readonly out = new OutputBuffer(64 * 1024, {stage: true})
   private formatter!: RecordFormatter
   private group: GroupConsumer | null = null
   private failed: PartitionCursor | undefined
@@ -166,6 +166,8 @@ export default class Consume extends BaseCommand<typeof Consume> {
       follow: f.follow,
       reconnectTimeoutMs: this.reconnectTimeoutMs,
       onWarning: (m) => process.stderr.write(`samsa: ${m}\n`),
+      // batches are decompressed beside the output, and each value is moved, not viewed and copied
+      decompressInto: this.out.stage,
     }
     // waiting for records, nothing is written that would show `| head -1` has gone: watch the pipe itself,
     // and leave as bin/run.js does on EPIPE (exit 0, quietly)
@@ -253,7 +255,13 @@ export default class Consume extends BaseCommand<typeof Consume> {
   // Writes out what was formatted; a group member commits it once the write is flushed (at-least-once).
   private async write(): Promise<void> {
     const chunk = this.out.take()
-    if (chunk && !process.stdout.write(chunk, this.group?.writing())) await drain()
+    if (chunk === null) return void (await this.group?.commitIfDue())
+    const written = this.group?.writing()
+    const flushed = (err?: Error | null): void => {
+      if (!err) this.out.reuse(chunk)
+      written?.(err)
+    }
+    if (!process.stdout.write(chunk, flushed)) await drain()
     await this.group?.commitIfDue()
   }
 

@@ -44,6 +44,12 @@ export interface ReadOptions {
   maxDecompressedBytes?: number
   /** Default true. */
   verifyCrc?: boolean
+  /**
+   * Where a compressed records section is decompressed (reused, grown when too small) instead of the
+   * shared scratch: a caller that copies values out of it can keep it beside its output (OutputBuffer.stage).
+   * The caller must not read another batch into it while a visit is running.
+   */
+  scratch?: Lz4Output
 }
 
 function corrupt(reason: string): never {
@@ -260,8 +266,8 @@ const SHARED_SCRATCH_KEEP = 4 * 1024 * 1024
 export function forEachRecord(buf: Buffer, visit: (r: RecordView) => void, options: ReadOptions = {}): BatchHeader {
   const pos = options.pos ?? 0
   const header = openBatch(buf, pos, buf.length, options.verifyCrc ?? true)
-  const useShared = !sharedBusy
-  const scratch = useShared ? shared : {buf: EMPTY, length: 0}
+  const useShared = options.scratch === undefined && !sharedBusy
+  const scratch = options.scratch ?? (useShared ? shared : {buf: EMPTY, length: 0})
   const section: RecordsSection = {buf: EMPTY, start: 0, end: 0}
   if (useShared) sharedBusy = true
   try {
