@@ -143,7 +143,7 @@ describe('commands through a profile, against a Kafka cluster', () => {
     expect((await local(['topic', 'create', 'orders', '--partitions', '2', '--profile', 'p'])).stdout).toBe('created topic orders (2 partitions)\n')
     const produced = await local(['produce', 'orders', '--key-delimiter', ':'], {SAMSA_PROFILE: 'p'}, 'a:1\nb:2\nc:3\n')
     expect(produced.code, produced.stderr).toBe(0)
-    const consumed = await local(['consume', 'orders', '--profile', 'p'])
+    const consumed = await local(['--profile', 'p', 'consume', 'orders']) // as `samsa --profile p consume orders`
     expect(consumed.code, consumed.stderr).toBe(0)
     expect(lines(consumed.stdout).sort()).toEqual(['1', '2', '3'])
 

@@ -31,7 +31,7 @@ export function cleanupDirs(): void {
 
 // the Kafka backend's settings: a developer's shell pointing at a cluster (or a current profile in
 // ~/.config/samsa, hence XDG_CONFIG_HOME below) must not send the suite's commands there
-const CLUSTER_ENV = ['SAMSA_BROKERS', 'SAMSA_KAFKA_CONFIG', 'SAMSA_PROFILE', 'SAMSA_SASL_USERNAME', 'SAMSA_SASL_PASSWORD']
+const CLUSTER_ENV = ['SAMSA_BROKERS', 'SAMSA_KAFKA_CONFIG', 'SAMSA_PROFILE', 'SAMSA_SASL_MECHANISM', 'SAMSA_SASL_USERNAME', 'SAMSA_SASL_PASSWORD']
 
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   home ??= tempDir('samsa-home-')
