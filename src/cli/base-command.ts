@@ -34,7 +34,7 @@ const DAEMON_FLAGS = {
   // the Kafka backend: any of these set, commands talk to a Kafka cluster instead of the local daemon
   brokers: Flags.string({description: 'use a Kafka cluster: its brokers, HOST:PORT,… (no local daemon)', env: 'SAMSA_BROKERS', helpGroup: 'KAFKA'}),
   'kafka-config': Flags.string({description: 'librdkafka-style properties file (bootstrap.servers, security.protocol, ssl.*, sasl.*)', env: 'SAMSA_KAFKA_CONFIG', helpGroup: 'KAFKA'}),
-  profile: Flags.string({description: 'use a saved connection profile (samsa config list); --profile none: not even the current one', env: 'SAMSA_PROFILE', helpGroup: 'KAFKA'}),
+  profile: Flags.string({description: 'use this saved connection profile (samsa config list) instead of the current one; none: neither', env: 'SAMSA_PROFILE', helpGroup: 'KAFKA'}),
   tls: Flags.boolean({description: 'connect to the brokers over TLS', helpGroup: 'KAFKA'}),
   'tls-ca': Flags.string({description: 'CA certificate (PEM) to verify the brokers with', helpGroup: 'KAFKA'}),
   'tls-cert': Flags.string({description: 'client certificate (PEM)', helpGroup: 'KAFKA'}),

@@ -112,6 +112,10 @@ describe('samsa config: create, list, show, use, delete', () => {
     rmSync(join(profiles, 'p.properties'))
     const stale = await cli(['topic', 'list'], {SAMSA_NO_AUTOSTART: '1'}, tempDir())
     expect([stale.code, stale.stderr]).toEqual([4, 'samsa: the current profile "p" no longer exists (choose another: samsa config use NAME; or the local daemon: samsa config use --none)\n'])
+    expect((await cli(['config', 'list'])).stderr).toContain('samsa: the current profile "p" no longer exists (samsa config use NAME, or samsa config use --none)\n')
+    // a user name without its password: the password comes at run time
+    const nopass = await cli(['config', 'create', 'u', '--brokers', 'k:9092', '--sasl-username', 'bob'])
+    expect([nopass.code, nopass.stderr]).toEqual([0, 'samsa: profile u stores no SASL password: give it when using the profile ($SAMSA_SASL_PASSWORD or --sasl-password)\n'])
     // a kcat file and a profile at once: which one was meant is not guessed
     const kcat = join(tempDir(), 'kcat.conf')
     writeFileSync(kcat, 'bootstrap.servers=k:9092\n')

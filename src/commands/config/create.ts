@@ -66,6 +66,9 @@ export default class ConfigCreate extends BaseCommand<typeof ConfigCreate> {
     check(props)
     writeProfile(name, props, [`samsa profile "${name}" (samsa config create): librdkafka properties, kcat -F reads this file too`])
     const result = describeProfile(name, props)
+    if (props.has('sasl.username') && !props.has('sasl.password')) {
+      this.logToStderr(`samsa: profile ${name} stores no SASL password: give it when using the profile ($SAMSA_SASL_PASSWORD or --sasl-password)`)
+    }
     this.log(`${f.force ? 'saved' : 'created'} profile ${name} (${result.brokers}, ${result.security}): use it with --profile ${name}, or: samsa config use ${name}`)
     return result
   }
