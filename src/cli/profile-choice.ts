@@ -3,8 +3,8 @@
 //
 //   1. flags           --brokers, --tls, --tls-ca …, --sasl-username …         (each overrides one setting)
 //   2. environment     $SAMSA_BROKERS, $SAMSA_SASL_USERNAME, $SAMSA_SASL_PASSWORD …
-//   3. the file        --kafka-config FILE ($SAMSA_KAFKA_CONFIG), or else --profile NAME ($SAMSA_PROFILE),
-//                      or else the current profile (`samsa config use NAME`)
+//   3. the file        --kafka-config FILE ($SAMSA_KAFKA_CONFIG) or --profile NAME ($SAMSA_PROFILE), not
+//                      both; else the current profile (`samsa config use NAME`)
 //   4. none of these   the local daemon, as without profiles
 //
 // --kafka-config and --profile together are refused: both name the file, and one silently losing is
