@@ -54,6 +54,8 @@ export const ERROR_KINDS = {
   DUPLICATE_SEQUENCE_NUMBER: {exitCode: 1, kafkaCode: 46, retriable: false},
   INVALID_PRODUCER_EPOCH: {exitCode: 1, kafkaCode: 47, retriable: false},
   INTERRUPTED: {exitCode: 130, kafkaCode: -1, retriable: false},
+  // `samsa config create` of a profile that exists (without --force)
+  PROFILE_EXISTS: {exitCode: 5, kafkaCode: -1, retriable: false},
 } as const satisfies Record<string, ErrorKind>
 
 export type ErrorCode = keyof typeof ERROR_KINDS

@@ -7,6 +7,7 @@ import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 import {createClient, resolveDataDir, type Client, type ClientOptions} from '../client/index.js'
 import {argvOnly, refuseValuedBooleans} from './command-line.js'
+import {withProfile} from './profile-choice.js'
 import {SamsaError, isSamsaError} from '../errors.js'
 
 // The flags of a command that needs no daemon (the log tools): `static override baseFlags = OFFLINE_FLAGS`.
@@ -33,6 +34,7 @@ const DAEMON_FLAGS = {
   // the Kafka backend: any of these set, commands talk to a Kafka cluster instead of the local daemon
   brokers: Flags.string({description: 'use a Kafka cluster: its brokers, HOST:PORT,… (no local daemon)', env: 'SAMSA_BROKERS', helpGroup: 'KAFKA'}),
   'kafka-config': Flags.string({description: 'librdkafka-style properties file (bootstrap.servers, security.protocol, ssl.*, sasl.*)', env: 'SAMSA_KAFKA_CONFIG', helpGroup: 'KAFKA'}),
+  profile: Flags.string({description: 'use this saved connection profile (samsa config list) instead of the current one; none: neither', env: 'SAMSA_PROFILE', helpGroup: 'KAFKA'}),
   tls: Flags.boolean({description: 'connect to the brokers over TLS', helpGroup: 'KAFKA'}),
   'tls-ca': Flags.string({description: 'CA certificate (PEM) to verify the brokers with', helpGroup: 'KAFKA'}),
   'tls-cert': Flags.string({description: 'client certificate (PEM)', helpGroup: 'KAFKA'}),
@@ -101,7 +103,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   // The client for this command's data directory, connected once and closed when the command ends.
   protected async client(): Promise<Client> {
     if (this.connected) return this.connected
-    this.connected = await createClient(this.clientOptions)
+    // the profile is looked up here, not in clientOptions: the daemon commands use those for the local
+    // daemon only, and a current profile must not stand in their way
+    const options = this.clientOptions
+    this.connected = await createClient({...options, cluster: withProfile(options.cluster ?? {}, this.flags.profile)})
     return this.connected
   }
 

@@ -38,14 +38,17 @@ describe('samsa completion', () => {
     expect(complete('samsa', 'to')).toEqual(['topic'])
     expect(complete('samsa', 'topic', '')).toEqual(['alter', 'compact', 'create', 'delete', 'describe', 'list'])
     expect(complete('samsa', 'topic', 'de')).toEqual(['delete', 'describe'])
-    expect(complete('samsa', '')).toEqual(['completion', 'consume', 'daemon', 'group', 'help', 'log', 'produce', 'table', 'topic', 'wait'])
+    expect(complete('samsa', '')).toEqual(['completion', 'config', 'consume', 'daemon', 'group', 'help', 'log', 'produce', 'table', 'topic', 'wait'])
     expect(complete('samsa', 'help', 'topic', 'cr')).toEqual(['create'])
+    expect(complete('samsa', 'config', '')).toEqual(['create', 'delete', 'list', 'show', 'use'])
   })
 
   it("completes a command's flags, past its arguments and other flags' values", () => {
     expect(complete('samsa', 'consume', 'logs', '--fo')).toEqual(['--follow', '--format'])
     expect(complete('samsa', 'consume', '--group', 'g1', 'logs', '--comm')).toEqual(['--commit-interval', '--commit'])
     expect(complete('samsa', 'topic', 'create', 'clicks', '--part')).toEqual(['--partitions'])
+    expect(complete('samsa', 'topic', 'list', '--pro')).toEqual(['--profile'])
+    expect(complete('samsa', 'config', 'use', '--n')).toEqual(['--none'])
     // the offline log tools have no daemon flags
     expect(complete('samsa', 'log', 'dump', '--')).toEqual(['--json', '--data-dir', '--records', '--help'])
   })

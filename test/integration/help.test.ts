@@ -22,6 +22,7 @@ describe('samsa help', () => {
     expect(topics).toMatch(/^ {2}group +List, describe, reset and delete consumer groups$/m)
     expect(topics).toMatch(/^ {2}daemon +Start, stop and inspect the daemon/m)
     expect(topics).toMatch(/^ {2}log +Read and check segment files on disk/m)
+    expect(topics).toMatch(/^ {2}config +Save connection profiles for Kafka clusters and choose the current one$/m)
   })
 
   it('`samsa help`, `samsa help topic create` and -h print what --help prints', async () => {

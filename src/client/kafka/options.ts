@@ -90,7 +90,7 @@ export function parseBrokers(list: string): BrokerAddress[] {
     })
 }
 
-function readProperties(path: string): Map<string, string> {
+export function readProperties(path: string): Map<string, string> {
   const text = readText(path, 'Kafka config file')
   const out = new Map<string, string>()
   text.split(/\r?\n/).forEach((line, i) => {
