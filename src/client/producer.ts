@@ -29,6 +29,7 @@
 // line number); onAck receives, per acknowledged request, the base offset and the tags in order.
 import {SamsaError} from '../errors.js'
 import {Compression, nextSequence} from '../format/batch-header.js'
+import type {ByteArena} from '../format/byte-arena.js'
 import {RecordBatchBuilder} from '../format/record-batch.js'
 import type {RecordHeader} from '../format/record.js'
 import {Partitioner} from './partitioner.js'
@@ -63,6 +64,8 @@ export interface ProducerOptions {
   idempotent?: boolean
   /** With idempotent: keep re-sending a request that failed with a retriable error for this long. 0: fail at once. */
   retryTimeoutMs?: number
+  /** Batch builders' scratch comes from here while it has room (see RecordBatchBuilder's arena). */
+  arena?: ByteArena
 }
 
 export interface ProduceAck {
@@ -114,6 +117,7 @@ export class Producer {
   private readonly partitioner: Partitioner
   private readonly idempotent: boolean
   private readonly retryTimeoutMs: number
+  private readonly arena: ByteArena | undefined
   private identity: ProducerIdentity | null = null
   private readonly topics = new Map<string, TopicState>()
   private lastTopic: TopicState | null = null
@@ -143,6 +147,7 @@ export class Producer {
     this.onAck = options.onAck
     this.partitioner = options.partitioner ?? new Partitioner()
     this.idempotent = options.idempotent ?? false
+    this.arena = options.arena
     this.retryTimeoutMs = this.idempotent ? (options.retryTimeoutMs ?? 0) : 0
     if (this.idempotent && (this.acks === 0 || !this.records.initProducerId)) {
       throw new SamsaError('USAGE', 'an idempotent producer needs acks 1 or all, and a backend that hands out producer ids')
@@ -359,7 +364,7 @@ export class Producer {
     return {
       topic: t,
       partition,
-      builder: new RecordBatchBuilder({compression: this.compression, maxBytes: t.batchBytes}),
+      builder: new RecordBatchBuilder({compression: this.compression, maxBytes: t.batchBytes, arena: this.arena}),
       tags: this.trackTags ? [] : null,
       firstAppendAt: 0,
       timer: null,

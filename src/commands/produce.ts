@@ -1,4 +1,5 @@
 import {createReadStream, statSync} from 'node:fs'
+import {open, type FileHandle} from 'node:fs/promises'
 import type {Readable} from 'node:stream'
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
 import * as Args from '@oclif/core/args'
@@ -6,6 +7,7 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../cli/base-command.js'
 import {parseByteSize} from '../cli/lines/byte-size.js'
 import {unescapeBytes} from '../cli/lines/escapes.js'
+import {FILE_CHUNK_BYTES, fileChunks} from '../cli/lines/file-chunks.js'
 import type {FileTailer} from '../cli/lines/file-tailer.js'
 import {parseHeaderFlag} from '../cli/lines/line-parser.js'
 import type {ProduceSession} from '../cli/lines/produce-session.js'
@@ -216,11 +218,20 @@ export default class Produce extends BaseCommand<typeof Produce> {
 
   // stdin or --file, to its end (or Ctrl-C). A progress bar for a file when stderr is a terminal.
   private async readAll(session: ProduceSession, file: string | undefined): Promise<void> {
-    const stream: Readable = file === undefined ? process.stdin : createReadStream(file, {highWaterMark: 1024 * 1024})
-    this.onInterrupt = () => stream.destroy()
-    // a failure (a daemon that did not come back) ends the command now, not at the next line of input
-    void session.producer.whenFailed().then(() => stream.destroy())
     const total = file !== undefined ? statOrThrow(file) : 0
+    // a regular file is read into reused memory beside the batch builders (file-chunks.ts); stdin and
+    // a named pipe as a stream, which Ctrl-C can end while a read waits
+    const fh = file !== undefined && statSync(file).isFile() ? await openFile(file) : null
+    const stream: Readable | null = fh !== null ? null : file === undefined ? process.stdin : createReadStream(file, {highWaterMark: FILE_CHUNK_BYTES})
+    const input: AsyncIterable<Buffer> = fh !== null ? fileChunks(fh, FILE_CHUNK_BYTES, session.arena) : stream!
+    let stopped = false
+    const stop = (): void => {
+      stopped = true
+      stream?.destroy()
+    }
+    this.onInterrupt = stop
+    // a failure (a daemon that did not come back) ends the command now, not at the next line of input
+    void session.producer.whenFailed().then(stop)
     let read = 0
     const producer = session.producer
     const status = this.status
@@ -238,7 +249,8 @@ export default class Produce extends BaseCommand<typeof Produce> {
       this.progress()
     }
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const chunk of input) {
+        if (stopped) break
         session.push(chunk)
         read += chunk.length
         this.progress?.()
@@ -252,6 +264,8 @@ export default class Produce extends BaseCommand<typeof Produce> {
           ? new SamsaError('INVALID_INPUT', `cannot read ${file ?? 'stdin'}: ${(err as Error).message}`)
           : err
       }
+    } finally {
+      await fh?.close()
     }
     // a last line without a delimiter is a record — unless Ctrl-C cut the input mid-line
     if (!this.interrupted) session.end()
@@ -359,6 +373,16 @@ async function retentionOf(client: Client, topic: string): Promise<number | unde
   if (value('message.timestamp.type') === 'LogAppendTime') return undefined
   const ms = Number(value('retention.ms'))
   return Number.isSafeInteger(ms) ? ms : undefined
+}
+
+async function openFile(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'r')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new SamsaError('NOT_FOUND', `no such file: ${file}`)
+    throw new SamsaError('INVALID_INPUT', `cannot read ${file}: ${(err as Error).message}`)
+  }
 }
 
 function statOrThrow(file: string): number {

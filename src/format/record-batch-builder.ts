@@ -33,6 +33,7 @@ import {
   writeBaseOffset,
   writeInt64,
 } from './batch-header.js'
+import type {ByteArena} from './byte-arena.js'
 import {crc32c} from './crc32c.js'
 import {compressFrameInto, frameBound} from './lz4-frame.js'
 import type {EncodeOptions, RecordHeader} from './record.js'
@@ -54,6 +55,11 @@ export interface ProducerStamp {
 export interface BuilderOptions extends EncodeOptions {
   /** Soft limit on the uncompressed records section, for hasRoomFor/isFull. Default 64 KiB. */
   maxBytes?: number
+  /**
+   * Where the scratch comes from while it has room: values appended from other parts of the arena (the
+   * producer's input chunks) are then moved with copyWithin instead of viewed and copied.
+   */
+  arena?: ByteArena
 }
 
 export class RecordBatchBuilder {
@@ -68,6 +74,9 @@ export class RecordBatchBuilder {
   private maxTimestamp = 0
   private viewOf: Uint8Array | null = null // plainView()'s source and its view (dropped by reset())
   private view: Uint8Array = EMPTY_VIEW
+  private readonly arena: ByteArena | null
+  private scratchAt = -1 // where the scratch starts in the arena (-1: not in it)
+  private sourceAt = -1 // where plainView()'s source starts in the arena (-1: not in it, or no scratch there)
 
   constructor(options: BuilderOptions = {}) {
     this.compression = options.compression ?? Compression.Lz4
@@ -76,7 +85,11 @@ export class RecordBatchBuilder {
     }
     this.options = options
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
-    this.scratch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + this.maxBytes + 1024)
+    this.arena = options.arena ?? null
+    const size = BATCH_HEADER_SIZE + this.maxBytes + 1024
+    const carved = this.arena?.carve(size) ?? null
+    this.scratch = carved ?? Buffer.allocUnsafe(size)
+    if (carved !== null) this.scratchAt = this.arena!.offsetOf(carved)
     this.compressed = Buffer.allocUnsafe(0)
   }
 
@@ -185,7 +198,9 @@ export class RecordBatchBuilder {
     }
     p = writeVarint(buf, p, valueLength)
     if (valueLength > 0) {
-      buf.set(this.plainView(valueSrc!).subarray(valueStart, valueEnd), p)
+      const view = this.plainView(valueSrc!)
+      if (this.sourceAt >= 0) this.arena!.whole.copyWithin(this.scratchAt + p, this.sourceAt + valueStart, this.sourceAt + valueEnd)
+      else buf.set(view.subarray(valueStart, valueEnd), p)
       p += valueLength
     }
     p = writeVarint(buf, p, headerCount)
@@ -201,6 +216,7 @@ export class RecordBatchBuilder {
     if (src !== this.viewOf) {
       this.viewOf = src
       this.view = src.constructor === Uint8Array ? src : new Uint8Array(src.buffer, src.byteOffset, src.length)
+      this.sourceAt = this.scratchAt >= 0 ? this.arena!.offsetOf(src) : -1
     }
     return this.view
   }
@@ -240,6 +256,7 @@ export class RecordBatchBuilder {
     this.records = 0
     this.viewOf = null // do not pin the last input chunk
     this.view = EMPTY_VIEW
+    this.sourceAt = -1
   }
 
   private writeHeader(batch: Buffer, size: number, stamp: ProducerStamp | undefined): void {
@@ -266,6 +283,8 @@ export class RecordBatchBuilder {
     const grown = Buffer.allocUnsafe(Math.max(needed, this.scratch.length * 2))
     this.scratch.copy(grown, 0, 0, this.pos)
     this.scratch = grown
+    this.scratchAt = -1 // out of the arena now: values are copied with set() again
+    this.sourceAt = -1
   }
 }
 

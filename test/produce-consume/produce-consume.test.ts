@@ -156,6 +156,30 @@ describe('samsa produce / consume', () => {
     expect(lines(mergedCount.stdout)).toEqual([`t1 ${base}`, `t2 ${base + 1000}`, `t1 ${base + 2000}`])
   })
 
+  it('produce --file: lines across its 1 MiB read chunks, and lines longer than a chunk, arrive byte for byte', async () => {
+    // the file is read into one chunk of reused memory (file-chunks.ts): a line held across a chunk's
+    // end must not be overwritten by the next read, also when it spans two or three chunks
+    const r = await samsa(dir, ['topic', 'create', 'big', '--config', 'max.message.bytes=4000000', '--config', 'retention.ms=-1'])
+    expect(r.code, r.stderr).toBe(0)
+    const out: string[] = []
+    let seed = 11
+    const letter = (): string => String.fromCharCode(97 + ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 26))
+    for (let i = 0; i < 400; i++) {
+      // mostly short lines, some of 0.3–1.9 MB, two of ~2.6 MB (each longer than a read chunk)
+      const size = i === 150 || i === 151 ? 2_600_000 + i : i % 37 === 5 ? 300_000 + i * 4000 : 50 + (i % 90)
+      out.push(`${i}:${letter().repeat(size)}${letter()}`)
+    }
+    const file = join(dir, 'big.txt')
+    writeFileSync(file, `${out.join('\n')}\n`)
+    const p = await samsa(dir, ['produce', 'big', '--file', file])
+    expect(p.code, p.stderr).toBe(0)
+    const c = await samsa(dir, ['consume', 'big'])
+    expect(c.code, c.stderr).toBe(0)
+    const got = c.stdout.split('\n').slice(0, -1)
+    expect(got.length).toBe(out.length)
+    for (let i = 0; i < out.length; i++) if (got[i] !== out[i]) expect(`line ${i}: ${got[i]!.slice(0, 40)}… (${got[i]!.length} bytes)`).toBe(`line ${i}: ${out[i]!.slice(0, 40)}… (${out[i]!.length} bytes)`)
+  })
+
   it('-DURATION is relative to now', async () => {
     await topic('recent')
     const old = JSON.stringify({ts: '2020-01-01T00:00:00Z', v: 'old'})

@@ -7,9 +7,12 @@
 // line is dropped; otherwise push() throws the first one — the lines before it were already handed to
 // the producer, so the caller flushes them before exiting non-zero (nothing read before is lost).
 import {SamsaError} from '../../errors.js'
-import {Producer, type ProduceAck, type ProducerOptions} from '../../client/producer.js'
+import {DEFAULT_BATCH_BYTES, Producer, type ProduceAck, type ProducerOptions} from '../../client/producer.js'
 import type {AdminApi, RecordApi} from '../../client/types.js'
+import {BATCH_HEADER_SIZE} from '../../format/batch-header.js'
+import {ByteArena} from '../../format/byte-arena.js'
 import {bytesToJson, type EnvelopeHeader} from './envelope.js'
+import {FILE_CHUNK_BYTES} from './file-chunks.js'
 import {LineParser, type LineParserOptions} from './line-parser.js'
 import {LineSplitter} from './line-splitter.js'
 
@@ -31,8 +34,14 @@ export interface ProduceSessionOptions {
   retentionMs?: number
 }
 
+// The arena (format/byte-arena.ts) holds the input chunk of `--file` (file-chunks.ts) and the
+// scratch of up to ARENA_BUILDERS batch builders, so values move from chunk to batch with copyWithin.
+const ARENA_BUILDERS = 16
+
 export class ProduceSession {
   readonly producer: Producer
+  /** Memory for input chunks that the producer's batch builders share. */
+  readonly arena: ByteArena
   skipped = 0
   private readonly o: ProduceSessionOptions
   private readonly parser: LineParser
@@ -47,8 +56,11 @@ export class ProduceSession {
     this.o = options
     this.parser = new LineParser(options.parser)
     this.topicJson = JSON.stringify(options.topic)
+    const builderBytes = BATCH_HEADER_SIZE + (options.producer.batchBytes ?? DEFAULT_BATCH_BYTES) + 1024
+    this.arena = new ByteArena(FILE_CHUNK_BYTES + ARENA_BUILDERS * Math.min(builderBytes, 1024 * 1024))
     this.producer = new Producer(client, {
       ...options.producer,
+      arena: this.arena,
       trackTags: options.report,
       onAck: options.report ? (ack) => this.report(ack) : undefined,
     })
