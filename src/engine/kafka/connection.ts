@@ -21,12 +21,18 @@
 // than DEFAULT_MAX_REQUEST_ITEMS array elements), an unknown API key or an unsupported version — except
 // ApiVersions, which gets UNSUPPORTED_VERSION in the v0 format and keeps the connection. Each is one log
 // line naming the peer. A failed acks=0 produce closes it too (abort), the only way its producer can learn.
+//
+// SASL (sasl.ts): on a listener with users, each request is checked against the connection's SaslSession
+// as it starts — SASL steps run alone, so what follows one is checked against its outcome — and one the
+// session does not expect closes the connection. After a SaslHandshake v0 the next frames are bare SASL
+// tokens, answered with bare size-prefixed tokens, until the session is done.
 import type {Socket} from 'node:net'
 import {decodeRequest, expectsResponse, KafkaFrameReader, type KafkaRequest} from '../../protocol/kafka/index.js'
 import {BoundedConnection, type TransportLimits} from '../transport/bounded-connection.js'
 import type {PendingFrameBudget} from '../transport/pending-frame-budget.js'
 import type {KafkaDispatch, Ordering} from './dispatch.js'
-import type {KafkaRequestContext} from './handler.js'
+import {CloseAfterReply, type KafkaRequestContext} from './handler.js'
+import type {SaslSession} from './sasl-session.js'
 
 // maxFrameBytes is Kafka's socket.request.max.bytes.
 export type KafkaConnectionLimits = TransportLimits
@@ -44,6 +50,7 @@ export const DEFAULT_KAFKA_CONNECTION_LIMITS: KafkaConnectionLimits = {
 interface Slot {
   chunks: Buffer[] | null
   cost: number
+  closeAfter?: string // the connection's last answer: close once written (the log line's reason)
 }
 
 export class KafkaConnection extends BoundedConnection implements KafkaRequestContext {
@@ -60,6 +67,7 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
     limits: KafkaConnectionLimits,
     log: (line: string) => void,
     budget: PendingFrameBudget,
+    readonly sasl: SaslSession | null = null,
   ) {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`
     super(socket, {name: `the Kafka connection from ${peer}`, limits, budget, log, reader: (max, memory) => new KafkaFrameReader(max, memory)})
@@ -93,6 +101,7 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
 
   // One complete frame: decoded, then started (or held until the running requests allow it).
   protected take(payload: Buffer): void {
+    if (this.sasl?.expectsRawToken) return this.startRawToken(payload)
     let request
     try {
       request = decodeRequest(payload)
@@ -114,21 +123,43 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
   }
 
   private start(request: KafkaRequest, size: number): void {
+    const refusal = this.sasl?.refusal(request.api)
+    if (refusal) return this.abort(refusal)
     // the request's bytes stay referenced until it is answered (a produce's batches are views into them)
     const cost = size + this.dispatch.reserveBytes(request)
     const slot: Slot | null = expectsResponse(request) ? {chunks: null, cost} : null
+    this.run(this.dispatch.handle(request, this), slot, cost, this.dispatch.ordering(request), `${request.api} v${request.header.apiVersion}`)
+  }
+
+  // A bare SASL token (after a v0 handshake): the answer is a bare token too; a failure can only close.
+  private startRawToken(payload: Buffer): void {
+    const sasl = this.sasl!
+    const answer = sasl.step(Buffer.from(payload)).then((reply) => {
+      const size = Buffer.alloc(4)
+      size.writeInt32BE(reply.length)
+      return [size, reply]
+    })
+    this.run(answer, {chunks: null, cost: payload.length}, payload.length, 'barrier', 'a SASL token')
+  }
+
+  private run(work: Promise<Buffer[]>, slot: Slot | null, cost: number, order: Ordering, what: string): void {
     if (slot) this.queue.push(slot)
     else this.silent++
     this.reserved += cost
     this.running++
-    this.runningOrder = this.dispatch.ordering(request)
-    this.dispatch.handle(request, this).then(
+    this.runningOrder = order
+    work.then(
       (chunks) => {
         if (slot) slot.chunks = chunks
       },
       (err: Error) => {
+        if (slot && err instanceof CloseAfterReply) {
+          slot.chunks = err.chunks
+          slot.closeAfter = err.message
+          return
+        }
         if (slot) slot.chunks = []
-        this.abort(`${request.api} v${request.header.apiVersion} failed: ${err.message}`)
+        this.abort(`${what} failed: ${err.message}`)
       },
     ).finally(() => {
       this.running--
@@ -147,6 +178,7 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
       const slot = this.queue.shift()!
       this.reserved -= slot.cost
       this.write(slot.chunks!)
+      if (slot.closeAfter !== undefined) this.abort(slot.closeAfter)
     }
     this.settled()
   }

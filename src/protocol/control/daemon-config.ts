@@ -14,11 +14,18 @@
 // the kernel for a free port (the daemon logs and reports the one it got). The advertised address — what
 // Metadata and FindCoordinator tell clients to connect to — defaults to the listener's own host and actual
 // port; a wildcard host (`:9092`, `0.0.0.0`, `::`) is advertised as the machine's host name.
+//
+// SASL on the listener: a users file (engine/kafka/sasl-users.ts) named by $SAMSA_KAFKA_SASL_USERS=FILE,
+// else by daemon.json's "kafkaSaslUsers": "FILE" (a relative path is the data directory's); "off" in the
+// environment overrides the file's. With one, every Kafka client must authenticate (PLAIN, SCRAM-SHA-256,
+// SCRAM-SHA-512). Only a path is ever given: passwords stay in the file, never on a command line.
+import {dirname, resolve} from 'node:path'
 import {SamsaError} from '../../errors.js'
 
 export const DEFAULT_KAFKA_LISTENER: HostPort = {host: '127.0.0.1', port: 9092}
 export const KAFKA_LISTENER_ENV = 'SAMSA_KAFKA_LISTENER'
 export const KAFKA_ADVERTISED_ENV = 'SAMSA_KAFKA_ADVERTISED_LISTENER'
+export const KAFKA_SASL_USERS_ENV = 'SAMSA_KAFKA_SASL_USERS'
 const OFF = new Set(['off', 'none', 'false', 'no', '0'])
 
 export interface HostPort {
@@ -70,8 +77,16 @@ export function kafkaListenerArgs(flags: KafkaListenerFlags | undefined): string
   return args
 }
 
+export interface DaemonConfig {
+  listener?: HostPort | null
+  advertised?: HostPort
+  saslUsers?: string // the users file, resolved against the data directory
+}
+
+const KNOWN_SETTINGS = ['kafkaListener', 'kafkaAdvertisedListener', 'kafkaSaslUsers']
+
 // daemon.json's text (null: there is no file) → its settings; USAGE naming the file and the problem.
-export function parseDaemonConfig(text: string | null, file: string): {listener?: HostPort | null; advertised?: HostPort} {
+export function parseDaemonConfig(text: string | null, file: string): DaemonConfig {
   if (text === null) return {}
   let json: unknown
   try {
@@ -80,10 +95,15 @@ export function parseDaemonConfig(text: string | null, file: string): {listener?
     throw new SamsaError('USAGE', `${file} is not valid JSON: ${(err as Error).message}`)
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SamsaError('USAGE', `${file} must hold a JSON object`)
-  const out: {listener?: HostPort | null; advertised?: HostPort} = {}
+  const out: DaemonConfig = {}
   for (const [key, value] of Object.entries(json)) {
-    if (key !== 'kafkaListener' && key !== 'kafkaAdvertisedListener') {
-      throw new SamsaError('USAGE', `${file}: unknown setting ${JSON.stringify(key)} (known: kafkaListener, kafkaAdvertisedListener)`)
+    if (!KNOWN_SETTINGS.includes(key)) {
+      throw new SamsaError('USAGE', `${file}: unknown setting ${JSON.stringify(key)} (known: ${KNOWN_SETTINGS.join(', ')})`)
+    }
+    if (key === 'kafkaSaslUsers') {
+      if (typeof value !== 'string' || value === '') throw new SamsaError('USAGE', `${file}: kafkaSaslUsers must be the path of a users file`)
+      out.saslUsers = resolve(dirname(file), value)
+      continue
     }
     if (typeof value !== 'string') throw new SamsaError('USAGE', `${file}: ${key} must be a string such as "127.0.0.1:9092"${key === 'kafkaListener' ? ' or "off"' : ''}`)
     if (key === 'kafkaListener') out.listener = parseKafkaListener(value, `${file}: kafkaListener`)
@@ -110,4 +130,13 @@ export function resolveKafkaListener(
   if (fromEnv !== undefined && fromEnv !== '') return {listener: parseKafkaListener(fromEnv, KAFKA_LISTENER_ENV), advertised, source: 'environment'}
   if (file.listener !== undefined) return {listener: file.listener, advertised, source: 'config file'}
   return {listener: DEFAULT_KAFKA_LISTENER, advertised, source: 'default'}
+}
+
+// The listener's users file (see the header), or null: no SASL. An environment path is taken as given
+// (the daemon resolves it against its working directory).
+export function resolveKafkaSaslUsers(env: NodeJS.ProcessEnv, configText: string | null, configFile: string): {file: string; source: 'environment' | 'config file'} | null {
+  const fromEnv = env[KAFKA_SASL_USERS_ENV]
+  if (fromEnv !== undefined && fromEnv !== '') return OFF.has(fromEnv.trim().toLowerCase()) ? null : {file: fromEnv, source: 'environment'}
+  const saslUsers = parseDaemonConfig(configText, configFile).saslUsers
+  return saslUsers === undefined ? null : {file: saslUsers, source: 'config file'}
 }
