@@ -31,6 +31,6 @@ export function cleanupDirs(): void {
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   home ??= tempDir('samsa-home-')
   const env: NodeJS.ProcessEnv = {...process.env, XDG_DATA_HOME: home, NO_COLOR: '1'}
-  for (const name of ['SAMSA_DATA_DIR', 'SAMSA_SOCKET', 'SAMSA_NO_AUTOSTART', 'SAMSA_DEBUG', 'SAMSA_KAFKA_ADVERTISED_LISTENER']) delete env[name]
+  for (const name of ['SAMSA_DATA_DIR', 'SAMSA_SOCKET', 'SAMSA_NO_AUTOSTART', 'SAMSA_DEBUG', 'SAMSA_KAFKA_ADVERTISED_LISTENER', 'SAMSA_KAFKA_SASL_USERS', 'SAMSA_SASL_MECHANISM', 'SAMSA_SASL_USERNAME', 'SAMSA_SASL_PASSWORD']) delete env[name]
   return {...env, SAMSA_KAFKA_LISTENER: 'off', ...extra}
 }
