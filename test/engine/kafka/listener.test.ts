@@ -62,6 +62,14 @@ describe('ApiVersions', () => {
     expect(client.closed).toBe(false)
     client.close()
   })
+
+  it('without users, SASL needs no handshake: SaslHandshake and SaslAuthenticate are ILLEGAL_SASL_STATE (34), and the connection stays open', async () => {
+    const client = await KafkaTestClient.connect(port)
+    expect(await client.request('SaslHandshake', {mechanism: 'PLAIN'})).toEqual({errorCode: E.ILLEGAL_SASL_STATE, mechanisms: []})
+    expect((await client.request('SaslAuthenticate', {authBytes: Buffer.from('\0a\0b')})).errorCode).toBe(E.ILLEGAL_SASL_STATE)
+    expect((await client.request('Metadata', {topics: [], allowAutoTopicCreation: false})).brokers).toHaveLength(1)
+    client.close()
+  })
 })
 
 describe('Metadata', () => {

@@ -6,6 +6,7 @@ import {
   formatHostPort,
   kafkaListenerArgs,
   parseDaemonConfig,
+  resolveKafkaSaslUsers,
   parseHostPort,
   parseKafkaListener,
   resolveKafkaListener,
@@ -75,7 +76,19 @@ describe('daemon.json', () => {
     expect(parseDaemonConfig('{}', FILE)).toEqual({})
     expect(() => parseDaemonConfig('{nope', FILE)).toThrow(/^\/d\/daemon\.json is not valid JSON: /)
     expect(() => parseDaemonConfig('[]', FILE)).toThrow('/d/daemon.json must hold a JSON object')
-    expect(() => parseDaemonConfig('{"kafkaListner": "x:1"}', FILE)).toThrow('/d/daemon.json: unknown setting "kafkaListner" (known: kafkaListener, kafkaAdvertisedListener)')
+    expect(() => parseDaemonConfig('{"kafkaListner": "x:1"}', FILE)).toThrow('/d/daemon.json: unknown setting "kafkaListner" (known: kafkaListener, kafkaAdvertisedListener, kafkaSaslUsers)')
     expect(() => parseDaemonConfig('{"kafkaAdvertisedListener": "off"}', FILE)).toThrow(/^\/d\/daemon\.json: kafkaAdvertisedListener must be HOST:PORT/)
+  })
+})
+
+describe('the Kafka listener\'s SASL users file', () => {
+  it('$SAMSA_KAFKA_SASL_USERS, else daemon.json\'s kafkaSaslUsers (relative to the data directory); "off" in the environment wins', () => {
+    expect(resolveKafkaSaslUsers({}, null, FILE)).toBeNull()
+    expect(resolveKafkaSaslUsers({}, '{"kafkaSaslUsers": "users.json"}', FILE)).toEqual({file: '/d/users.json', source: 'config file'})
+    expect(resolveKafkaSaslUsers({}, '{"kafkaSaslUsers": "/etc/samsa/users.json"}', FILE)).toEqual({file: '/etc/samsa/users.json', source: 'config file'})
+    expect(resolveKafkaSaslUsers({SAMSA_KAFKA_SASL_USERS: '/e/u.json'}, '{"kafkaSaslUsers": "users.json"}', FILE)).toEqual({file: '/e/u.json', source: 'environment'})
+    expect(resolveKafkaSaslUsers({SAMSA_KAFKA_SASL_USERS: 'off'}, '{"kafkaSaslUsers": "users.json"}', FILE)).toBeNull()
+    expect(resolveKafkaSaslUsers({SAMSA_KAFKA_SASL_USERS: ''}, '{"kafkaSaslUsers": "users.json"}', FILE)?.source).toBe('config file')
+    expect(() => resolveKafkaSaslUsers({}, '{"kafkaSaslUsers": ""}', FILE)).toThrow('/d/daemon.json: kafkaSaslUsers must be the path of a users file')
   })
 })
