@@ -14,7 +14,7 @@
 //
 // The Kafka listener: the flags given, else $SAMSA_KAFKA_LISTENER, else <data>/daemon.json, else
 // 127.0.0.1:9092 (protocol/control/daemon-config.ts resolves them; this module reads the file). Its SASL
-// users: the file $SAMSA_KAFKA_SASL_USERS or daemon.json's kafkaSaslUsers names, read here at startup; one
+// users: the file --kafka-sasl-users, $SAMSA_KAFKA_SASL_USERS or daemon.json's kafkaSaslUsers names, read here at startup; one
 // that cannot be read or parsed stops the startup (exit 2) rather than open a listener without it.
 import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
@@ -41,8 +41,9 @@ export async function kafkaListenerFor(dataDir: string, flags: KafkaListenerFlag
   }
   const setting = resolveKafkaListener(flags, env, text, file)
   if (!setting.listener) return null
-  const users = resolveKafkaSaslUsers(env, text, file)
-  return {listen: setting.listener, advertised: setting.advertised, sasl: users ? await readUsers(users.file, users.source === 'environment' ? `$${KAFKA_SASL_USERS_ENV}` : `${file}: kafkaSaslUsers`) : null}
+  const users = resolveKafkaSaslUsers(flags, env, text, file)
+  const named = {'command line': '--kafka-sasl-users', environment: `$${KAFKA_SASL_USERS_ENV}`, 'config file': `${file}: kafkaSaslUsers`}
+  return {listen: setting.listener, advertised: setting.advertised, sasl: users ? await readUsers(users.file, named[users.source]) : null}
 }
 
 async function readUsers(path: string, named: string): Promise<SaslUsers> {

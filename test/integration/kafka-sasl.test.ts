@@ -142,3 +142,25 @@ describe('samsa --brokers with SASL', () => {
     ])
   })
 })
+
+describe('samsa daemon start --kafka-sasl-users', () => {
+  it('starts a daemon whose listener requires SASL: the CLI needs credentials to reach it', async () => {
+    const users = join(work, 'flag-users.json')
+    writeFileSync(users, JSON.stringify({users: {carol: {password: 'carol-secret'}}}), {mode: 0o600})
+    const dir = tempDir()
+    const started = await samsa(dir, ['daemon', 'start', '--kafka-listener', '127.0.0.1:0', '--kafka-sasl-users', users])
+    expect(started.code, started.stderr).toBe(0)
+    const address = /Kafka listener on (127\.0\.0\.1:\d+)/.exec(started.stdout)![1]!
+    try {
+      const env = {SAMSA_BROKERS: address, SAMSA_NO_AUTOSTART: '1'}
+      const other = tempDir()
+      expect((await samsa(other, ['topic', 'list'], {env})).code).toBe(3)
+      const sasl = ['--sasl-mechanism', 'SCRAM-SHA-256', '--sasl-username', 'carol', '--sasl-password', 'carol-secret']
+      const created = await samsa(other, ['topic', 'create', 'flagged', ...sasl], {env})
+      expect(created.code, created.stderr).toBe(0)
+      expect(lines((await samsa(dir, ['topic', 'list'])).stdout).join('\n')).toContain('flagged') // the same daemon, locally
+    } finally {
+      await samsa(dir, ['daemon', 'stop'])
+    }
+  })
+})

@@ -15,9 +15,9 @@
 // Metadata and FindCoordinator tell clients to connect to — defaults to the listener's own host and actual
 // port; a wildcard host (`:9092`, `0.0.0.0`, `::`) is advertised as the machine's host name.
 //
-// SASL on the listener: a users file (engine/kafka/sasl-users.ts) named by $SAMSA_KAFKA_SASL_USERS=FILE,
-// else by daemon.json's "kafkaSaslUsers": "FILE" (a relative path is the data directory's); "off" in the
-// environment overrides the file's. With one, every Kafka client must authenticate (PLAIN, SCRAM-SHA-256,
+// SASL on the listener: a users file (engine/kafka/sasl-users.ts) named by the same precedence —
+// --kafka-sasl-users FILE, else $SAMSA_KAFKA_SASL_USERS=FILE, else daemon.json's "kafkaSaslUsers": "FILE"
+// (a relative path there is the data directory's); "off" in the flag or the environment overrides the file's. With one, every Kafka client must authenticate (PLAIN, SCRAM-SHA-256,
 // SCRAM-SHA-512). Only a path is ever given: passwords stay in the file, never on a command line.
 import {dirname, resolve} from 'node:path'
 import {SamsaError} from '../../errors.js'
@@ -37,6 +37,7 @@ export interface HostPort {
 export interface KafkaListenerFlags {
   listener?: string
   advertised?: string
+  saslUsers?: string // the users file, or 'off'
 }
 
 export interface KafkaListenerSetting {
@@ -74,6 +75,8 @@ export function kafkaListenerArgs(flags: KafkaListenerFlags | undefined): string
     else args.push('--kafka-listener', flags.listener)
   }
   if (flags?.advertised !== undefined) args.push('--kafka-advertised-listener', flags.advertised)
+  // absolute: the daemon may run elsewhere than the command that starts it
+  if (flags?.saslUsers !== undefined) args.push('--kafka-sasl-users', OFF.has(flags.saslUsers.trim().toLowerCase()) ? 'off' : resolve(flags.saslUsers))
   return args
 }
 
@@ -132,9 +135,15 @@ export function resolveKafkaListener(
   return {listener: DEFAULT_KAFKA_LISTENER, advertised, source: 'default'}
 }
 
-// The listener's users file (see the header), or null: no SASL. An environment path is taken as given
-// (the daemon resolves it against its working directory).
-export function resolveKafkaSaslUsers(env: NodeJS.ProcessEnv, configText: string | null, configFile: string): {file: string; source: 'environment' | 'config file'} | null {
+// The listener's users file (see the header), or null: no SASL. A flag's or the environment's path is
+// taken as given (the daemon resolves it against its working directory).
+export function resolveKafkaSaslUsers(
+  flags: KafkaListenerFlags | undefined,
+  env: NodeJS.ProcessEnv,
+  configText: string | null,
+  configFile: string,
+): {file: string; source: 'command line' | 'environment' | 'config file'} | null {
+  if (flags?.saslUsers !== undefined && flags.saslUsers !== '') return OFF.has(flags.saslUsers.trim().toLowerCase()) ? null : {file: flags.saslUsers, source: 'command line'}
   const fromEnv = env[KAFKA_SASL_USERS_ENV]
   if (fromEnv !== undefined && fromEnv !== '') return OFF.has(fromEnv.trim().toLowerCase()) ? null : {file: fromEnv, source: 'environment'}
   const saslUsers = parseDaemonConfig(configText, configFile).saslUsers
