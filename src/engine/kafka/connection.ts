@@ -25,13 +25,15 @@
 // SASL (sasl.ts): on a listener with users, each request is checked against the connection's SaslSession
 // as it starts — SASL steps run alone, so what follows one is checked against its outcome — and one the
 // session does not expect closes the connection. After a SaslHandshake v0 the next frames are bare SASL
-// tokens, answered with bare size-prefixed tokens, until the session is done.
+// tokens, answered with bare size-prefixed tokens, until the session is done. Until then no frame may be
+// larger than SASL_MAX_RECEIVE_BYTES.
 import type {Socket} from 'node:net'
 import {decodeRequest, expectsResponse, KafkaFrameReader, type KafkaRequest} from '../../protocol/kafka/index.js'
 import {BoundedConnection, type TransportLimits} from '../transport/bounded-connection.js'
 import type {PendingFrameBudget} from '../transport/pending-frame-budget.js'
 import type {KafkaDispatch, Ordering} from './dispatch.js'
 import {CloseAfterReply, type KafkaRequestContext} from './handler.js'
+import {SaslFailure} from './sasl-mechanisms.js'
 import type {SaslSession} from './sasl-session.js'
 
 // maxFrameBytes is Kafka's socket.request.max.bytes.
@@ -45,6 +47,10 @@ export const DEFAULT_KAFKA_CONNECTION_LIMITS: KafkaConnectionLimits = {
   outputBudgetBytes: 16 * 1024 * 1024,
   partialFrameTimeoutMs: 30_000,
 }
+
+// Kafka's sasl.server.max.receive.size default: the largest frame a client may send before it has
+// authenticated (ApiVersions and SASL tokens are small), so a stranger cannot make the daemon hold 100 MiB.
+export const SASL_MAX_RECEIVE_BYTES = 512 * 1024
 
 // A started request that gets a response; chunks is set once it is encoded.
 interface Slot {
@@ -70,7 +76,8 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
     readonly sasl: SaslSession | null = null,
   ) {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`
-    super(socket, {name: `the Kafka connection from ${peer}`, limits, budget, log, reader: (max, memory) => new KafkaFrameReader(max, memory)})
+    const beforeAuthentication = () => (sasl && !sasl.authenticated ? {bytes: SASL_MAX_RECEIVE_BYTES, setting: 'sasl.server.max.receive.size, before SASL authentication'} : null)
+    super(socket, {name: `the Kafka connection from ${peer}`, limits, budget, log, reader: (max, memory) => new KafkaFrameReader(max, memory, beforeAuthentication)})
     this.peer = peer
     socket.setNoDelay(true) // responses are written whole; Nagle would only add latency to small ones
   }
@@ -134,12 +141,17 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
   // A bare SASL token (after a v0 handshake): the answer is a bare token too; a failure can only close.
   private startRawToken(payload: Buffer): void {
     const sasl = this.sasl!
-    const answer = sasl.step(Buffer.from(payload)).then((reply) => {
-      const size = Buffer.alloc(4)
-      size.writeInt32BE(reply.length)
-      return [size, reply]
-    })
-    this.run(answer, {chunks: null, cost: payload.length}, payload.length, 'barrier', 'a SASL token')
+    const answer = sasl.step(Buffer.from(payload)).then(
+      (reply) => {
+        const size = Buffer.alloc(4)
+        size.writeInt32BE(reply.length)
+        return [size, reply]
+      },
+      (err: Error) => {
+        throw err instanceof SaslFailure ? new Error(`SASL authentication failed: ${err.detail}`) : err
+      },
+    )
+    this.run(answer, {chunks: null, cost: payload.length}, payload.length, 'barrier', 'a bare SASL token')
   }
 
   private run(work: Promise<Buffer[]>, slot: Slot | null, cost: number, order: Ordering, what: string): void {

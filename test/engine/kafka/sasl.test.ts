@@ -109,6 +109,29 @@ describe('SaslHandshake v1 + SaslAuthenticate', () => {
   })
 })
 
+describe('frame size before authentication', () => {
+  // ApiVersions v0 padded to `bytes` (bytes after a request body are ignored, as Kafka's parser does)
+  function paddedApiVersions(bytes: number, correlationId: number): Buffer {
+    const frame = Buffer.concat([...encodeRequest('ApiVersions', {apiVersion: 0, correlationId, clientId: 'big'}, {clientSoftwareName: '', clientSoftwareVersion: ''}), Buffer.alloc(bytes)])
+    frame.writeInt32BE(frame.length - 4, 0)
+    return frame
+  }
+
+  it("is at most 512 KiB (Kafka's sasl.server.max.receive.size); once authenticated the listener's own limit applies", async () => {
+    const stranger = await KafkaTestClient.connect(port)
+    stranger.writeRaw(paddedApiVersions(600 * 1024, 1))
+    expect(await closed(stranger)).toBe(true)
+    expect(d.output()).toMatch(/exceeds the 524288-byte limit \(sasl\.server\.max\.receive\.size, before SASL authentication\)/)
+    const c = await KafkaTestClient.connect(port)
+    await c.request('SaslHandshake', {mechanism: 'PLAIN'})
+    await c.request('SaslAuthenticate', {authBytes: plain('alice', 'alice-secret')})
+    c.writeRaw(paddedApiVersions(600 * 1024, 4242))
+    await waitFor(() => c.stray.length > 0 || c.closed, 10_000, 'the ApiVersions answer')
+    expect(c.stray[0]!.readInt32BE(0)).toBe(4242)
+    c.close()
+  })
+})
+
 // After a v0 handshake the tokens are bare frames: int32 size, then the token (KIP-43).
 describe('SaslHandshake v0: raw tokens', () => {
   function rawSession(token: Buffer): Promise<{frames: Buffer[]; closed: boolean}> {
