@@ -57,5 +57,11 @@ describe('the daemon', () => {
       expect(await d.exited).toBe(2)
       expect(d.output().trim().split('\n')).toEqual([expect.stringContaining(message)])
     }
+    // daemon.json's kafkaSaslUsers, relative to the data directory
+    const data = tempDir()
+    writeFileSync(join(data, 'daemon.json'), '{"kafkaSaslUsers": "users.json"}')
+    const d = await spawnDaemon(data, {kafka: true, waitReady: false})
+    expect(await d.exited).toBe(2)
+    expect(d.output().trim()).toBe(`samsa: cannot read the Kafka SASL users file ${join(data, 'users.json')} (${join(data, 'daemon.json')}: kafkaSaslUsers): no such file`)
   })
 })
