@@ -2,15 +2,19 @@
 // 2.2.4 with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 produces and consumes in a group, and fails with a
 // wrong password; samsa's own Kafka backend (`--brokers … --sasl-mechanism …`, or a --kafka-config file)
 // produces and consumes, and says in one line, with a non-zero exit, when credentials are missing or wrong.
+// kcat 1.7.1 (librdkafka 2.0.2) does SCRAM too — with its quirk of repeating its nonce (sasl-mechanisms.ts).
 // One user's entry is a password, the other's Kafka's salted SCRAM credentials (no password in the file).
+import {execFile} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {promisify} from 'node:util'
 import kafkajs from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {formatCredential, newCredential} from '../../src/protocol/sasl/scram.js'
 import {cleanup, lines, requireBuild, samsa, spawnDaemon, stopDaemon, tempDir, waitFor, type DaemonProcess} from '../support/index.js'
 
 const {Kafka, logLevel} = kafkajs
+const exec = promisify(execFile)
 
 let d: DaemonProcess
 let broker: string
@@ -88,6 +92,29 @@ describe('kafkajs', () => {
     await expect(admin.listTopics()).rejects.toThrow()
     await admin.disconnect()
     await waitFor(() => /unexpected Kafka request Metadata during SASL handshake/.test(d.output()), 10_000, 'the log line')
+  })
+})
+
+describe('kcat (librdkafka 2.0.2)', () => {
+  async function kcat(mechanism: string, password: string, args: string[], input = ''): Promise<{stdout: string; stderr: string}> {
+    const sasl = ['-X', 'security.protocol=SASL_PLAINTEXT', '-X', `sasl.mechanisms=${mechanism}`, '-X', 'sasl.username=bob', '-X', `sasl.password=${password}`]
+    const p = exec('kcat', ['-b', broker, ...sasl, ...args], {timeout: 60_000})
+    p.child.stdin!.end(input)
+    return p
+  }
+
+  it.each(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])('%s: produces and reads back', async (mechanism) => {
+    const topic = `kcat-${mechanism}`
+    await local(['topic', 'create', topic])
+    await kcat(mechanism, 'bob-secret', ['-P', '-t', topic], 'x\ny\n')
+    const {stdout} = await kcat(mechanism, 'bob-secret', ['-C', '-t', topic, '-e', '-q'])
+    expect(lines(stdout)).toEqual(['x', 'y'])
+  })
+
+  it('a wrong password: SASL authentication error, nothing listed', async () => {
+    const r = await kcat('SCRAM-SHA-512', 'guess', ['-L', '-m', '3']).catch((err: {stdout: string; stderr: string}) => err)
+    expect(r.stderr).toContain('SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512')
+    expect(r.stdout).not.toContain('brokers:')
   })
 })
 

@@ -7,6 +7,7 @@ import {connect} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {encodeRequest, KafkaErrorCode as E} from '../../../src/protocol/kafka/index.js'
+import {authMessage, clientFinal, clientFirst, clientFirstBare, clientProof, credentialOf, parseServerFinal, parseServerFirst, saltedPassword, serverSignature} from '../../../src/protocol/sasl/scram.js'
 import {cleanup, requireBuild, spawnDaemon, stopDaemon, tempDir, waitFor, type DaemonProcess} from '../../support/index.js'
 import {KafkaTestClient} from './helpers.js'
 
@@ -98,6 +99,41 @@ describe('SaslHandshake v1 + SaslAuthenticate', () => {
     const c = await KafkaTestClient.connect(port)
     await c.request('SaslHandshake', {mechanism: 'PLAIN'})
     await expect(c.request('Metadata', NO_TOPICS)).rejects.toThrow('connection closed')
+  })
+
+  // One SCRAM-SHA-256 exchange, the client-final's nonce as `echo` makes it from the agreed one.
+  async function scram(password: string, echo: (clientNonce: string, agreed: string) => string): Promise<{c: KafkaTestClient; errorCode: number; verified: boolean}> {
+    const c = await KafkaTestClient.connect(port)
+    await c.request('SaslHandshake', {mechanism: 'SCRAM-SHA-256'})
+    const first = clientFirst('alice', 'client-nonce')
+    const serverFirstText = (await c.request('SaslAuthenticate', {authBytes: Buffer.from(first)})).authBytes.toString()
+    const server = parseServerFirst(serverFirstText, 'client-nonce')
+    const salted = await saltedPassword('sha256', password, server.salt, server.iterations)
+    const withoutProof = `c=biws,r=${echo('client-nonce', server.nonce)}`
+    const message = authMessage(clientFirstBare('alice', 'client-nonce'), serverFirstText, withoutProof)
+    const final = await c.request('SaslAuthenticate', {authBytes: Buffer.from(clientFinal(withoutProof, clientProof('sha256', salted, message)))})
+    const expected = serverSignature('sha256', credentialOf('sha256', salted, server.salt, server.iterations).serverKey, message)
+    return {c, errorCode: final.errorCode, verified: final.errorCode === 0 && parseServerFinal(final.authBytes.toString()).equals(expected)}
+  }
+
+  it('SCRAM-SHA-256: the server signature proves the listener knows the credential; then every API', async () => {
+    const {c, errorCode, verified} = await scram('alice-secret', (_, agreed) => agreed)
+    expect([errorCode, verified]).toEqual([0, true])
+    expect((await c.request('Metadata', NO_TOPICS)).brokers).toHaveLength(1)
+    c.close()
+  })
+
+  it("SCRAM: librdkafka 2.0.2's client-final (its nonce repeated in front) is accepted; any other nonce, or a wrong password, is 58", async () => {
+    const doubled = await scram('alice-secret', (mine, agreed) => mine + agreed)
+    expect([doubled.errorCode, doubled.verified]).toEqual([0, true])
+    doubled.c.close()
+    for (const [password, echo] of [['alice-secret', (_: string, agreed: string) => `x${agreed}`], ['wrong', (_: string, agreed: string) => agreed]] as const) {
+      const r = await scram(password, echo)
+      expect(r.errorCode).toBe(E.SASL_AUTHENTICATION_FAILED)
+      expect(await closed(r.c)).toBe(true)
+    }
+    expect(d.output()).toContain('SASL authentication failed: SCRAM-SHA-256: the nonce from alice is not the one agreed')
+    expect(d.output()).toContain('SASL authentication failed: SCRAM-SHA-256: wrong password for alice')
   })
 
   it('a malformed SCRAM client-first fails with 58 and closes', async () => {
