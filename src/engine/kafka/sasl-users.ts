@@ -10,7 +10,7 @@
 // What is kept in memory is what Kafka keeps: per user and SCRAM mechanism a salted credential (salt,
 // StoredKey, ServerKey, iterations), never a password. A "password" entry is turned into one credential per
 // mechanism at load (a random salt each, 4096 iterations, Kafka's default); the salted form, Kafka's own
-// text form (kafka-configs --describe prints it), keeps passwords out of the file altogether.
+// text form (ScramCredentialUtils, as ZooKeeper-based Kafka stored it), keeps passwords out of the file.
 // PLAIN is checked against the user's SCRAM credential (SHA-512's if there is one): Hi(password, salt, i)
 // must give its StoredKey — so PLAIN needs no plaintext password either.
 // Every problem is a USAGE error naming the file and the user: the daemon refuses to start rather than
