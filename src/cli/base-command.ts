@@ -39,8 +39,9 @@ const DAEMON_FLAGS = {
   'tls-ca': Flags.string({description: 'CA certificate (PEM) to verify the brokers with', helpGroup: 'KAFKA'}),
   'tls-cert': Flags.string({description: 'client certificate (PEM)', helpGroup: 'KAFKA'}),
   'tls-key': Flags.string({description: 'client key (PEM)', helpGroup: 'KAFKA'}),
-  'sasl-username': Flags.string({description: 'SASL PLAIN user', env: 'SAMSA_SASL_USERNAME', helpGroup: 'KAFKA'}),
-  'sasl-password': Flags.string({description: 'SASL PLAIN password', env: 'SAMSA_SASL_PASSWORD', helpGroup: 'KAFKA'}),
+  'sasl-mechanism': Flags.string({description: 'SASL mechanism: PLAIN (default), SCRAM-SHA-256 or SCRAM-SHA-512', env: 'SAMSA_SASL_MECHANISM', helpGroup: 'KAFKA'}),
+  'sasl-username': Flags.string({description: 'SASL user', env: 'SAMSA_SASL_USERNAME', helpGroup: 'KAFKA'}),
+  'sasl-password': Flags.string({description: 'SASL password', env: 'SAMSA_SASL_PASSWORD', helpGroup: 'KAFKA'}),
 }
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof DAEMON_FLAGS & T['flags']>
@@ -94,6 +95,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       tlsCa: f['tls-ca'],
       tlsCert: f['tls-cert'],
       tlsKey: f['tls-key'],
+      saslMechanism: f['sasl-mechanism'],
       saslUsername: f['sasl-username'],
       saslPassword: f['sasl-password'],
     }

@@ -13,12 +13,15 @@
 // After startup the promise resolves with the exit code: 0 for a clean stop, 1 after an internal error.
 //
 // The Kafka listener: the flags given, else $SAMSA_KAFKA_LISTENER, else <data>/daemon.json, else
-// 127.0.0.1:9092 (protocol/control/daemon-config.ts resolves them; this module reads the file).
+// 127.0.0.1:9092 (protocol/control/daemon-config.ts resolves them; this module reads the file). Its SASL
+// users: the file --kafka-sasl-users, $SAMSA_KAFKA_SASL_USERS or daemon.json's kafkaSaslUsers names, read here at startup; one
+// that cannot be read or parsed stops the startup (exit 2) rather than open a listener without it.
 import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {SamsaError, isSamsaError} from '../errors.js'
 import {daemonPaths} from '../protocol/control/data-dir-layout.js'
-import {resolveKafkaListener, type KafkaListenerFlags} from '../protocol/control/daemon-config.js'
+import {KAFKA_SASL_USERS_ENV, resolveKafkaListener, resolveKafkaSaslUsers, type KafkaListenerFlags} from '../protocol/control/daemon-config.js'
+import {SaslUsers} from './kafka/sasl-users.js'
 import {startDaemon, type Daemon, type DaemonOptions} from './lifecycle/daemon.js'
 
 export function logLine(line: string): void {
@@ -28,7 +31,7 @@ export function logLine(line: string): void {
 export type DaemonProcessOptions = Omit<DaemonOptions, 'log' | 'kafka'> & {kafkaFlags?: KafkaListenerFlags}
 
 // The Kafka listener in force for this data directory (USAGE naming the setting that is wrong).
-export function kafkaListenerFor(dataDir: string, flags: KafkaListenerFlags | undefined, env: NodeJS.ProcessEnv = process.env): DaemonOptions['kafka'] {
+export async function kafkaListenerFor(dataDir: string, flags: KafkaListenerFlags | undefined, env: NodeJS.ProcessEnv = process.env): Promise<DaemonOptions['kafka']> {
   const file = daemonPaths(resolve(dataDir), undefined, env).configFile
   let text: string | null = null
   try {
@@ -37,7 +40,21 @@ export function kafkaListenerFor(dataDir: string, flags: KafkaListenerFlags | un
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SamsaError('USAGE', `cannot read ${file}: ${(err as Error).message}`)
   }
   const setting = resolveKafkaListener(flags, env, text, file)
-  return setting.listener ? {listen: setting.listener, advertised: setting.advertised} : null
+  if (!setting.listener) return null
+  const users = resolveKafkaSaslUsers(flags, env, text, file)
+  const named = {'command line': '--kafka-sasl-users', environment: `$${KAFKA_SASL_USERS_ENV}`, 'config file': `${file}: kafkaSaslUsers`}
+  return {listen: setting.listener, advertised: setting.advertised, sasl: users ? await readUsers(users.file, named[users.source]) : null}
+}
+
+async function readUsers(path: string, named: string): Promise<SaslUsers> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    throw new SamsaError('USAGE', `cannot read the Kafka SASL users file ${path} (${named}): ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
+  }
+  return SaslUsers.parse(text, path)
 }
 
 export async function runDaemonProcess({kafkaFlags, ...options}: DaemonProcessOptions): Promise<number> {
@@ -63,7 +80,7 @@ export async function runDaemonProcess({kafkaFlags, ...options}: DaemonProcessOp
   })
 
   try {
-    const kafka = kafkaListenerFor(options.dataDir, kafkaFlags)
+    const kafka = await kafkaListenerFor(options.dataDir, kafkaFlags)
     daemon = await startDaemon({...options, kafka, log: logLine})
   } catch (err) {
     throw startupError(err)

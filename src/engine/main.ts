@@ -1,5 +1,5 @@
 // The daemon's entry: `node dist/engine/main.js --data-dir D [--workers N] [--socket S] [--kafka-listener
-// HOST:PORT | --no-kafka-listener] [--kafka-advertised-listener HOST:PORT]`. The client library spawns this
+// HOST:PORT | --no-kafka-listener] [--kafka-advertised-listener HOST:PORT] [--kafka-sasl-users FILE|off]`. The client library spawns this
 // file detached (stdout/stderr → <data>/daemon.log) for auto-start and `samsa daemon start`. Without a
 // Kafka flag the listener comes from $SAMSA_KAFKA_LISTENER, <data>/daemon.json, else 127.0.0.1:9092
 // (protocol/control/daemon-config.ts). Main thread.
@@ -16,7 +16,7 @@ import type {KafkaListenerFlags} from '../protocol/control/daemon-config.js'
 import {runDaemonProcess} from './daemon-process.js'
 
 const USAGE =
-  'usage: node dist/engine/main.js [--data-dir DIR] [--workers N] [--socket PATH] [--kafka-listener HOST:PORT | --no-kafka-listener] [--kafka-advertised-listener HOST:PORT]'
+  'usage: node dist/engine/main.js [--data-dir DIR] [--workers N] [--socket PATH] [--kafka-listener HOST:PORT | --no-kafka-listener] [--kafka-advertised-listener HOST:PORT] [--kafka-sasl-users FILE|off]'
 
 function fail(message: string, code: number): never {
   process.stderr.write(`samsa: ${message}\n`)
@@ -34,6 +34,7 @@ function parse(): {dataDir: string; workers?: number; socket?: string; kafkaFlag
         'kafka-listener': {type: 'string'},
         'no-kafka-listener': {type: 'boolean'},
         'kafka-advertised-listener': {type: 'string'},
+        'kafka-sasl-users': {type: 'string'},
         help: {type: 'boolean', short: 'h'},
       },
       strict: true,
@@ -52,7 +53,7 @@ function parse(): {dataDir: string; workers?: number; socket?: string; kafkaFlag
     if (!/^\d+$/.test(values.workers) || workers < 1 || workers > 256) fail(`--workers must be an integer from 1 to 256, got ${values.workers}`, 2)
   }
   if (values['no-kafka-listener'] && values['kafka-listener'] !== undefined) fail(`--kafka-listener and --no-kafka-listener contradict each other\n${USAGE}`, 2)
-  const kafkaFlags: KafkaListenerFlags = {listener: values['no-kafka-listener'] ? 'off' : values['kafka-listener'], advertised: values['kafka-advertised-listener']}
+  const kafkaFlags: KafkaListenerFlags = {listener: values['no-kafka-listener'] ? 'off' : values['kafka-listener'], advertised: values['kafka-advertised-listener'], saslUsers: values['kafka-sasl-users']}
   return {dataDir: resolveDataDir(values['data-dir']), workers, socket: values.socket, kafkaFlags}
 }
 

@@ -131,6 +131,31 @@ describe('kafkajs', () => {
     }
   })
 
+  it("admin.alterConfigs (AlterConfigs v1) replaces a topic's configs: describeConfigs and samsa show the change; validateOnly changes nothing", async () => {
+    await cli(['topic', 'create', 'kjs-alter', '--config', 'retention.ms=3600000', '--config', 'cleanup.policy=compact'])
+    const admin = kafka().admin()
+    await admin.connect()
+    try {
+      const alter = (configEntries: {name: string; value: string}[], validateOnly = false) =>
+        admin.alterConfigs({validateOnly, resources: [{type: 2, name: 'kjs-alter', configEntries}]})
+      const described = async () => {
+        const r = await admin.describeConfigs({resources: [{type: 2, name: 'kjs-alter', configNames: ['retention.ms', 'segment.bytes', 'cleanup.policy']}], includeSynonyms: false})
+        return Object.fromEntries(r.resources[0]!.configEntries.map((e) => [e.configName, [e.configValue, e.isDefault]]))
+      }
+      await alter([{name: 'segment.bytes', value: '1048576'}], true)
+      expect(await described()).toEqual({'retention.ms': ['3600000', false], 'segment.bytes': [expect.any(String), true], 'cleanup.policy': ['compact', false]})
+      await alter([{name: 'segment.bytes', value: '1048576'}, {name: 'retention.ms', value: '60000'}])
+      // what was set before and is not named goes back to its default (Kafka's AlterConfigs)
+      expect(await described()).toEqual({'retention.ms': ['60000', false], 'segment.bytes': ['1048576', false], 'cleanup.policy': ['delete', true]})
+      const {configs} = JSON.parse(await cli(['topic', 'describe', 'kjs-alter', '--json']))
+      expect(configs).toContainEqual({name: 'segment.bytes', value: '1048576', isDefault: false})
+      await expect(alter([{name: 'no.such.config', value: '1'}])).rejects.toMatchObject({type: 'INVALID_CONFIG'})
+      expect((await described())['segment.bytes']).toEqual(['1048576', false]) // a refused alter changes nothing
+    } finally {
+      await admin.disconnect()
+    }
+  })
+
   it('admin adds partitions, deletes records and deletes groups, and samsa sees each change', async () => {
     await cli(['topic', 'create', 'kjs-grow'])
     await cli(['produce', 'kjs-grow'], 'a\nb\nc\nd\n')

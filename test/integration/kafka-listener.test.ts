@@ -154,7 +154,7 @@ describe('the Kafka listener of an auto-started daemon', () => {
       expect(lines(r.stderr)).toEqual([expect.stringContaining(`${join(dir, 'daemon.json')}: unknown setting "typo"`)])
       const fg = await samsa(dir, ['daemon', 'start', '--foreground'], {env: {SAMSA_KAFKA_LISTENER: ''}})
       expect(fg.code).toBe(2)
-      expect(lines(fg.stderr)).toEqual([`samsa: ${join(dir, 'daemon.json')}: unknown setting "typo" (known: kafkaListener, kafkaAdvertisedListener)`])
+      expect(lines(fg.stderr)).toEqual([`samsa: ${join(dir, 'daemon.json')}: unknown setting "typo" (known: kafkaListener, kafkaAdvertisedListener, kafkaSaslUsers)`])
     } finally {
       await stopDaemonIn(dir)
     }

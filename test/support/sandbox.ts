@@ -36,6 +36,6 @@ const CLUSTER_ENV = ['SAMSA_BROKERS', 'SAMSA_KAFKA_CONFIG', 'SAMSA_PROFILE', 'SA
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   home ??= tempDir('samsa-home-')
   const env: NodeJS.ProcessEnv = {...process.env, XDG_DATA_HOME: home, XDG_CONFIG_HOME: join(home, 'config'), NO_COLOR: '1'}
-  for (const name of ['SAMSA_DATA_DIR', 'SAMSA_SOCKET', 'SAMSA_NO_AUTOSTART', 'SAMSA_DEBUG', 'SAMSA_KAFKA_ADVERTISED_LISTENER', ...CLUSTER_ENV]) delete env[name]
+  for (const name of ['SAMSA_DATA_DIR', 'SAMSA_SOCKET', 'SAMSA_NO_AUTOSTART', 'SAMSA_DEBUG', 'SAMSA_KAFKA_ADVERTISED_LISTENER', 'SAMSA_KAFKA_SASL_USERS', ...CLUSTER_ENV]) delete env[name]
   return {...env, SAMSA_KAFKA_LISTENER: 'off', ...extra}
 }

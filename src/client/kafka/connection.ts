@@ -3,13 +3,15 @@
 // order per connection, but matching by id costs nothing and catches a confused peer).
 //
 // Opening: dial, ApiVersions v0 (every broker since 0.10 answers it, before authentication too), then
-// SASL PLAIN if asked (SaslHandshake v1, SaslAuthenticate v0: sasl.ts). From ApiVersions each API is used
+// SASL if asked (PLAIN or SCRAM; SaslHandshake v1, SaslAuthenticate v0: sasl.ts). From ApiVersions each API is used
 // at the highest version both sides speak (our codecs: protocol/kafka); an API the broker lacks, or whose
 // range does not meet ours, fails the call that needs it with a one-line "the broker does not support".
 //
 // Failure: a lost connection fails every request in flight with DAEMON_UNAVAILABLE (retriable: the
 // caller — KafkaCluster — dials again on the next request; nothing is resent here); a request past its
 // timeout closes the connection, as Kafka's clients do (the stream can no longer be trusted to line up).
+// A broker that closes the connection right after ApiVersions, when we did not authenticate, is what a
+// listener that requires SASL does (Kafka's and samsa's): the error says so.
 // Runs on the CLI's main thread; one socket, one frame reader.
 import {connect as tcpConnect, type Socket} from 'node:net'
 import {connect as tlsConnect, type ConnectionOptions} from 'node:tls'
@@ -54,6 +56,8 @@ export class KafkaConnection {
   private versions = new Map<number, {min: number; max: number}>()
   private closedError: SamsaError | null = null
   private readonly closeListeners: (() => void)[] = []
+  private answered = 0 // responses received
+  private authenticated = false // SASL was asked for (and, once open, succeeded)
 
   private constructor(
     private readonly socket: Socket,
@@ -62,7 +66,7 @@ export class KafkaConnection {
   ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk))
     socket.on('error', (err) => this.fail(unreachable(address, err)))
-    socket.on('close', () => this.fail(new SamsaError('DAEMON_UNAVAILABLE', `the connection to Kafka broker ${addressName(address)} was lost`)))
+    socket.on('close', () => this.fail(this.lost()))
   }
 
   static async open(address: BrokerAddress, security: Security, clientId: string): Promise<KafkaConnection> {
@@ -72,6 +76,7 @@ export class KafkaConnection {
       const answer = await c.request(ApiVersions, {clientSoftwareName: '', clientSoftwareVersion: ''}, {version: 0})
       if (answer.errorCode !== 0) throw kafkaFailure(answer.errorCode, `ApiVersions from ${addressName(address)}`)
       c.versions = new Map(answer.apiKeys.map((k) => [k.apiKey, {min: k.minVersion, max: k.maxVersion}]))
+      c.authenticated = security.sasl !== undefined
       if (security.sasl) await authenticate(c, security.sasl)
     } catch (err) {
       c.close()
@@ -140,6 +145,14 @@ export class KafkaConnection {
     })
   }
 
+  private lost(): SamsaError {
+    const where = addressName(this.address)
+    if (this.answered === 1 && !this.authenticated) {
+      return new SamsaError('DAEMON_UNAVAILABLE', `Kafka broker ${where} closed the connection after ApiVersions: does it require SASL authentication? (--sasl-mechanism, --sasl-username, --sasl-password)`)
+    }
+    return new SamsaError('DAEMON_UNAVAILABLE', `the connection to Kafka broker ${where} was lost`)
+  }
+
   close(): void {
     this.fail(new SamsaError('INTERNAL', 'the Kafka client is closed'))
     this.socket.destroy()
@@ -160,6 +173,7 @@ export class KafkaConnection {
     const p = this.pending.get(id)
     if (!p) throw new Error(`a response with correlation id ${id}, which no request has`)
     this.pending.delete(id)
+    this.answered++
     clearTimeout(p.timer)
     // a copy: the frame reader may reuse its buffer, and fetched records outlive this call
     const r = new Reader(Buffer.from(payload))

@@ -1,5 +1,5 @@
 // How the Kafka backend reaches a cluster: the broker list, TLS and SASL, from flags (--brokers, --tls,
-// --tls-ca/--tls-cert/--tls-key, --sasl-username/--sasl-password, also $SAMSA_BROKERS …) over a config
+// --tls-ca/--tls-cert/--tls-key, --sasl-mechanism/--sasl-username/--sasl-password, also $SAMSA_BROKERS …) over a config
 // file (--kafka-config FILE, $SAMSA_KAFKA_CONFIG) in librdkafka's properties format, so the file kcat
 // reads with -F works here too:
 //
@@ -9,7 +9,7 @@
 //   ssl.ca.location=/etc/kafka/ca.pem       # PEM files
 //   ssl.certificate.location=/etc/kafka/client.pem
 //   ssl.key.location=/etc/kafka/client.key
-//   sasl.mechanism=PLAIN                    # PLAIN only
+//   sasl.mechanism=SCRAM-SHA-512            # PLAIN (the default), SCRAM-SHA-256, SCRAM-SHA-512
 //   sasl.username=alice
 //   sasl.password=secret
 //
@@ -19,6 +19,7 @@ import {readFileSync} from 'node:fs'
 import type {ConnectionOptions} from 'node:tls'
 import {SamsaError} from '../../errors.js'
 import type {BrokerAddress, Security} from './connection.js'
+import {SASL_MECHANISMS, type SaslMechanism} from './sasl.js'
 
 export interface KafkaSettings {
   brokers?: string // host:port,host:port
@@ -69,12 +70,14 @@ export function resolveEndpoint(s: KafkaSettings): KafkaEndpoint {
   const password = s.saslPassword ?? file.get('sasl.password')
   const mechanism = (s.saslMechanism ?? file.get('sasl.mechanism') ?? 'PLAIN').toUpperCase()
   if (username !== undefined || protocol.startsWith('SASL')) {
-    if (mechanism !== 'PLAIN') throw new SamsaError('USAGE', `SASL mechanism ${mechanism} is not supported (PLAIN only)`)
+    if (!isSaslMechanism(mechanism)) throw new SamsaError('USAGE', `SASL mechanism ${mechanism} is not supported (${SASL_MECHANISMS.join(', ')})`)
     if (username === undefined || password === undefined) throw new SamsaError('USAGE', 'SASL needs a user name and a password (--sasl-username, --sasl-password or $SAMSA_SASL_PASSWORD)')
-    security.sasl = {mechanism: 'PLAIN', username, password}
+    security.sasl = {mechanism, username, password}
   }
   return {brokers: parseBrokers(brokers), security}
 }
+
+const isSaslMechanism = (name: string): name is SaslMechanism => (SASL_MECHANISMS as readonly string[]).includes(name)
 
 /** "host:port,host,[::1]:9093" → addresses (default port 9092). */
 export function parseBrokers(list: string): BrokerAddress[] {

@@ -14,7 +14,10 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
     'The daemon also speaks Kafka: kcat, kafkajs and librdkafka applications use it as their broker at ' +
     '127.0.0.1:9092 unless --kafka-listener says elsewhere (port 0: any free port) or --no-kafka-listener. ' +
     'Without the flags, $SAMSA_KAFKA_LISTENER (HOST:PORT or off), then "kafkaListener" in ' +
-    '<data-dir>/daemon.json decide. When the address is taken the daemon runs without the listener and says so.'
+    '<data-dir>/daemon.json decide. When the address is taken the daemon runs without the listener and says so.\n\n' +
+    'With --kafka-sasl-users FILE (or $SAMSA_KAFKA_SASL_USERS, or "kafkaSaslUsers" in daemon.json) every Kafka ' +
+    'client must authenticate with SASL PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 as a user of that JSON file: ' +
+    '{"users": {"alice": {"password": "…"}}}, or Kafka\'s salted "SCRAM-SHA-512": "salt=…,stored_key=…,server_key=…,iterations=4096".'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -33,12 +36,14 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
     }),
     'no-kafka-listener': Flags.boolean({description: 'do not speak the Kafka protocol'}),
     'kafka-advertised-listener': Flags.string({description: 'HOST:PORT Kafka clients are told to connect to (default: the listener\'s; a wildcard host becomes this host name)'}),
+    'kafka-sasl-users': Flags.string({description: 'JSON file of the users Kafka clients must authenticate as (SASL PLAIN/SCRAM); off: none'}),
   }
 
   public async run(): Promise<DaemonStartResult | undefined> {
     const kafka: KafkaListenerFlags = {
       listener: this.flags['no-kafka-listener'] ? 'off' : this.flags['kafka-listener'],
       advertised: this.flags['kafka-advertised-listener'],
+      saslUsers: this.flags['kafka-sasl-users'],
     }
     checkKafkaListenerFlags(kafka)
     if (this.flags.foreground) {

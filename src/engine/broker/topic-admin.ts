@@ -54,6 +54,8 @@ export interface TopicChange {
   set: ReadonlyMap<string, string>
   delete: readonly string[]
   partitions?: number // increase only
+  replace?: boolean // `set` becomes the topic's whole set of overrides: every other one goes (Kafka's AlterConfigs)
+  validateOnly?: boolean // check everything, change nothing
 }
 
 // A partition count as the daemon takes it: an integer from 1 to MAX_PARTITIONS_PER_TOPIC. Takes anything,
@@ -228,7 +230,7 @@ export class TopicAdmin {
     const wanted = change.partitions === undefined ? undefined : requirePartitionCount(change.partitions)
     return this.serial(async () => {
       const entry = this.ctx.table.topic(name)
-      const overrides = new Map(Object.entries(entry.meta.configs))
+      const overrides = change.replace ? new Map<string, string>() : new Map(Object.entries(entry.meta.configs))
       for (const n of remove) overrides.delete(n)
       for (const [k, v] of set) overrides.set(k, v)
       const config = resolveLogConfig(overrides)
@@ -236,6 +238,7 @@ export class TopicAdmin {
       if (wanted !== undefined && wanted < current) {
         throw new SamsaError('INVALID_PARTITIONS', `topic ${name} has ${current} partitions; partitions can only be increased (asked for ${wanted})`)
       }
+      if (change.validateOnly) return this.describeOne(entry)
       const meta: TopicMeta = {...entry.meta, partitions: wanted ?? current, configs: nullProto(overrides)}
       const added = this.newRefs(meta, current, meta.partitions)
       await this.opener.openNew(added, config, `grow topic ${name} to ${meta.partitions} partitions`)

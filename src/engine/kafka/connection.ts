@@ -21,12 +21,20 @@
 // than DEFAULT_MAX_REQUEST_ITEMS array elements), an unknown API key or an unsupported version — except
 // ApiVersions, which gets UNSUPPORTED_VERSION in the v0 format and keeps the connection. Each is one log
 // line naming the peer. A failed acks=0 produce closes it too (abort), the only way its producer can learn.
+//
+// SASL (sasl.ts): on a listener with users, each request is checked against the connection's SaslSession
+// as it starts — SASL steps run alone, so what follows one is checked against its outcome — and one the
+// session does not expect closes the connection. After a SaslHandshake v0 the next frames are bare SASL
+// tokens, answered with bare size-prefixed tokens, until the session is done. Until then no frame may be
+// larger than SASL_MAX_RECEIVE_BYTES.
 import type {Socket} from 'node:net'
 import {decodeRequest, expectsResponse, KafkaFrameReader, type KafkaRequest} from '../../protocol/kafka/index.js'
 import {BoundedConnection, type TransportLimits} from '../transport/bounded-connection.js'
 import type {PendingFrameBudget} from '../transport/pending-frame-budget.js'
 import type {KafkaDispatch, Ordering} from './dispatch.js'
-import type {KafkaRequestContext} from './handler.js'
+import {CloseAfterReply, type KafkaRequestContext} from './handler.js'
+import {SaslFailure} from './sasl-mechanisms.js'
+import type {SaslSession} from './sasl-session.js'
 
 // maxFrameBytes is Kafka's socket.request.max.bytes.
 export type KafkaConnectionLimits = TransportLimits
@@ -40,10 +48,15 @@ export const DEFAULT_KAFKA_CONNECTION_LIMITS: KafkaConnectionLimits = {
   partialFrameTimeoutMs: 30_000,
 }
 
+// Kafka's sasl.server.max.receive.size default: the largest frame a client may send before it has
+// authenticated (ApiVersions and SASL tokens are small), so a stranger cannot make the daemon hold 100 MiB.
+export const SASL_MAX_RECEIVE_BYTES = 512 * 1024
+
 // A started request that gets a response; chunks is set once it is encoded.
 interface Slot {
   chunks: Buffer[] | null
   cost: number
+  closeAfter?: string // the connection's last answer: close once written (the log line's reason)
 }
 
 export class KafkaConnection extends BoundedConnection implements KafkaRequestContext {
@@ -60,9 +73,11 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
     limits: KafkaConnectionLimits,
     log: (line: string) => void,
     budget: PendingFrameBudget,
+    readonly sasl: SaslSession | null = null,
   ) {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`
-    super(socket, {name: `the Kafka connection from ${peer}`, limits, budget, log, reader: (max, memory) => new KafkaFrameReader(max, memory)})
+    const beforeAuthentication = () => (sasl && !sasl.authenticated ? {bytes: SASL_MAX_RECEIVE_BYTES, setting: 'sasl.server.max.receive.size, before SASL authentication'} : null)
+    super(socket, {name: `the Kafka connection from ${peer}`, limits, budget, log, reader: (max, memory) => new KafkaFrameReader(max, memory, beforeAuthentication)})
     this.peer = peer
     socket.setNoDelay(true) // responses are written whole; Nagle would only add latency to small ones
   }
@@ -93,6 +108,7 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
 
   // One complete frame: decoded, then started (or held until the running requests allow it).
   protected take(payload: Buffer): void {
+    if (this.sasl?.expectsRawToken) return this.startRawToken(payload)
     let request
     try {
       request = decodeRequest(payload)
@@ -114,21 +130,48 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
   }
 
   private start(request: KafkaRequest, size: number): void {
+    const refusal = this.sasl?.refusal(request.api)
+    if (refusal) return this.abort(refusal)
     // the request's bytes stay referenced until it is answered (a produce's batches are views into them)
     const cost = size + this.dispatch.reserveBytes(request)
     const slot: Slot | null = expectsResponse(request) ? {chunks: null, cost} : null
+    this.run(this.dispatch.handle(request, this), slot, cost, this.dispatch.ordering(request), `${request.api} v${request.header.apiVersion}`)
+  }
+
+  // A bare SASL token (after a v0 handshake): the answer is a bare token too; a failure can only close.
+  private startRawToken(payload: Buffer): void {
+    const sasl = this.sasl!
+    const answer = sasl.step(Buffer.from(payload)).then(
+      (reply) => {
+        const size = Buffer.alloc(4)
+        size.writeInt32BE(reply.length)
+        return [size, reply]
+      },
+      (err: Error) => {
+        throw err instanceof SaslFailure ? new Error(`SASL authentication failed: ${err.detail}`) : err
+      },
+    )
+    this.run(answer, {chunks: null, cost: payload.length}, payload.length, 'barrier', 'a bare SASL token')
+  }
+
+  private run(work: Promise<Buffer[]>, slot: Slot | null, cost: number, order: Ordering, what: string): void {
     if (slot) this.queue.push(slot)
     else this.silent++
     this.reserved += cost
     this.running++
-    this.runningOrder = this.dispatch.ordering(request)
-    this.dispatch.handle(request, this).then(
+    this.runningOrder = order
+    work.then(
       (chunks) => {
         if (slot) slot.chunks = chunks
       },
       (err: Error) => {
+        if (slot && err instanceof CloseAfterReply) {
+          slot.chunks = err.chunks
+          slot.closeAfter = err.message
+          return
+        }
         if (slot) slot.chunks = []
-        this.abort(`${request.api} v${request.header.apiVersion} failed: ${err.message}`)
+        this.abort(`${what} failed: ${err.message}`)
       },
     ).finally(() => {
       this.running--
@@ -147,6 +190,7 @@ export class KafkaConnection extends BoundedConnection implements KafkaRequestCo
       const slot = this.queue.shift()!
       this.reserved -= slot.cost
       this.write(slot.chunks!)
+      if (slot.closeAfter !== undefined) this.abort(slot.closeAfter)
     }
     this.settled()
   }

@@ -13,15 +13,16 @@ import {ADVERTISED_APIS, CLUSTER_HANDLERS} from './cluster.js'
 import {DELETE_RECORDS_HANDLERS} from './delete-records.js'
 import {FETCH_HANDLERS} from './fetch.js'
 import {GROUP_HANDLERS} from './groups.js'
-import type {KafkaHandler, KafkaHandlers, KafkaRequestContext, KafkaServices} from './handler.js'
+import {CloseAfterReply, type KafkaHandler, type KafkaHandlers, type KafkaRequestContext, type KafkaServices} from './handler.js'
 import {OFFSET_HANDLERS} from './offsets.js'
 import {PRODUCE_HANDLERS} from './produce.js'
+import {SASL_HANDLERS} from './sasl.js'
 import {TOPIC_HANDLERS} from './topics.js'
 
 // How a request may overlap others on its connection (connection.ts).
 export type Ordering = 'produce' | 'read' | 'barrier'
 
-const TABLES: KafkaHandlers[] = [CLUSTER_HANDLERS, PRODUCE_HANDLERS, FETCH_HANDLERS, TOPIC_HANDLERS, DELETE_RECORDS_HANDLERS, OFFSET_HANDLERS, GROUP_HANDLERS]
+const TABLES: KafkaHandlers[] = [CLUSTER_HANDLERS, PRODUCE_HANDLERS, FETCH_HANDLERS, TOPIC_HANDLERS, DELETE_RECORDS_HANDLERS, OFFSET_HANDLERS, GROUP_HANDLERS, SASL_HANDLERS]
 
 function mergeTables(): ReadonlyMap<KafkaApiName, KafkaHandler<KafkaApiName>> {
   const all = new Map<KafkaApiName, KafkaHandler<KafkaApiName>>()
@@ -60,7 +61,9 @@ export class KafkaDispatch {
   }
 
   ordering(request: KafkaRequest): Ordering {
-    const operation = HANDLERS.get(request.api)?.operation
+    const handler = HANDLERS.get(request.api)
+    if (handler?.alone) return 'barrier'
+    const operation = handler?.operation
     if (operation === 'produce') return 'produce'
     return operation && OPERATIONS[operation].barrier ? 'barrier' : 'read'
   }
@@ -77,11 +80,18 @@ export class KafkaDispatch {
   }
 
   // The encoded response, or null when the request gets none (acks=0). Rejects when the connection must
-  // close (the reason is the rejection's message).
+  // close (the reason is the rejection's message) — with a CloseAfterReply carrying the encoded last
+  // answer when there is one.
   async handle(request: KafkaRequest, ctx: KafkaRequestContext): Promise<Buffer[]> {
     const handler = HANDLERS.get(request.api)!
     if (!this.started && !handler.early) await this.ready
-    const body = await handler.handle(this.services, request.body as never, request.header, ctx)
+    let body
+    try {
+      body = await handler.handle(this.services, request.body as never, request.header, ctx)
+    } catch (err) {
+      if (err instanceof CloseAfterReply) err.chunks = encodeResponse(request, err.body as never)
+      throw err
+    }
     return encodeResponse(request, body as never)
   }
 }

@@ -7,6 +7,7 @@
 // address Metadata advertises, not to the one they bootstrapped from: it is the listener's host and the
 // port actually bound (so port 0 works), a wildcard host (":9092", "0.0.0.0", "::") advertised as this
 // machine's host name, unless an advertised address is configured (protocol/control/daemon-config.ts).
+// With users configured (sasl-users.ts), every connection must authenticate with SASL first (sasl.ts).
 import {createHash} from 'node:crypto'
 import {createServer, type Server} from 'node:net'
 import {hostname} from 'node:os'
@@ -20,6 +21,8 @@ import type {PendingFrameBudget} from '../transport/pending-frame-budget.js'
 import {KafkaConnection, type KafkaConnectionLimits} from './connection.js'
 import {KafkaDispatch} from './dispatch.js'
 import type {BrokerIdentity} from './handler.js'
+import {SaslSession} from './sasl-session.js'
+import type {SaslUsers} from './sasl-users.js'
 
 export const MAX_KAFKA_CONNECTIONS = 1024
 export const NODE_ID = 1
@@ -27,6 +30,7 @@ export const NODE_ID = 1
 export interface KafkaListenOptions {
   listen: HostPort
   advertised: HostPort | null // null: derived (see the header)
+  sasl?: SaslUsers | null // set: every connection must authenticate as one of these users (sasl.ts)
   dataDir: string
   broker: Broker
   offsets: OffsetStore
@@ -83,7 +87,8 @@ export class KafkaListener {
     const dispatch = new KafkaDispatch({broker: options.broker, offsets: options.offsets, groups: options.groups, identity, log: options.log}, options.ready)
     const listener = new KafkaListener(server, address, advertised)
     server.on('connection', (socket) => {
-      listener.connections.add(socket, new KafkaConnection(socket, dispatch, options.limits, options.log, options.frameBudget))
+      const sasl = options.sasl ? new SaslSession(options.sasl) : null
+      listener.connections.add(socket, new KafkaConnection(socket, dispatch, options.limits, options.log, options.frameBudget, sasl))
     })
     server.on('error', (err) => options.log(`Kafka listener error: ${err.message}`))
     return listener

@@ -1,4 +1,4 @@
-// CreateTopics (v0–2), DeleteTopics (v0–1), DescribeConfigs (v0–1), IncrementalAlterConfigs (v0) and
+// CreateTopics (v0–2), DeleteTopics (v0–1), DescribeConfigs (v0–1), IncrementalAlterConfigs (v0), AlterConfigs (v0–1) and
 // CreatePartitions (v0–1), through the broker's topic administration — the same topics, names rule and
 // configs as `samsa topic …`. Main thread.
 //
@@ -17,6 +17,11 @@
 // IncrementalAlterConfigs (v0), per resource: a topic's configs SET (a value is needed) or DELETEd (back to
 // the default) in one topic alter, all or nothing; APPEND/SUBTRACT, other resource types, a name twice
 // and validate_only → 42; an unknown config or a bad value → 40, an unknown topic → 3, an internal one 17.
+// AlterConfigs (v0–1), per resource, the older API kafkajs's admin.alterConfigs sends: the configs given
+// become the topic's whole set of overrides — one set before and not named goes back to its default, as
+// in Kafka — in one topic alter, all or nothing; validate_only checks it all and changes nothing. A null
+// value or a name twice → 42 (Kafka: "Null value not supported"); other resource types and a resource
+// twice → 42; an unknown config or a bad value → 40, an unknown topic → 3, an internal one 17.
 // CreatePartitions (v0–1), per topic: `count` is the new total — fewer than the topic has, or as many,
 // → INVALID_PARTITIONS (37, as Kafka); assignments, if given, must put each new partition on this broker
 // alone (39); validate_only checks and creates nothing; a name twice → 42.
@@ -144,6 +149,33 @@ export const TOPIC_HANDLERS: KafkaHandlers = {
             else throw new SamsaError('INVALID_REQUEST', `config ${c.name}: operation ${c.configOperation} is not supported (0 SET, 1 DELETE)`)
           }
           await broker.alterTopic(r.resourceName, {set, delete: remove})
+          responses.push({errorCode: KafkaErrorCode.NONE, errorMessage: null, ...base})
+        } catch (err) {
+          responses.push({errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err), ...base})
+        }
+      }
+      return {throttleTimeMs: 0, responses}
+    },
+  },
+
+  AlterConfigs: {
+    operation: 'alterTopic',
+    async handle({broker}, body) {
+      const named = new Map<string, number>()
+      for (const r of body.resources) named.set(`${r.resourceType}:${r.resourceName}`, (named.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1)
+      const responses = []
+      for (const r of body.resources) {
+        const base = {resourceType: r.resourceType, resourceName: r.resourceName}
+        try {
+          if (named.get(`${r.resourceType}:${r.resourceName}`)! > 1) throw new SamsaError('INVALID_REQUEST', `${r.resourceName} is named more than once in the request`)
+          if (r.resourceType !== RESOURCE_TOPIC) throw new SamsaError('INVALID_REQUEST', `resource type ${r.resourceType}: samsa alters topic configs only (2)`)
+          const set = new Map<string, string>()
+          for (const c of r.configs) {
+            if (set.has(c.name)) throw new SamsaError('INVALID_REQUEST', `config ${c.name} is given more than once`)
+            if (c.value === null) throw new SamsaError('INVALID_REQUEST', `Null value not supported for : ${c.name}`)
+            set.set(c.name, c.value)
+          }
+          await broker.alterTopic(r.resourceName, {set, delete: [], replace: true, validateOnly: body.validateOnly})
           responses.push({errorCode: KafkaErrorCode.NONE, errorMessage: null, ...base})
         } catch (err) {
           responses.push({errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err), ...base})

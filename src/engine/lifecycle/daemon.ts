@@ -38,6 +38,7 @@ import {GroupCoordinator} from '../groups/coordinator.js'
 import {OffsetStore} from '../groups/offset-store.js'
 import {DEFAULT_KAFKA_CONNECTION_LIMITS, type KafkaConnectionLimits} from '../kafka/connection.js'
 import {KafkaListener} from '../kafka/listener.js'
+import type {SaslUsers} from '../kafka/sasl-users.js'
 import {DataDirLock} from './data-dir-lock.js'
 import {preparePrivateDir} from './private-dir.js'
 
@@ -52,7 +53,7 @@ export interface DaemonOptions {
   stopGraceMs?: number // how long a stop waits for in-flight requests, default 30 s
   // The Kafka listener: where to listen and what to advertise; absent or null: none. The daemon process
   // (daemon-process.ts) resolves it from flags, environment and daemon.json; in-process callers say so.
-  kafka?: {listen: HostPort; advertised: HostPort | null} | null
+  kafka?: {listen: HostPort; advertised: HostPort | null; sasl?: SaslUsers | null} | null
   kafkaLimits?: Partial<KafkaConnectionLimits>
 }
 
@@ -179,7 +180,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         })
         kafka.listener = formatHostPort(kafkaListener.address)
         kafka.advertised = formatHostPort(kafkaListener.advertised)
-        log(`Kafka listener on ${kafka.listener} (advertised as ${kafka.advertised})`)
+        const auth = options.kafka.sasl ? `, SASL required: ${options.kafka.sasl.size} user(s)` : ''
+        log(`Kafka listener on ${kafka.listener} (advertised as ${kafka.advertised}${auth})`)
       } catch (err) {
         kafka.problem = (err as Error).message
         log(`${kafka.problem}; running without the Kafka listener (choose another address with --kafka-listener HOST:PORT, or turn it off with --no-kafka-listener)`)

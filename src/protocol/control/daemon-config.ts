@@ -14,11 +14,18 @@
 // the kernel for a free port (the daemon logs and reports the one it got). The advertised address — what
 // Metadata and FindCoordinator tell clients to connect to — defaults to the listener's own host and actual
 // port; a wildcard host (`:9092`, `0.0.0.0`, `::`) is advertised as the machine's host name.
+//
+// SASL on the listener: a users file (engine/kafka/sasl-users.ts) named by the same precedence —
+// --kafka-sasl-users FILE, else $SAMSA_KAFKA_SASL_USERS=FILE, else daemon.json's "kafkaSaslUsers": "FILE"
+// (a relative path there is the data directory's); "off" in the flag or the environment overrides the file's. With one, every Kafka client must authenticate (PLAIN, SCRAM-SHA-256,
+// SCRAM-SHA-512). Only a path is ever given: passwords stay in the file, never on a command line.
+import {dirname, resolve} from 'node:path'
 import {SamsaError} from '../../errors.js'
 
 export const DEFAULT_KAFKA_LISTENER: HostPort = {host: '127.0.0.1', port: 9092}
 export const KAFKA_LISTENER_ENV = 'SAMSA_KAFKA_LISTENER'
 export const KAFKA_ADVERTISED_ENV = 'SAMSA_KAFKA_ADVERTISED_LISTENER'
+export const KAFKA_SASL_USERS_ENV = 'SAMSA_KAFKA_SASL_USERS'
 const OFF = new Set(['off', 'none', 'false', 'no', '0'])
 
 export interface HostPort {
@@ -30,6 +37,7 @@ export interface HostPort {
 export interface KafkaListenerFlags {
   listener?: string
   advertised?: string
+  saslUsers?: string // the users file, or 'off'
 }
 
 export interface KafkaListenerSetting {
@@ -67,11 +75,21 @@ export function kafkaListenerArgs(flags: KafkaListenerFlags | undefined): string
     else args.push('--kafka-listener', flags.listener)
   }
   if (flags?.advertised !== undefined) args.push('--kafka-advertised-listener', flags.advertised)
+  // absolute: the daemon may run elsewhere than the command that starts it
+  if (flags?.saslUsers !== undefined) args.push('--kafka-sasl-users', OFF.has(flags.saslUsers.trim().toLowerCase()) ? 'off' : resolve(flags.saslUsers))
   return args
 }
 
+export interface DaemonConfig {
+  listener?: HostPort | null
+  advertised?: HostPort
+  saslUsers?: string // the users file, resolved against the data directory
+}
+
+const KNOWN_SETTINGS = ['kafkaListener', 'kafkaAdvertisedListener', 'kafkaSaslUsers']
+
 // daemon.json's text (null: there is no file) → its settings; USAGE naming the file and the problem.
-export function parseDaemonConfig(text: string | null, file: string): {listener?: HostPort | null; advertised?: HostPort} {
+export function parseDaemonConfig(text: string | null, file: string): DaemonConfig {
   if (text === null) return {}
   let json: unknown
   try {
@@ -80,10 +98,15 @@ export function parseDaemonConfig(text: string | null, file: string): {listener?
     throw new SamsaError('USAGE', `${file} is not valid JSON: ${(err as Error).message}`)
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SamsaError('USAGE', `${file} must hold a JSON object`)
-  const out: {listener?: HostPort | null; advertised?: HostPort} = {}
+  const out: DaemonConfig = {}
   for (const [key, value] of Object.entries(json)) {
-    if (key !== 'kafkaListener' && key !== 'kafkaAdvertisedListener') {
-      throw new SamsaError('USAGE', `${file}: unknown setting ${JSON.stringify(key)} (known: kafkaListener, kafkaAdvertisedListener)`)
+    if (!KNOWN_SETTINGS.includes(key)) {
+      throw new SamsaError('USAGE', `${file}: unknown setting ${JSON.stringify(key)} (known: ${KNOWN_SETTINGS.join(', ')})`)
+    }
+    if (key === 'kafkaSaslUsers') {
+      if (typeof value !== 'string' || value === '') throw new SamsaError('USAGE', `${file}: kafkaSaslUsers must be the path of a users file`)
+      out.saslUsers = resolve(dirname(file), value)
+      continue
     }
     if (typeof value !== 'string') throw new SamsaError('USAGE', `${file}: ${key} must be a string such as "127.0.0.1:9092"${key === 'kafkaListener' ? ' or "off"' : ''}`)
     if (key === 'kafkaListener') out.listener = parseKafkaListener(value, `${file}: kafkaListener`)
@@ -110,4 +133,19 @@ export function resolveKafkaListener(
   if (fromEnv !== undefined && fromEnv !== '') return {listener: parseKafkaListener(fromEnv, KAFKA_LISTENER_ENV), advertised, source: 'environment'}
   if (file.listener !== undefined) return {listener: file.listener, advertised, source: 'config file'}
   return {listener: DEFAULT_KAFKA_LISTENER, advertised, source: 'default'}
+}
+
+// The listener's users file (see the header), or null: no SASL. A flag's or the environment's path is
+// taken as given (the daemon resolves it against its working directory).
+export function resolveKafkaSaslUsers(
+  flags: KafkaListenerFlags | undefined,
+  env: NodeJS.ProcessEnv,
+  configText: string | null,
+  configFile: string,
+): {file: string; source: 'command line' | 'environment' | 'config file'} | null {
+  if (flags?.saslUsers !== undefined && flags.saslUsers !== '') return OFF.has(flags.saslUsers.trim().toLowerCase()) ? null : {file: flags.saslUsers, source: 'command line'}
+  const fromEnv = env[KAFKA_SASL_USERS_ENV]
+  if (fromEnv !== undefined && fromEnv !== '') return OFF.has(fromEnv.trim().toLowerCase()) ? null : {file: fromEnv, source: 'environment'}
+  const saslUsers = parseDaemonConfig(configText, configFile).saslUsers
+  return saslUsers === undefined ? null : {file: saslUsers, source: 'config file'}
 }

@@ -5,17 +5,21 @@
 //   FindCoordinator 0–1   JoinGroup 0–2   Heartbeat 0–1   LeaveGroup 0–1   SyncGroup 0–1
 //   DescribeGroups 0–1   ListGroups 0–1   ApiVersions 0–3   CreateTopics 0–2   DeleteTopics 0–1
 //   InitProducerId 0–1   DescribeConfigs 0–1   DeleteRecords 0–1   CreatePartitions 0–1
-//   DeleteGroups 0–1   IncrementalAlterConfigs 0
+//   DeleteGroups 0–1   IncrementalAlterConfigs 0   AlterConfigs 0–1 (kafkajs's admin.alterConfigs)
+//   SaslHandshake 0–1   SaslAuthenticate 0–2 (advertised on every listener, as Kafka does; a listener
+//   without SASL answers a handshake with ILLEGAL_SASL_STATE: engine/kafka/sasl.ts)
 //
 // Why MinVersion 0: librdkafka 2.0.2 enables a feature only if an exact old version lies inside the range
 // (FindCoordinator v0 for consumer groups and LZ4, Produce v0 before it compresses anything, Produce v3 and
 // Fetch v4 for RecordBatch v2). Why these maxima: both clients pick the highest common version, and
 // kafkajs writes RecordBatch v2 only from Produce v3 and reads it only from Fetch v4; kafkajs has no
-// OffsetFetch v0, so its max must stay ≥ 1. ApiVersions v3 is the only flexible version here.
+// OffsetFetch v0, so its max must stay ≥ 1. ApiVersions v3 and SaslAuthenticate v2 are the only flexible
+// versions here.
 // InitProducerId only makes sense if the broker checks idempotent producers' sequences; a listener that
 // does not can leave it out of what it advertises (advertisedApiVersions's `omit`).
 
 import type {KafkaApi} from './api.js'
+import {AlterConfigs} from './apis/alter-configs.js'
 import {ApiVersions} from './apis/api-versions.js'
 import {CreatePartitions} from './apis/create-partitions.js'
 import {CreateTopics} from './apis/create-topics.js'
@@ -37,6 +41,8 @@ import {Metadata} from './apis/metadata.js'
 import {OffsetCommit} from './apis/offset-commit.js'
 import {OffsetFetch} from './apis/offset-fetch.js'
 import {Produce} from './apis/produce.js'
+import {SaslAuthenticate} from './apis/sasl-authenticate.js'
+import {SaslHandshake} from './apis/sasl-handshake.js'
 import {SyncGroup} from './apis/sync-group.js'
 
 export const KAFKA_APIS = {
@@ -53,11 +59,14 @@ export const KAFKA_APIS = {
   SyncGroup,
   DescribeGroups,
   ListGroups,
+  SaslHandshake,
   ApiVersions,
   CreateTopics,
   DeleteTopics,
   InitProducerId,
   DescribeConfigs,
+  AlterConfigs,
+  SaslAuthenticate,
   DeleteRecords,
   CreatePartitions,
   DeleteGroups,

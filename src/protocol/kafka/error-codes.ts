@@ -33,6 +33,8 @@ export const KAFKA_ERRORS = {
   INVALID_SESSION_TIMEOUT: {code: 26, retriable: false},
   REBALANCE_IN_PROGRESS: {code: 27, retriable: false},
   INVALID_TIMESTAMP: {code: 32, retriable: false},
+  UNSUPPORTED_SASL_MECHANISM: {code: 33, retriable: false}, // SaslHandshake: the listener then closes
+  ILLEGAL_SASL_STATE: {code: 34, retriable: false}, // a SASL request where none is expected
   UNSUPPORTED_VERSION: {code: 35, retriable: false}, // ApiVersions version too high (v0-format reply)
   TOPIC_ALREADY_EXISTS: {code: 36, retriable: false},
   INVALID_PARTITIONS: {code: 37, retriable: false},
@@ -47,6 +49,7 @@ export const KAFKA_ERRORS = {
   INVALID_PRODUCER_EPOCH: {code: 47, retriable: false},
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: {code: 53, retriable: false}, // transactions are not supported
   KAFKA_STORAGE_ERROR: {code: 56, retriable: true}, // a log directory failed (Produce v4+/Fetch v6+ name it)
+  SASL_AUTHENTICATION_FAILED: {code: 58, retriable: false}, // SaslAuthenticate: the listener then closes
   UNKNOWN_PRODUCER_ID: {code: 59, retriable: false}, // Kafka brokers only: samsa's never answer it
   NON_EMPTY_GROUP: {code: 68, retriable: false}, // DeleteGroups / offset changes while the group has members
   GROUP_ID_NOT_FOUND: {code: 69, retriable: false},

@@ -27,19 +27,23 @@ export class FrameSizeError extends SamsaError {
   constructor(
     readonly size: number,
     readonly maxFrameBytes: number,
+    setting = 'socket.request.max.bytes',
   ) {
     super(
       'INVALID_REQUEST',
-      size < 0 ? `frame size ${size} is negative` : `frame of ${size} bytes exceeds the ${maxFrameBytes}-byte limit (socket.request.max.bytes)`,
+      size < 0 ? `frame size ${size} is negative` : `frame of ${size} bytes exceeds the ${maxFrameBytes}-byte limit (${setting})`,
     )
     this.name = 'FrameSizeError'
   }
 }
 
 /** Throws FrameSizeError unless 0 ≤ size ≤ maxFrameBytes. */
-export function checkFrameSize(size: number, maxFrameBytes: number): void {
-  if (size < 0 || size > maxFrameBytes) throw new FrameSizeError(size, maxFrameBytes)
+export function checkFrameSize(size: number, maxFrameBytes: number, setting?: string): void {
+  if (size < 0 || size > maxFrameBytes) throw new FrameSizeError(size, maxFrameBytes, setting)
 }
+
+/** A tighter limit while it applies: the frame size allowed now and the setting that says so, or null. */
+export type FrameLimitNow = () => {bytes: number; setting: string} | null
 
 const KAFKA_PREFIX: LengthPrefix = {
   name: 'size',
@@ -57,8 +61,22 @@ const KAFKA_PREFIX: LengthPrefix = {
  * FrameSizeError on a bad prefix.
  */
 export class KafkaFrameReader extends FrameSplitter {
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, memory: FrameMemory | null = null) {
-    super(KAFKA_PREFIX, maxFrameBytes, memory)
+  // tighter: checked at each frame's prefix (a SASL listener's limit before authentication, as Kafka's
+  // sasl.server.max.receive.size)
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, memory: FrameMemory | null = null, tighter?: FrameLimitNow) {
+    super(tighter ? tightened(tighter) : KAFKA_PREFIX, maxFrameBytes, memory)
+  }
+}
+
+function tightened(tighter: FrameLimitNow): LengthPrefix {
+  return {
+    name: 'size',
+    lengthOf(u32, maxFrameBytes) {
+      const size = KAFKA_PREFIX.lengthOf(u32, maxFrameBytes)
+      const now = tighter()
+      if (now) checkFrameSize(size, now.bytes, now.setting)
+      return size
+    },
   }
 }
 

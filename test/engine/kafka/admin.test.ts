@@ -1,5 +1,5 @@
 // The Kafka listener's admin and group APIs on a real daemon process: CreateTopics, DeleteTopics,
-// DescribeConfigs, IncrementalAlterConfigs, CreatePartitions, DeleteRecords, FindCoordinator, OffsetCommit,
+// DescribeConfigs, IncrementalAlterConfigs, AlterConfigs, CreatePartitions, DeleteRecords, FindCoordinator, OffsetCommit,
 // OffsetFetch, ListGroups, DescribeGroups and DeleteGroups of groups without members (the classic group protocol with members: groups.test.ts). What they change is what
 // samsa's own CLI sees: one engine underneath.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -162,6 +162,39 @@ describe('IncrementalAlterConfigs, CreatePartitions and DeleteRecords', () => {
     expect(refused.responses.map((x) => x.errorCode)).toEqual([E.INVALID_CONFIG, E.INVALID_REQUEST, E.INVALID_REQUEST])
     expect(refused.responses[0]!.errorMessage).toMatch(/retention\.ms/)
     expect((await describeTopic('altered'))!.configs.find((x) => x.name === 'retention.ms')!.value).toBe('60000') // all or nothing
+  })
+
+  it("AlterConfigs replaces a topic's overrides, all or nothing; validate_only changes nothing; refusals per resource with Kafka's codes", async () => {
+    await c.request('CreateTopics', {topics: [topic('replaced', 1, {configs: [{name: 'segment.bytes', value: '1048576'}]})], timeoutMs: 10_000, validateOnly: false})
+    const resource = (name: string, configs: {name: string; value: string | null}[], resourceType = 2) => ({resourceType, resourceName: name, configs})
+    const checked = await c.request('AlterConfigs', {resources: [resource('replaced', [{name: 'retention.ms', value: '60000'}])], validateOnly: true}, 0)
+    expect(checked.responses.map((x) => x.errorCode)).toEqual([0])
+    expect((await describeTopic('replaced'))!.configs.find((x) => x.name === 'segment.bytes')).toEqual({name: 'segment.bytes', value: '1048576', isDefault: false})
+    const r = await c.request('AlterConfigs', {
+      resources: [
+        resource('replaced', [{name: 'retention.ms', value: '60000'}]),
+        resource('never-was', [{name: 'retention.ms', value: '1'}]),
+        resource('__consumer_offsets', [{name: 'retention.ms', value: '1'}]),
+        resource('1', [{name: 'log.retention.ms', value: '1'}], 4),
+        resource('nulled', [{name: 'retention.ms', value: null}]),
+        resource('given-twice', [{name: 'retention.ms', value: '1'}, {name: 'retention.ms', value: '2'}]),
+      ],
+      validateOnly: false,
+    })
+    expect(r.responses.map((x) => [x.resourceName, x.errorCode])).toEqual([
+      ['replaced', 0],
+      ['never-was', E.UNKNOWN_TOPIC_OR_PARTITION],
+      ['__consumer_offsets', E.INVALID_TOPIC_EXCEPTION],
+      ['1', E.INVALID_REQUEST],
+      ['nulled', E.INVALID_REQUEST],
+      ['given-twice', E.INVALID_REQUEST],
+    ])
+    const configs = (await describeTopic('replaced'))!.configs
+    expect(configs.find((x) => x.name === 'retention.ms')).toEqual({name: 'retention.ms', value: '60000', isDefault: false})
+    expect(configs.find((x) => x.name === 'segment.bytes')).toMatchObject({isDefault: true}) // not named: back to the default
+    const refused = await c.request('AlterConfigs', {resources: [resource('replaced', [{name: 'retention.ms', value: 'soon'}, {name: 'no.such.config', value: '1'}])], validateOnly: false})
+    expect(refused.responses.map((x) => x.errorCode)).toEqual([E.INVALID_CONFIG])
+    expect((await describeTopic('replaced'))!.configs.find((x) => x.name === 'retention.ms')!.value).toBe('60000')
   })
 
   it('CreatePartitions grows to the count asked for; the same or a smaller count is 37, another broker 39, validate_only changes nothing', async () => {

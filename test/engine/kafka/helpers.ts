@@ -34,6 +34,9 @@ export const V = {
   CreatePartitions: 1,
   DeleteGroups: 1,
   IncrementalAlterConfigs: 0,
+  AlterConfigs: 1,
+  SaslHandshake: 1,
+  SaslAuthenticate: 2,
 } as const satisfies Record<KafkaApiName, number>
 
 export class KafkaTestClient {

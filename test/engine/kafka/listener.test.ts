@@ -36,13 +36,14 @@ describe('ApiVersions', () => {
       const r = await c.request('ApiVersions', {clientSoftwareName: 'librdkafka', clientSoftwareVersion: '2.0.2'}, version)
       expect(r.errorCode).toBe(0)
       const keys = r.apiKeys.map((k) => k.apiKey)
-      expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 32, 37, 42, 44])
+      expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 32, 33, 36, 37, 42, 44])
       expect(r.apiKeys.every((k) => k.minVersion === 0)).toBe(true)
       // exactly what samsa answers: Produce 3, Fetch 4, ListOffsets 2, Metadata 4, OffsetCommit 3, OffsetFetch 3,
       // FindCoordinator 1, JoinGroup 2, Heartbeat 1, LeaveGroup 1, SyncGroup 1, DescribeGroups 1, ListGroups 1,
       // ApiVersions 3, CreateTopics 2, DeleteTopics 1, DeleteRecords 1, InitProducerId 1, DescribeConfigs 1,
-      // CreatePartitions 1, DeleteGroups 1, IncrementalAlterConfigs 0
-      expect(r.apiKeys.map((k) => k.maxVersion)).toEqual([3, 4, 2, 4, 3, 3, 1, 2, 1, 1, 1, 1, 1, 3, 2, 1, 1, 1, 1, 1, 1, 0])
+      // CreatePartitions 1, DeleteGroups 1, IncrementalAlterConfigs 0, SaslHandshake 1, AlterConfigs 1,
+      // SaslAuthenticate 2
+      expect(r.apiKeys.map((k) => k.maxVersion)).toEqual([3, 4, 2, 4, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 3, 2, 1, 1, 1, 1, 1, 2, 1, 1, 0])
     }
   })
 
@@ -59,6 +60,14 @@ describe('ApiVersions', () => {
     expect(keys).toContain(22) // InitProducerId: idempotent producers
     expect((await client.request('Metadata', {topics: [], allowAutoTopicCreation: false})).brokers).toHaveLength(1)
     expect(client.closed).toBe(false)
+    client.close()
+  })
+
+  it('without users, SASL needs no handshake: SaslHandshake and SaslAuthenticate are ILLEGAL_SASL_STATE (34), and the connection stays open', async () => {
+    const client = await KafkaTestClient.connect(port)
+    expect(await client.request('SaslHandshake', {mechanism: 'PLAIN'})).toEqual({errorCode: E.ILLEGAL_SASL_STATE, mechanisms: []})
+    expect((await client.request('SaslAuthenticate', {authBytes: Buffer.from('\0a\0b')})).errorCode).toBe(E.ILLEGAL_SASL_STATE)
+    expect((await client.request('Metadata', {topics: [], allowAutoTopicCreation: false})).brokers).toHaveLength(1)
     client.close()
   })
 })

@@ -1,11 +1,13 @@
 // The Kafka listener's settings: HOST:PORT forms, what wins (flags, environment, daemon.json, default),
 // and the one-line errors for what cannot be used.
+import {resolve} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {
   DEFAULT_KAFKA_LISTENER,
   formatHostPort,
   kafkaListenerArgs,
   parseDaemonConfig,
+  resolveKafkaSaslUsers,
   parseHostPort,
   parseKafkaListener,
   resolveKafkaListener,
@@ -75,7 +77,23 @@ describe('daemon.json', () => {
     expect(parseDaemonConfig('{}', FILE)).toEqual({})
     expect(() => parseDaemonConfig('{nope', FILE)).toThrow(/^\/d\/daemon\.json is not valid JSON: /)
     expect(() => parseDaemonConfig('[]', FILE)).toThrow('/d/daemon.json must hold a JSON object')
-    expect(() => parseDaemonConfig('{"kafkaListner": "x:1"}', FILE)).toThrow('/d/daemon.json: unknown setting "kafkaListner" (known: kafkaListener, kafkaAdvertisedListener)')
+    expect(() => parseDaemonConfig('{"kafkaListner": "x:1"}', FILE)).toThrow('/d/daemon.json: unknown setting "kafkaListner" (known: kafkaListener, kafkaAdvertisedListener, kafkaSaslUsers)')
     expect(() => parseDaemonConfig('{"kafkaAdvertisedListener": "off"}', FILE)).toThrow(/^\/d\/daemon\.json: kafkaAdvertisedListener must be HOST:PORT/)
+  })
+})
+
+describe('the Kafka listener\'s SASL users file', () => {
+  it('--kafka-sasl-users, else $SAMSA_KAFKA_SASL_USERS, else daemon.json\'s kafkaSaslUsers (relative to the data directory); "off" in the environment wins', () => {
+    expect(resolveKafkaSaslUsers({}, {}, null, FILE)).toBeNull()
+    expect(resolveKafkaSaslUsers({}, {}, '{"kafkaSaslUsers": "users.json"}', FILE)).toEqual({file: '/d/users.json', source: 'config file'})
+    expect(resolveKafkaSaslUsers({}, {}, '{"kafkaSaslUsers": "/etc/samsa/users.json"}', FILE)).toEqual({file: '/etc/samsa/users.json', source: 'config file'})
+    expect(resolveKafkaSaslUsers({}, {SAMSA_KAFKA_SASL_USERS: '/e/u.json'}, '{"kafkaSaslUsers": "users.json"}', FILE)).toEqual({file: '/e/u.json', source: 'environment'})
+    expect(resolveKafkaSaslUsers({}, {SAMSA_KAFKA_SASL_USERS: 'off'}, '{"kafkaSaslUsers": "users.json"}', FILE)).toBeNull()
+    expect(resolveKafkaSaslUsers({}, {SAMSA_KAFKA_SASL_USERS: ''}, '{"kafkaSaslUsers": "users.json"}', FILE)?.source).toBe('config file')
+    expect(resolveKafkaSaslUsers({saslUsers: 'u.json'}, {SAMSA_KAFKA_SASL_USERS: '/e/u.json'}, null, FILE)).toEqual({file: 'u.json', source: 'command line'})
+    expect(resolveKafkaSaslUsers({saslUsers: 'off'}, {SAMSA_KAFKA_SASL_USERS: '/e/u.json'}, null, FILE)).toBeNull()
+    expect(kafkaListenerArgs({saslUsers: 'u.json'})).toEqual(['--kafka-sasl-users', resolve('u.json')])
+    expect(kafkaListenerArgs({saslUsers: 'OFF'})).toEqual(['--kafka-sasl-users', 'off'])
+    expect(() => resolveKafkaSaslUsers({}, {}, '{"kafkaSaslUsers": ""}', FILE)).toThrow('/d/daemon.json: kafkaSaslUsers must be the path of a users file')
   })
 })

@@ -25,10 +25,10 @@ describe('API modules', () => {
     })
   }
 
-  it('keys are unique and each API is flexible only from its Kafka version (ApiVersions v3 is the one flexible version)', () => {
+  it('keys are unique and each API is flexible only from its Kafka version (ApiVersions v3 and SaslAuthenticate v2 are the flexible versions)', () => {
     const apis = Object.values(KAFKA_APIS)
     expect(new Set(apis.map((a) => a.key)).size).toBe(apis.length)
-    expect(apis.filter((a) => isFlexible(a, a.maxVersion)).map((a) => a.name)).toEqual(['ApiVersions'])
+    expect(apis.filter((a) => isFlexible(a, a.maxVersion)).map((a) => a.name)).toEqual(['ApiVersions', 'SaslAuthenticate'])
   })
 })
 

@@ -38,7 +38,8 @@ describe('ApiVersions', () => {
   it('advertises MinVersion 0 and the recommended MaxVersion for every API, sorted by key', () => {
     expect(ALL_KEYS.map((k) => `${k.apiKey}:${k.minVersion}-${k.maxVersion}`)).toEqual([
       '0:0-3', '1:0-4', '2:0-2', '3:0-4', '8:0-3', '9:0-3', '10:0-1', '11:0-2', '12:0-1', '13:0-1', '14:0-1',
-      '15:0-1', '16:0-1', '18:0-3', '19:0-2', '20:0-1', '21:0-1', '22:0-1', '32:0-1', '37:0-1', '42:0-1', '44:0-0',
+      '15:0-1', '16:0-1', '17:0-1', '18:0-3', '19:0-2', '20:0-1', '21:0-1', '22:0-1', '32:0-1', '33:0-1', '36:0-2',
+      '37:0-1', '42:0-1', '44:0-0',
     ])
     expect(advertisedApiVersions(['InitProducerId', 'DescribeConfigs']).map((k) => k.apiKey)).not.toContain(22)
   })
@@ -46,12 +47,12 @@ describe('ApiVersions', () => {
 
 describe('unsupported requests other than ApiVersions', () => {
   it('an unknown API key gets no reply: the listener closes the connection, as Kafka does', () => {
-    // SaslHandshake (17) v1, which samsa does not speak
-    const decoded = decodeRequest(hex('0011 0001 00000005 0003 616263 0005 504c41494e'))
+    // DescribeUserScramCredentials (50) v0, which samsa does not speak
+    const decoded = decodeRequest(hex('0032 0000 00000005 0003 616263 ffffffff'))
     expect(decoded).toEqual({
       kind: 'unsupported',
-      header: {apiKey: 17, apiVersion: 1, correlationId: 5, clientId: 'abc'},
-      reason: 'unknown API key 17 (version 1)',
+      header: {apiKey: 50, apiVersion: 0, correlationId: 5, clientId: 'abc'},
+      reason: 'unknown API key 50 (version 0)',
       reply: null,
     })
   })
