@@ -3,13 +3,15 @@
 // file (--kafka-config FILE, $SAMSA_KAFKA_CONFIG) in librdkafka's properties format, so the file kcat
 // reads with -F works here too:
 //
-//   # lines of name=value; '#' starts a comment
+//   # lines of name=value; a comment is a line of its own that starts with '#'
 //   bootstrap.servers=kafka-1:9093,kafka-2:9093
-//   security.protocol=SASL_SSL              # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
-//   ssl.ca.location=/etc/kafka/ca.pem       # PEM files
+//   # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
+//   security.protocol=SASL_SSL
+//   ssl.ca.location=/etc/kafka/ca.pem
 //   ssl.certificate.location=/etc/kafka/client.pem
 //   ssl.key.location=/etc/kafka/client.key
-//   sasl.mechanism=SCRAM-SHA-512            # PLAIN (the default), SCRAM-SHA-256, SCRAM-SHA-512
+//   # PLAIN (the default), SCRAM-SHA-256, SCRAM-SHA-512
+//   sasl.mechanism=SCRAM-SHA-512
 //   sasl.username=alice
 //   sasl.password=secret
 //
