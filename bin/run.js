@@ -6,6 +6,7 @@ process.stdout.on('error', (err) => {
   throw err
 })
 
-// '@oclif/core/execute', not the package index: the index also loads semver, help and ux (~60 CJS files)
-const {execute} = await import('@oclif/core/execute')
-await execute({dir: import.meta.url})
+// The bundled CLI (oclif and every command in one file, dist/bundle/cli.cjs) and its V8 code cache: one file
+// to read and little to compile, not ~150 modules to resolve and compile (bin/build-cli.js)
+const {loadCli} = await import('./load-cli.js')
+await loadCli().exports.execute({dir: import.meta.url})
