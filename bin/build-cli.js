@@ -75,6 +75,8 @@ await build({
   plugins: [ownUrl],
   logLevel: 'warning',
   legalComments: 'none',
+  minifyWhitespace: true,
+  charset: 'ascii',
 })
 
 // The import() calls left in the bundle load files only known at run time (a hook, a user's oclif plugin):
@@ -88,7 +90,7 @@ writeFileSync(
   outfile,
   '"use strict";\n' +
     'var __samsaImport = typeof __samsaEsmImport === "function" ? __samsaEsmImport : (specifier) => import(specifier);\n' +
-    bundled.replace(dynamicImport, '__samsaImport('),
+    bundled.replace(dynamicImport, '__samsaImport(').replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
 )
 
 // The code cache: V8's bytecode for what a start runs — the bundle's top level, oclif loading its config
