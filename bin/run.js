@@ -9,4 +9,12 @@ process.stdout.on('error', (err) => {
 // The bundled CLI (oclif and every command in one file, dist/bundle/cli.cjs) and its V8 code cache: one file
 // to read and little to compile, not ~150 modules to resolve and compile (bin/build-cli.js)
 const {loadCli} = await import('./load-cli.js')
-await loadCli().exports.execute({dir: import.meta.url})
+let cli
+try {
+  cli = loadCli().exports
+} catch (err) {
+  if (err.code !== 'ENOENT') throw err
+  process.stderr.write(`samsa: ${err.path} is missing: run \`npm run build\`\n`) // tsc alone makes no bundle
+  process.exit(1)
+}
+await cli.execute({dir: import.meta.url})
