@@ -93,6 +93,7 @@ await build({
 })
 const bundled = readFileSync(outfile, 'utf8')
 const imports = (bundled.match(/__samsaImport\(/g)?.length ?? 0)
+// the output is what Node reads fast, and its one import() left is the banner's own
 if (/[^\0-\x7f]/.test(bundled)) throw new Error(`${outfile} is not ASCII`)
 if ((bundled.match(/(?<![\w$.])import\((?!\))/g)?.length ?? 0) !== 1) throw new Error(`${outfile}: an import() not through __samsaImport`)
 
