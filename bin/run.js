@@ -6,6 +6,15 @@ process.stdout.on('error', (err) => {
   throw err
 })
 
-// '@oclif/core/execute', not the package index: the index also loads semver, help and ux (~60 CJS files)
-const {execute} = await import('@oclif/core/execute')
-await execute({dir: import.meta.url})
+// The bundled CLI (oclif and every command in one file, dist/bundle/cli.cjs) and its V8 code cache: one file
+// to read and little to compile, not ~150 modules to resolve and compile (bin/build-cli.js)
+const {loadCli} = await import('./load-cli.js')
+let cli
+try {
+  cli = loadCli().exports
+} catch (err) {
+  if (err.code !== 'ENOENT') throw err
+  process.stderr.write(`samsa: ${err.path} is missing: run \`npm run build\`\n`) // tsc alone makes no bundle
+  process.exit(1)
+}
+await cli.execute({dir: import.meta.url})

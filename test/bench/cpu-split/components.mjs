@@ -5,12 +5,14 @@
 // time is then shared out in proportion to its non-idle samples within the step's time window.
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
+import {unbundleFrames} from './bundle-frames.mjs'
 
 // [component, test(url, functionName)] — the first that matches a frame names it. Order matters: the more
 // specific first. URLs are those of the compiled files (dist/...) and Node's own (node:...).
 const RULES = [
   // start-up: Node bootstrap, module loading and compiling, oclif's config and command lookup
-  ['start-up (modules, oclif)', (u, f) => /node:internal\/modules|node:internal\/bootstrap|@oclif\/core|bin\/run\.js/.test(u) || f === 'compileFunction' || f === 'dlopen'],
+  // (the bundled CLI: bin/load-cli.js, node:vm reading its code cache, the bundle's own module wrappers)
+  ['start-up (modules, oclif)', (u, f) => /node:internal\/modules|node:internal\/bootstrap|node:vm|@oclif\/core|bin\/(run|load-cli)\.js|dist\/bundle\//.test(u) || f === 'compileFunction' || f === 'dlopen'],
   ['start-up (modules, oclif)', (u) => /dist\/(cli\/base-command|cli\/command-line|client\/create-client|client\/local\/(autostart|local-client))\.js/.test(u)],
   // produce CLI
   ['line splitting', (u) => u.endsWith('cli/lines/line-splitter.js')],
@@ -85,7 +87,7 @@ function sampleTimes(profile, from, to) {
   return out
 }
 
-const load = (file) => JSON.parse(readFileSync(file, 'utf8'))
+const load = (file) => unbundleFrames(JSON.parse(readFileSync(file, 'utf8')))
 const filesIn = (dir) => readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f))
 
 // Shares cpuUs out over the components of the summed sample times; returns {component: µs}.
