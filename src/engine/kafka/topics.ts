@@ -128,61 +128,35 @@ export const TOPIC_HANDLERS: KafkaHandlers = {
 
   IncrementalAlterConfigs: {
     operation: 'alterTopic',
-    async handle({broker}, body) {
-      const named = new Map<string, number>()
-      for (const r of body.resources) named.set(`${r.resourceType}:${r.resourceName}`, (named.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1)
-      const responses = []
-      for (const r of body.resources) {
-        const base = {resourceType: r.resourceType, resourceName: r.resourceName}
-        try {
-          if (named.get(`${r.resourceType}:${r.resourceName}`)! > 1) throw new SamsaError('INVALID_REQUEST', `${r.resourceName} is named more than once in the request`)
-          if (r.resourceType !== RESOURCE_TOPIC) throw new SamsaError('INVALID_REQUEST', `resource type ${r.resourceType}: samsa alters topic configs only (2)`)
-          if (body.validateOnly) throw new SamsaError('INVALID_REQUEST', 'validate_only is not supported for IncrementalAlterConfigs')
-          const set = new Map<string, string>()
-          const remove: string[] = []
-          for (const c of r.configs) {
-            if (set.has(c.name) || remove.includes(c.name)) throw new SamsaError('INVALID_REQUEST', `config ${c.name} is changed more than once`)
-            if (c.configOperation === CONFIG_SET) {
-              if (c.value === null) throw new SamsaError('INVALID_CONFIG', `config ${c.name}: SET needs a value`)
-              set.set(c.name, c.value)
-            } else if (c.configOperation === CONFIG_DELETE) remove.push(c.name)
-            else throw new SamsaError('INVALID_REQUEST', `config ${c.name}: operation ${c.configOperation} is not supported (0 SET, 1 DELETE)`)
-          }
-          await broker.alterTopic(r.resourceName, {set, delete: remove})
-          responses.push({errorCode: KafkaErrorCode.NONE, errorMessage: null, ...base})
-        } catch (err) {
-          responses.push({errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err), ...base})
+    handle: ({broker}, body) =>
+      alterEachTopic(body.resources, async (r) => {
+        if (body.validateOnly) throw new SamsaError('INVALID_REQUEST', 'validate_only is not supported for IncrementalAlterConfigs')
+        const set = new Map<string, string>()
+        const remove: string[] = []
+        for (const c of r.configs) {
+          if (set.has(c.name) || remove.includes(c.name)) throw new SamsaError('INVALID_REQUEST', `config ${c.name} is changed more than once`)
+          if (c.configOperation === CONFIG_SET) {
+            if (c.value === null) throw new SamsaError('INVALID_CONFIG', `config ${c.name}: SET needs a value`)
+            set.set(c.name, c.value)
+          } else if (c.configOperation === CONFIG_DELETE) remove.push(c.name)
+          else throw new SamsaError('INVALID_REQUEST', `config ${c.name}: operation ${c.configOperation} is not supported (0 SET, 1 DELETE)`)
         }
-      }
-      return {throttleTimeMs: 0, responses}
-    },
+        await broker.alterTopic(r.resourceName, {set, delete: remove})
+      }),
   },
 
   AlterConfigs: {
     operation: 'alterTopic',
-    async handle({broker}, body) {
-      const named = new Map<string, number>()
-      for (const r of body.resources) named.set(`${r.resourceType}:${r.resourceName}`, (named.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1)
-      const responses = []
-      for (const r of body.resources) {
-        const base = {resourceType: r.resourceType, resourceName: r.resourceName}
-        try {
-          if (named.get(`${r.resourceType}:${r.resourceName}`)! > 1) throw new SamsaError('INVALID_REQUEST', `${r.resourceName} is named more than once in the request`)
-          if (r.resourceType !== RESOURCE_TOPIC) throw new SamsaError('INVALID_REQUEST', `resource type ${r.resourceType}: samsa alters topic configs only (2)`)
-          const set = new Map<string, string>()
-          for (const c of r.configs) {
-            if (set.has(c.name)) throw new SamsaError('INVALID_REQUEST', `config ${c.name} is given more than once`)
-            if (c.value === null) throw new SamsaError('INVALID_REQUEST', `Null value not supported for : ${c.name}`)
-            set.set(c.name, c.value)
-          }
-          await broker.alterTopic(r.resourceName, {set, delete: [], replace: true, validateOnly: body.validateOnly})
-          responses.push({errorCode: KafkaErrorCode.NONE, errorMessage: null, ...base})
-        } catch (err) {
-          responses.push({errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err), ...base})
+    handle: ({broker}, body) =>
+      alterEachTopic(body.resources, async (r) => {
+        const set = new Map<string, string>()
+        for (const c of r.configs) {
+          if (set.has(c.name)) throw new SamsaError('INVALID_REQUEST', `config ${c.name} is given more than once`)
+          if (c.value === null) throw new SamsaError('INVALID_REQUEST', `Null value not supported for : ${c.name}`)
+          set.set(c.name, c.value)
         }
-      }
-      return {throttleTimeMs: 0, responses}
-    },
+        await broker.alterTopic(r.resourceName, {set, delete: [], replace: true, validateOnly: body.validateOnly})
+      }),
   },
 
   CreatePartitions: {
@@ -230,4 +204,25 @@ function checkAssignments(assignments: {partitionIndex: number; brokerIds: numbe
 function replicationError(factor: number, what = `replication factor ${factor}`): KafkaRefusal {
   const why = `${what}: samsa is a single broker, so every partition has exactly one replica (factor 1 or -1)`
   return new KafkaRefusal(KafkaErrorCode.INVALID_REPLICATION_FACTOR, why)
+}
+
+// AlterConfigs and IncrementalAlterConfigs: each resource is altered on its own and answered in request
+// order; one named twice, or one that is not a topic, is refused (INVALID_REQUEST) while the others go on.
+async function alterEachTopic<R extends {resourceType: number; resourceName: string}>(resources: readonly R[], alter: (r: R) => Promise<void>) {
+  const key = (r: R): string => `${r.resourceType}:${r.resourceName}`
+  const named = new Map<string, number>()
+  for (const r of resources) named.set(key(r), (named.get(key(r)) ?? 0) + 1)
+  const responses = []
+  for (const r of resources) {
+    const base = {resourceType: r.resourceType, resourceName: r.resourceName}
+    try {
+      if (named.get(key(r))! > 1) throw new SamsaError('INVALID_REQUEST', `${r.resourceName} is named more than once in the request`)
+      if (r.resourceType !== RESOURCE_TOPIC) throw new SamsaError('INVALID_REQUEST', `resource type ${r.resourceType}: samsa alters topic configs only (2)`)
+      await alter(r)
+      responses.push({errorCode: KafkaErrorCode.NONE, errorMessage: null, ...base})
+    } catch (err) {
+      responses.push({errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err), ...base})
+    }
+  }
+  return {throttleTimeMs: 0, responses}
 }
