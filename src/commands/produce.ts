@@ -1,4 +1,4 @@
-import {createReadStream, statSync} from 'node:fs'
+import {createReadStream, statSync, type Stats} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import type {Readable} from 'node:stream'
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
@@ -218,10 +218,11 @@ export default class Produce extends BaseCommand<typeof Produce> {
 
   // stdin or --file, to its end (or Ctrl-C). A progress bar for a file when stderr is a terminal.
   private async readAll(session: ProduceSession, file: string | undefined): Promise<void> {
-    const total = file !== undefined ? statOrThrow(file) : 0
+    const st = file !== undefined ? statOrThrow(file) : null
+    const total = st?.size ?? 0
     // a regular file is read into reused memory beside the batch builders (file-chunks.ts); stdin and
     // a named pipe as a stream, which Ctrl-C can end while a read waits
-    const fh = file !== undefined && statSync(file).isFile() ? await openFile(file) : null
+    const fh = file !== undefined && st!.isFile() ? await openFile(file) : null
     const stream: Readable | null = fh !== null ? null : file === undefined ? process.stdin : createReadStream(file, {highWaterMark: FILE_CHUNK_BYTES})
     const input: AsyncIterable<Buffer> = fh !== null ? fileChunks(fh, FILE_CHUNK_BYTES, session.arena) : stream!
     let stopped = false
@@ -385,11 +386,11 @@ async function openFile(file: string): Promise<FileHandle> {
   }
 }
 
-function statOrThrow(file: string): number {
+function statOrThrow(file: string): Stats {
   try {
     const st = statSync(file)
     if (!st.isFile() && !st.isFIFO()) throw new SamsaError('INVALID_INPUT', `${file} is not a file`)
-    return st.size
+    return st
   } catch (err) {
     if (err instanceof SamsaError) throw err
     const code = (err as NodeJS.ErrnoException).code

@@ -1,7 +1,8 @@
 // A growable byte buffer that collects one fetched batch's output, so `samsa consume` makes one write()
 // per batch instead of one per record (a write per record costs a syscall or a stream queue entry each).
 // take() hands the filled bytes out and starts a fresh buffer: the stream owns what it was given until it
-// has flushed it, so the bytes are never reused.
+// has flushed it, and its memory is used again only once the caller says so (reuse(), from the write's
+// callback).
 //
 // The output and `stage`, the place the consumer decompresses each batch into (forEachRecord's scratch),
 // are two regions of one ArrayBuffer: [output | stage]. A value copied out of the stage is then one
