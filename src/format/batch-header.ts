@@ -142,6 +142,18 @@ export function lastOffsetOf(h: BatchHeader): number {
   return h.baseOffset + h.lastOffsetDelta
 }
 
+/** The offset after the last record of buf's whole batches (stored ones: offsets assigned); -1 if none is whole. */
+export function endOffsetOf(buf: Buffer): number {
+  let end = -1
+  for (let pos = 0; pos + BATCH_HEADER_SIZE <= buf.length; ) {
+    const next = pos + buf.readInt32BE(pos + BATCH_LENGTH_POS) + LOG_OVERHEAD
+    if (next > buf.length || next <= pos) break
+    end = readInt64(buf, pos + BASE_OFFSET_POS, 'baseOffset') + buf.readInt32BE(pos + LAST_OFFSET_DELTA_POS) + 1
+    pos = next
+  }
+  return end
+}
+
 /** CRC-32C of the batch buf[pos, pos+size) from the attributes to the end, as stored at CRC_POS. */
 export function computeBatchCrc(buf: Buffer, pos: number, size: number): number {
   return crc32c(buf, pos + ATTRIBUTES_POS, pos + size)

@@ -130,6 +130,43 @@ describe('produce and fetch', () => {
     expect(r.body.partitions.map((p: {bytes: number}) => p.bytes > 0)).toEqual([false, false, true])
   })
 
+  it('answers a tailing consumer from the last append as a plain read would: bytes, limits, log start', async () => {
+    const t = await topic(2)
+    const consumer = await TestClient.connect(d.socket)
+    const follow = (offsets: [number, number], opts: {partitionMaxBytes?: number} = {}) =>
+      fetch([0, 1].map((p) => ({topic: t, partition: p, offset: offsets[p as 0 | 1], maxBytes: opts.partitionMaxBytes})), {maxWaitMs: 10_000, minBytes: 1}, consumer)
+    const settle = () => new Promise((r) => setTimeout(r, 100)) // the fetch is parked by then
+    // parked at the end of both partitions, woken by an append to partition 1
+    let parked = follow([0, 0])
+    await settle()
+    await produce(t, lz4Batch(3, 'a'), 1)
+    let r = await parked
+    expect(r.body.partitions.map((p: {bytes: number; highWatermark: number}) => [p.bytes > 0, p.highWatermark])).toEqual([[false, 0], [true, 3]])
+    const plain = await fetch([{topic: t, partition: 1, offset: 0}])
+    expect(r.raw.equals(plain.raw)).toBe(true) // offsets assigned, as stored
+    // two batches in one request, at the end of partition 1: both, from the offset asked for
+    parked = follow([0, 3])
+    await settle()
+    await produce(t, Buffer.concat([lz4Batch(2, 'b'), lz4Batch(2, 'c')]), 1)
+    r = await parked
+    expect(batchesOf(r.raw).map((b) => [b.baseOffset, b.values])).toEqual([[3, ['b0', 'b1']], [5, ['c0', 'c1']]])
+    expect(r.body.partitions[1]).toMatchObject({highWatermark: 7, logStartOffset: 0})
+    // the same again with a partition limit of a few bytes: the first batch only (whole), then the second
+    parked = follow([0, 7], {partitionMaxBytes: 10})
+    await settle()
+    await produce(t, Buffer.concat([lz4Batch(2, 'd'), lz4Batch(2, 'e')]), 1)
+    r = await parked
+    expect(batchesOf(r.raw).map((b) => b.values)).toEqual([['d0', 'd1']])
+    r = await follow([0, 9])
+    expect(batchesOf(r.raw).map((b) => [b.baseOffset, b.values])).toEqual([[9, ['e0', 'e1']]])
+    // records deleted past the last append: a fetch there is out of range, not answered from the append
+    const del = await c.request(ApiKey.DeleteRecords, {partitions: [{topic: t, partition: 1, offset: 11}]})
+    expect(del.body.partitions[0]).toMatchObject({lowWatermark: 11})
+    r = await fetch([{topic: t, partition: 1, offset: 7}], {maxWaitMs: 1000, minBytes: 1}, consumer)
+    expect(r.body.partitions[0].error.code).toBe('OFFSET_OUT_OF_RANGE')
+    consumer.close()
+  })
+
   it('returns the first batch whole even beyond maxBytes, then only whole batches within the limits', async () => {
     const t = await topic(2)
     for (let i = 0; i < 3; i++) await produce(t, lz4Batch(20, `big${i}-`, 100), 0)

@@ -9,6 +9,7 @@ import {
   computeBatchCrc,
   CRC_POS,
   crcMatches,
+  endOffsetOf,
   lastOffsetOf,
   LOG_OVERHEAD,
   readBatchHeader,
@@ -59,6 +60,16 @@ describe('batch header', () => {
     writeBatchCrc(b, 0, b.length)
     expect(crcMatches(b, 0, b.length)).toBe(true)
     expect(b.readUInt32BE(CRC_POS)).toBe(computeBatchCrc(b, 0, b.length))
+  })
+
+  it('endOffsetOf: the offset after the last whole batch, -1 when none is whole', () => {
+    const a = Buffer.from(GOLDEN)
+    const b = Buffer.from(GOLDEN)
+    writeBaseOffset(b, 0, 40) // GOLDEN holds 2 records: offsets 40 and 41
+    expect(endOffsetOf(a)).toBe(2)
+    expect(endOffsetOf(Buffer.concat([a, b]))).toBe(42)
+    expect(endOffsetOf(Buffer.concat([a, b.subarray(0, 30)]))).toBe(2) // a cut-off batch does not count
+    expect(endOffsetOf(a.subarray(0, BATCH_HEADER_SIZE - 1))).toBe(-1)
   })
 
   it('int64 values are exact to ±2^53 and rejected beyond', () => {

@@ -12,6 +12,7 @@
 // What each operation means to a front end (barriers, the fetch reserve) is operations.ts. Compaction on
 // request (`topic compact`) is topic-compaction.ts; the workers clean on their own too (worker/cleaner.ts).
 import {SamsaError} from '../../errors.js'
+import {endOffsetOf} from '../../format/batch-header.js'
 import {armFailpoints} from '../../storage/failpoints.js'
 import {nodeFileIo, type FileIo} from '../../storage/file-io.js'
 import {topicNameProblem, validateTopicName} from '../../topic-name.js'
@@ -98,7 +99,9 @@ export class Broker {
     this.log = options.log
     this.waiters = new FetchWaiters((id, on) => {
       const ref = table.byPartitionId(id)
-      if (ref) this.pool.post(ref.worker, {type: 'watch', partitions: [id], on})
+      if (!ref) return
+      if (!on) ref.tail = null // no more tails come: the last one would only go stale
+      this.pool.post(ref.worker, {type: 'watch', partitions: [id], on})
     })
     this.pool = new WorkerPool({
       workers: options.workers,
@@ -334,7 +337,8 @@ export class Broker {
   }
 
   // A worker's announcements: new high watermarks and log starts (flat, HWM_STRIDE numbers each), and the
-  // appended bytes of watched partitions, which answer parked fetches at the old log end straight away.
+  // appended bytes of watched partitions, kept on the partition's ref: they answer fetches at the old log
+  // end (the parked ones woken here, and a tailing consumer's next one) without asking the worker.
   private announced(updates: number[], tails: Tail[] | undefined): void {
     for (let i = 0; i < updates.length; i += HWM_STRIDE) {
       const ref = this.table.byPartitionId(updates[i]!)
@@ -342,7 +346,14 @@ export class Broker {
       ref.highWatermark = updates[i + 1]!
       ref.logStartOffset = updates[i + 2]!
     }
-    if (tails) for (const t of tails) this.waiters.notify(t.partition, t)
+    if (tails) {
+      for (const t of tails) {
+        const ref = this.table.byPartitionId(t.partition)
+        const bytes = Buffer.from(t.bytes)
+        if (ref) ref.tail = {from: t.from, end: endOffsetOf(bytes), bytes}
+      }
+      for (const t of tails) this.waiters.notify(t.partition)
+    }
     for (let i = 0; i < updates.length; i += HWM_STRIDE) this.waiters.notify(updates[i]!)
   }
 

@@ -3,21 +3,19 @@
 // maxWait runs out. Runs on the main thread.
 //
 // Wake-up is on the announcement's path with no timer or queue in between: notify() removes the waiter
-// from every index entry and calls its wake function synchronously, passing the appended bytes when the
-// worker sent them (a watched partition's tail), so the fetch can answer without asking the worker again.
-// Target: p99 < 2 ms from append to response.
+// from every index entry and calls its wake function synchronously. The appended bytes of a watched
+// partition came with the announcement (PartitionRef.tail), so the fetch answers without asking the worker
+// again. Target: p99 < 2 ms from append to response.
 //
 // Watching: the first waiter on a partition asks its worker to watch it (send tails). Watching stops
 // lazily, WATCH_LINGER_MS after the partition's last waiter left: a tailing consumer re-parks at once
 // after every answer, and a watch flapping on and off would cost a message each time.
-import type {Tail} from '../worker/messages.js'
-
 export type WakeReason = 'data' | 'timeout' | 'cancel'
 export const WATCH_LINGER_MS = 5000
 
 export interface Waiter {
   readonly partitions: readonly number[]
-  readonly wake: (reason: WakeReason, tail: Tail | null) => void
+  readonly wake: (reason: WakeReason) => void
   timer: NodeJS.Timeout | null
   done: boolean
 }
@@ -38,7 +36,7 @@ export class FetchWaiters {
     return this.all.size
   }
 
-  park(partitions: readonly number[], maxWaitMs: number, wake: (reason: WakeReason, tail: Tail | null) => void): Waiter {
+  park(partitions: readonly number[], maxWaitMs: number, wake: (reason: WakeReason) => void): Waiter {
     const w: Waiter = {partitions, wake, timer: null, done: false}
     const now = Date.now()
     for (const id of partitions) {
@@ -49,19 +47,19 @@ export class FetchWaiters {
       this.watched.set(id, now)
     }
     this.all.add(w)
-    w.timer = setTimeout(() => this.finish(w, 'timeout', null), Math.max(0, maxWaitMs))
+    w.timer = setTimeout(() => this.finish(w, 'timeout'), Math.max(0, maxWaitMs))
     return w
   }
 
   // A worker announced new data (or a new log start) for this partition: wake everything parked on it.
-  notify(partitionId: number, tail: Tail | null = null): void {
+  notify(partitionId: number): void {
     const set = this.byPartition.get(partitionId)
     if (!set) return
-    for (const w of [...set]) this.finish(w, 'data', tail)
+    for (const w of [...set]) this.finish(w, 'data')
   }
 
   cancel(w: Waiter): void {
-    this.finish(w, 'cancel', null)
+    this.finish(w, 'cancel')
   }
 
   // A partition is gone (topic deleted): wake its waiters and forget the watch.
@@ -78,7 +76,7 @@ export class FetchWaiters {
   // Shutdown: every parked fetch answers now with what it has.
   close(): void {
     clearInterval(this.sweeper)
-    for (const w of [...this.all]) this.finish(w, 'timeout', null)
+    for (const w of [...this.all]) this.finish(w, 'timeout')
   }
 
   private sweep(): void {
@@ -91,7 +89,7 @@ export class FetchWaiters {
     }
   }
 
-  private finish(w: Waiter, reason: WakeReason, tail: Tail | null): void {
+  private finish(w: Waiter, reason: WakeReason): void {
     if (w.done) return
     w.done = true
     if (w.timer) clearTimeout(w.timer)
@@ -105,6 +103,6 @@ export class FetchWaiters {
       if (set.size === 0) this.byPartition.delete(id)
       if (this.watched.has(id)) this.watched.set(id, now)
     }
-    w.wake(reason, tail)
+    w.wake(reason)
   }
 }

@@ -1,6 +1,8 @@
-// Fetch on the main thread: resolves the requested partitions, asks each owning worker for its share in
-// one message (partitions in request order), assembles the answer in request order within the response
-// byte limit, and long-polls through FetchWaiters when fewer than minBytes are available.
+// Fetch on the main thread: resolves the requested partitions, answers those it can from the partition
+// table (a tailing consumer's: nothing new at the log end, or the tail a worker just announced), asks each
+// owning worker for the rest in one message (partitions in request order), assembles the answer in request
+// order within the response byte limit, and long-polls through FetchWaiters when fewer than minBytes are
+// available.
 //
 // Limits: the answer is at most maxBytes (capped at MAX_FETCH_RESPONSE_BYTES), except that the first
 // batch of the answer is always whole, and each partition's first batch is whole within what the
@@ -11,7 +13,7 @@ import {SamsaError} from '../../errors.js'
 import {BATCH_LENGTH_POS, LOG_OVERHEAD} from '../../format/batch-header.js'
 import {topicNameProblem} from '../../topic-name.js'
 import {asSamsaError, fromWireError} from '../../wire-error.js'
-import type {FetchResult, Tail} from '../worker/messages.js'
+import type {FetchResult} from '../worker/messages.js'
 import type {FetchWaiters, WakeReason} from './fetch-waiters.js'
 import {MAX_FETCH_RESPONSE_BYTES} from './operations.js'
 import type {PartitionRef, PartitionTable} from './partition-table.js'
@@ -86,31 +88,41 @@ export class Fetcher {
     const parts = query.partitions.map((q) => this.resolve(q))
     const ids = parts.filter((p) => p.ref !== null).map((p) => p.ref!.id)
     const deadline = Date.now() + maxWaitMs
+    // A fetch that parks when it finds nothing can take the main thread's word that nothing is at the log
+    // end: its high watermark may lag the worker's by an announcement on its way, which wakes the park.
+    const endIsEmpty = maxWaitMs > 0 && minBytes > 0
     for (;;) {
-      const total = await this.readOnce(parts, maxBytes)
+      const total = await this.readOnce(parts, maxBytes, endIsEmpty)
       const failed = parts.some((p) => p.out.error !== undefined)
       if (total >= minBytes || failed || ctx.closed || ids.length === 0 || Date.now() >= deadline) return answer(parts)
       // An announcement may have arrived between the workers' reads and now: read again rather than park.
       if (this.advanced(parts)) continue
-      const {reason, tail} = await this.park(ids, deadline - Date.now(), ctx)
+      const reason = await this.park(ids, deadline - Date.now(), ctx)
       if (reason === 'cancel') return answer(parts)
-      if (tail && total === 0 && this.fromTail(parts, tail, maxBytes) >= Math.max(minBytes, 1)) return answer(parts)
       if (reason === 'timeout' && !this.advanced(parts)) return answer(parts)
     }
   }
 
-  // The wake-up fast path: the fetch read nothing, and the worker just appended at exactly the offset
-  // this fetch waits at; answer with those bytes (whole batches, within the limits) and no second read.
-  private fromTail(parts: Part[], tail: Tail, maxBytes: number): number {
-    const p = parts.find((x) => x.ref !== null && x.ref.id === tail.partition)
-    if (!p || p.offset !== tail.from || p.out.error) return 0
-    const bytes = Buffer.from(tail.bytes)
-    const limit = Math.min(p.maxBytes, maxBytes)
-    const keep = bytes.length <= limit ? bytes.length : wholeBatchesWithin(bytes, limit, true)
-    p.out.records = bytes.subarray(0, keep)
-    p.out.highWatermark = Math.max(p.ref!.highWatermark, tail.from + 1)
-    p.out.logStartOffset = p.ref!.logStartOffset
-    return keep
+  // Answers a partition from what the main thread knows, without asking its worker: at the log end (when
+  // endIsEmpty) nothing, and at the start of the last announced tail its bytes — a tailing consumer's
+  // every fetch. False when the worker has to answer (an error to report, or older data to read).
+  private answeredHere(p: Part, limit: number, endIsEmpty: boolean): boolean {
+    const ref = p.ref!
+    if (ref.offline !== null || p.offset < ref.logStartOffset) return false
+    let records: Buffer | null = null
+    if (p.offset === ref.highWatermark) {
+      if (!endIsEmpty) return false
+    } else {
+      const t = ref.tail
+      if (t === null || t.from !== p.offset || t.end > ref.highWatermark) return false
+      const keep = t.bytes.length <= limit ? t.bytes.length : wholeBatchesWithin(t.bytes, limit, true)
+      records = t.bytes.subarray(0, keep)
+    }
+    p.out.records = records
+    p.out.highWatermark = ref.highWatermark
+    p.out.logStartOffset = ref.logStartOffset
+    p.seenHwm = ref.highWatermark
+    return true
   }
 
   private resolve(q: FetchPartitionQuery): Part {
@@ -130,19 +142,20 @@ export class Fetcher {
     return parts.some((p) => p.ref !== null && p.ref.highWatermark > p.seenHwm)
   }
 
-  private park(ids: number[], waitMs: number, ctx: FetchContext): Promise<{reason: WakeReason; tail: Tail | null}> {
+  private park(ids: number[], waitMs: number, ctx: FetchContext): Promise<WakeReason> {
     return new Promise((resolve) => {
       let removeHook = (): void => {}
-      const w = this.waiters.park(ids, waitMs, (reason, tail) => {
+      const w = this.waiters.park(ids, waitMs, (reason) => {
         removeHook()
-        resolve({reason, tail})
+        resolve(reason)
       })
       removeHook = ctx.onClose(() => this.waiters.cancel(w))
     })
   }
 
-  // One read from the workers; fills each part's answer; returns the bytes kept.
-  private async readOnce(parts: Part[], maxBytes: number): Promise<number> {
+  // One read, from the workers where the main thread cannot answer; fills each part's answer; returns the
+  // bytes kept.
+  private async readOnce(parts: Part[], maxBytes: number, endIsEmpty: boolean): Promise<number> {
     const byWorker = new Map<number, Part[]>()
     for (const p of parts) {
       p.out.records = null
@@ -151,6 +164,7 @@ export class Fetcher {
         p.out.error = new SamsaError('UNKNOWN_TOPIC', `topic ${p.ref.topic} was deleted`)
         continue
       }
+      if (this.answeredHere(p, Math.min(p.maxBytes, maxBytes), endIsEmpty)) continue
       let share = byWorker.get(p.ref.worker)
       if (!share) byWorker.set(p.ref.worker, (share = []))
       share.push(p)

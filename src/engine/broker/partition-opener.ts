@@ -102,6 +102,7 @@ export class PartitionOpener {
         }
         ref.highWatermark = r.stats.highWatermark
         ref.logStartOffset = r.stats.logStartOffset
+        ref.tail = null // a reopened log (a replacement worker's recovery) may end below the last tail
         if (!r.stats.online) ref.offline = r.recovery?.quarantined?.problem ?? 'offline after recovery'
         const rec = r.recovery
         if (rec && startup) {

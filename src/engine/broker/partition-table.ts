@@ -16,6 +16,9 @@ export interface PartitionRef {
   highWatermark: number // as last announced (or seen in a fetch); wakes long-polls
   logStartOffset: number
   offline: string | null
+  // The last bytes the worker announced for this watched partition (whole batches from offset `from` up to
+  // `end`, exclusive): a tailing fetch at `from` is answered from here without asking the worker.
+  tail: {from: number; end: number; bytes: Buffer} | null
 }
 
 export interface TopicEntry {

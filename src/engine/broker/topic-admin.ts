@@ -361,6 +361,7 @@ export class TopicAdmin {
         highWatermark: 0,
         logStartOffset: 0,
         offline: null,
+        tail: null,
       })
     }
     return refs
