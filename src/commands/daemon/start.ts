@@ -29,7 +29,7 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
 
   static override flags = {
     foreground: Flags.boolean({description: 'be the daemon: stay attached and log to stderr (for systemd and other supervisors)'}),
-    workers: Flags.integer({description: 'worker threads owning partitions (default: number of cores)', min: 1, max: 256}),
+    workers: Flags.integer({description: 'worker threads owning partitions (default: cores − 1, at least 1)', min: 1, max: 256}),
     'kafka-listener': Flags.string({
       description: 'HOST:PORT to speak the Kafka protocol on (default 127.0.0.1:9092; [::1]:9092, :9092 for every interface, port 0 for any free one)',
       exclusive: ['no-kafka-listener'],
