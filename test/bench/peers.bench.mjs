@@ -4,6 +4,7 @@
 //   2 consume everything from the start, to /dev/null      (same limits)
 //   3 two consumers sharing the data (group / work queue)
 //   4 end-to-end latency at a steady rate (default 10 k records/s), p50 and p99
+//                                                          (floor: the same hops with no work, relay.mjs)
 //   5 bytes on disk after ingest
 // Every round starts each system fresh (new directory, new server, new samsa daemon), rounds rotate the
 // order of the systems, and each figure is the median of the rounds with its min–max; ratios are taken
@@ -22,7 +23,7 @@ import {generate} from './peers/data.mjs'
 import {measureLatency} from './peers/latency.mjs'
 import {timed} from './peers/proc.mjs'
 import {summarize, table, writeChart, writeJson} from './peers/report.mjs'
-import {ensureTools, versionOf} from './peers/servers.mjs'
+import {ensureTools, startRelay, versionOf} from './peers/servers.mjs'
 import {SAMSA_GROUP_SHORT, jetstream, redis, samsa} from './peers/systems.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -136,6 +137,15 @@ try {
       say(`${tag} lz4 -1 FILE out         ${rr.lz4.toFixed(3)} s  ${fmtRate(rr.lz4)}`)
       rmSync(out)
     }
+    const relayDir = mkdtempSync(join(work, 'relay-'))
+    const relay = await startRelay(relayDir)
+    try {
+      const l = (rr.relay = await measureLatency(relay.latency, {rate: RATE, seconds: LAT_SECONDS}))
+      say(`${tag} relay (no work) latency p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms  max ${l.max.toFixed(1)} ms`)
+    } finally {
+      await relay.stop()
+      rmSync(relayDir, {recursive: true, force: true})
+    }
     for (const system of rotate(systems, round)) {
       if (system.failed) continue
       const dir = mkdtempSync(join(work, `${system.name}-`))
@@ -192,7 +202,9 @@ try {
   const legend =
     '÷ cat, ÷ lz4 -1: records/s as a share of the physical limit in the same round. samsa ÷ it: samsa\'s figure ' +
     'divided by that system\'s, per round, median: for rates > 1 means samsa is faster; for latency and bytes ' +
-    '< 1 means samsa is lower (better). Medians of rounds; every figure includes process start-up.'
+    '< 1 means samsa is lower (better). relay: the latency floor of the path samsa\'s lines take (two Node processes, ' +
+    'a server handing each chunk to a worker thread and back), with no work at any step. Medians of rounds; every ' +
+    'figure includes process start-up.'
   say(`\n${text}\n\n${legend}`)
   say(`load average ${startLoad.map((x) => x.toFixed(1)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(1)).join(' ')} at end ` +
       `(${cpus().length} cores): figures on a shared machine are noisy, the ratios less so`)

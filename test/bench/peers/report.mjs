@@ -13,7 +13,7 @@ export const WORKLOADS = [
   {id: 'latency', title: '4 end-to-end latency', kind: 'latency'},
   {id: 'disk', title: '5 bytes on disk after ingest', kind: 'bytes'},
 ]
-const COLORS = {cat: '#9e9e9e', lz4: '#c7c7c7', file: '#9e9e9e', samsa: '#1f6fb4', redis: '#c8372d', jetstream: '#2e9d5b'}
+const COLORS = {cat: '#9e9e9e', lz4: '#c7c7c7', file: '#9e9e9e', relay: '#9e9e9e', samsa: '#1f6fb4', redis: '#c8372d', jetstream: '#2e9d5b'}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -23,7 +23,9 @@ const stats = (xs) => (xs.length ? {median: median(xs), min: Math.min(...xs), ma
 // median over rounds of a(r) / b(r), for the rounds where both were measured
 const ratio = (a, b) => stats(a.map((x, i) => (x != null && b[i] != null ? x / b[i] : null)).filter((x) => x != null))
 
-// raw: {records, fileBytes, lz4Bytes, rounds: [{cat, lz4, <system>: {produce, consume, group: seconds,
+export const RELAY_LABEL = 'the same path with no work: stdin → Node → Unix socket → main thread → worker thread → main → socket → Node → stdout'
+
+// raw: {records, fileBytes, lz4Bytes, rounds: [{cat, lz4, relay: {p50, p99}, <system>: {produce, consume, group: seconds,
 // latency: {p50, p99}, disk: {allocated}}}]} → one summary row per (workload, system)
 export function summarize(raw, systems) {
   const perRound = (name, pick) => raw.rounds.map((r) => (r[name] == null ? null : pick(r[name])))
@@ -50,6 +52,13 @@ export function summarize(raw, systems) {
       }
     } else if (w.kind === 'latency') {
       const samsa = (p) => perRound('samsa', (s) => s.latency?.[p])
+      const floor = (q) => raw.rounds.map((r) => r.relay?.[q] ?? null)
+      if (keep(floor('p50')).length) {
+        rows.push({
+          workload: w.id, system: 'relay', label: RELAY_LABEL, p50: stats(keep(floor('p50'))), p99: stats(keep(floor('p99'))),
+          samsaOver: {p50: ratio(samsa('p50'), floor('p50')), p99: ratio(samsa('p99'), floor('p99'))},
+        })
+      }
       for (const sys of systems) {
         const p = (q) => perRound(sys.name, (s) => s.latency?.[q])
         if (!keep(p('p50')).length) continue

@@ -8,6 +8,10 @@
 // Missing tools are installed with apt-get when running as root; otherwise the caller skips that peer.
 import {spawn, spawnSync} from 'node:child_process'
 import {createServer} from 'node:net'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const RELAY = fileURLToPath(new URL('./relay.mjs', import.meta.url))
 
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], {stdio: 'ignore'}).status === 0
 
@@ -103,6 +107,14 @@ export async function startRedis(dir) {
 export async function startNats(dir) {
   const port = await freePort()
   return startServer('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], /Server is ready/, port)
+}
+
+// The latency floor's server (relay.mjs): a Unix socket in dir; resolves once it listens.
+export async function startRelay(dir) {
+  const socket = join(dir, 'relay.sock')
+  const server = await startServer(process.execPath, [RELAY, 'server', socket], /^ready$/m, 0)
+  const client = (role) => ({cmd: process.execPath, args: [RELAY, role, socket]})
+  return {...server, latency: {producer: client('produce'), follower: client('follow')}}
 }
 
 export function versionOf(cmd, args = ['--version']) {
