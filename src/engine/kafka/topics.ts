@@ -15,8 +15,9 @@
 // DescribeConfigs: a topic (resource type 2) → every config samsa knows, in Kafka's names, config_source
 // 5 (default) or 1 (set on the topic); a broker (type 4, this node's id or "") → none; other types 42.
 // IncrementalAlterConfigs (v0), per resource: a topic's configs SET (a value is needed) or DELETEd (back to
-// the default) in one topic alter, all or nothing; APPEND/SUBTRACT, other resource types, a name twice
-// and validate_only → 42; an unknown config or a bad value → 40, an unknown topic → 3, an internal one 17.
+// the default) in one topic alter, all or nothing; validate_only checks it all and changes nothing;
+// APPEND/SUBTRACT, other resource types and a name twice → 42; an unknown config or a bad value → 40, an
+// unknown topic → 3, an internal one 17.
 // AlterConfigs (v0–1), per resource, the older API kafkajs's admin.alterConfigs sends: the configs given
 // become the topic's whole set of overrides — one set before and not named goes back to its default, as
 // in Kafka — in one topic alter, all or nothing; validate_only checks it all and changes nothing. A null
@@ -24,7 +25,8 @@
 // twice → 42; an unknown config or a bad value → 40, an unknown topic → 3, an internal one 17.
 // CreatePartitions (v0–1), per topic: `count` is the new total — fewer than the topic has, or as many,
 // → INVALID_PARTITIONS (37, as Kafka); assignments, if given, must put each new partition on this broker
-// alone (39); validate_only checks and creates nothing; a name twice → 42.
+// alone (39); validate_only checks all of it (the daemon's own checks too) and creates nothing; a name
+// twice → 42.
 import {KafkaErrorCode, type ResponseBody} from '../../protocol/kafka/index.js'
 import {SamsaError} from '../../errors.js'
 import {refuseInternalWrite} from '../broker/internal-topics.js'
@@ -130,7 +132,6 @@ export const TOPIC_HANDLERS: KafkaHandlers = {
     operation: 'alterTopic',
     handle: ({broker}, body) =>
       alterEachTopic(body.resources, async (r) => {
-        if (body.validateOnly) throw new SamsaError('INVALID_REQUEST', 'validate_only is not supported for IncrementalAlterConfigs')
         const set = new Map<string, string>()
         const remove: string[] = []
         for (const c of r.configs) {
@@ -141,7 +142,7 @@ export const TOPIC_HANDLERS: KafkaHandlers = {
           } else if (c.configOperation === CONFIG_DELETE) remove.push(c.name)
           else throw new SamsaError('INVALID_REQUEST', `config ${c.name}: operation ${c.configOperation} is not supported (0 SET, 1 DELETE)`)
         }
-        await broker.alterTopic(r.resourceName, {set, delete: remove})
+        await broker.alterTopic(r.resourceName, {set, delete: remove, validateOnly: body.validateOnly})
       }),
   },
 
@@ -181,7 +182,7 @@ export const TOPIC_HANDLERS: KafkaHandlers = {
               }
             }
           }
-          if (!body.validateOnly) await broker.alterTopic(t.name, {set: new Map(), delete: [], partitions: t.count})
+          await broker.alterTopic(t.name, {set: new Map(), delete: [], partitions: t.count, validateOnly: body.validateOnly})
           results.push({name: t.name, errorCode: KafkaErrorCode.NONE, errorMessage: null})
         } catch (err) {
           results.push({name: t.name, errorCode: kafkaErrorCode(err, 'admin'), errorMessage: kafkaErrorMessage(err)})

@@ -162,6 +162,12 @@ describe('IncrementalAlterConfigs, CreatePartitions and DeleteRecords', () => {
     expect(refused.responses.map((x) => x.errorCode)).toEqual([E.INVALID_CONFIG, E.INVALID_REQUEST, E.INVALID_REQUEST])
     expect(refused.responses[0]!.errorMessage).toMatch(/retention\.ms/)
     expect((await describeTopic('altered'))!.configs.find((x) => x.name === 'retention.ms')!.value).toBe('60000') // all or nothing
+    // validate_only: the same checks, nothing changed
+    const checkedBad = await c.request('IncrementalAlterConfigs', {resources: [change('altered', [{name: 'retention.ms', configOperation: 0, value: 'soon'}])], validateOnly: true})
+    expect(checkedBad.responses.map((x) => x.errorCode)).toEqual([E.INVALID_CONFIG])
+    const dry = await c.request('IncrementalAlterConfigs', {resources: [change('altered', [{name: 'retention.ms', configOperation: 0, value: '1000'}])], validateOnly: true})
+    expect(dry.responses.map((x) => x.errorCode)).toEqual([0])
+    expect((await describeTopic('altered'))!.configs.find((x) => x.name === 'retention.ms')!.value).toBe('60000')
   })
 
   it("AlterConfigs replaces a topic's overrides, all or nothing; validate_only changes nothing; refusals per resource with Kafka's codes", async () => {
@@ -228,6 +234,8 @@ describe('IncrementalAlterConfigs, CreatePartitions and DeleteRecords', () => {
     expect(shrink.results[0]).toMatchObject({errorCode: E.INVALID_PARTITIONS, errorMessage: 'topic growing has 4 partitions; partitions can only be increased (asked for 1)'})
     const dry = await c.request('CreatePartitions', {topics: [{name: 'checked', count: 3, assignments: null}], timeoutMs: 10_000, validateOnly: true})
     expect(dry.results[0]!.errorCode).toBe(0)
+    const dryTooMany = await c.request('CreatePartitions', {topics: [{name: 'checked', count: 100_000, assignments: null}], timeoutMs: 10_000, validateOnly: true})
+    expect(dryTooMany.results[0]).toMatchObject({errorCode: E.INVALID_PARTITIONS, errorMessage: expect.stringMatching(/partitions must be an integer from 1 to/)}) // the daemon's own limit
     expect((await describeTopic('checked'))!.partitions).toHaveLength(1)
   })
 
