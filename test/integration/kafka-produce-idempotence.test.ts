@@ -5,7 +5,21 @@
 import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {cleanup, lines, requireBuild, samsa, sleep, spawnDaemon, start, stopDaemon, tempDir, waitFor, type DaemonProcess} from '../support/index.js'
+import {
+  cleanup,
+  expectOrderPerKey,
+  keyedFeeder,
+  lines,
+  requireBuild,
+  samsa,
+  sleep,
+  spawnDaemon,
+  start,
+  stopDaemon,
+  tempDir,
+  waitFor,
+  type DaemonProcess,
+} from '../support/index.js'
 
 afterAll(cleanup)
 
@@ -34,16 +48,6 @@ function expectSequenced(batches: DumpedBatch[], producerId: number): void {
   for (const b of batches) {
     expect(b).toMatchObject({producerId, producerEpoch: 0, baseSequence: seq})
     seq += b.count
-  }
-}
-
-// Values per key in the order they went in (a key maps to one partition).
-function expectOrderPerKey(out: string[]): void {
-  const last = new Map<string, number>()
-  for (const line of out) {
-    const [key, value] = line.split(':')
-    expect(Number(value), `${line} after ${key}:${last.get(key!)}`).toBeGreaterThan(last.get(key!) ?? -1)
-    last.set(key!, Number(value))
   }
 }
 
@@ -96,15 +100,7 @@ describe('samsa produce --brokers', () => {
     expect((await samsa(client, ['topic', 'create', 'pipe', '--partitions', '2'], {env})).code).toBe(0)
     const producer = start(client, ['produce', 'pipe', '--acks', 'all', '--key-delimiter', ':', '--reconnect-timeout', '60s'], {stdin: 'pipe', env})
     const stored = async (): Promise<number> => lines((await samsa(dir, ['consume', 'pipe'])).stdout).length
-    const input: string[] = []
-    const feed = async (chunks: number): Promise<void> => {
-      for (let c = 0; c < chunks; c++) {
-        const chunk = Array.from({length: 25}, (_, j) => `k${(input.length + j) % 5}:${input.length + j}`)
-        input.push(...chunk)
-        producer.child.stdin!.write(chunk.map((l) => `${l}\n`).join(''))
-        await sleep(50)
-      }
-    }
+    const {input, feed} = keyedFeeder(producer.child.stdin!)
     await feed(1)
     await waitFor(async () => (await stored()) === 25, 15_000, 'the first lines')
     await feed(8)

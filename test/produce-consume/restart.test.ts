@@ -10,6 +10,8 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {
   cleanup,
   daemonPids,
+  expectOrderPerKey,
+  keyedFeeder,
   lines,
   samsa,
   shell,
@@ -26,17 +28,6 @@ import {
 afterAll(cleanup)
 
 const RESTARTED = /^samsa: daemon restarted( \(auto-started, pid \d+\))?, resumed/
-
-// Values per key must come out in the order they went in: a key maps to one partition.
-function expectOrderPerKey(out: string[]): void {
-  const last = new Map<string, number>()
-  for (const line of out) {
-    const [key, value] = line.split(':')
-    const n = Number(value)
-    expect(n, `${line} after ${key}:${last.get(key!)}`).toBeGreaterThan(last.get(key!) ?? -1)
-    last.set(key!, n)
-  }
-}
 
 async function stopAll(...running: Running[]): Promise<void> {
   for (const r of running) r.child.kill('SIGINT')
@@ -163,15 +154,7 @@ describe('the daemon dies between writing a batch and acknowledging it', () => {
     const first = await spawnDaemon(dir, {env: {SAMSA_FAILPOINTS: failpoint}})
     expect((await samsa(dir, ['topic', 'create', 'pipe', '--partitions', '2'])).code).toBe(0)
     const producer = start(dir, ['produce', 'pipe', '--acks', '1', '--key-delimiter', ':', '--no-autostart'], {stdin: 'pipe'})
-    const input: string[] = []
-    const feed = async (chunks: number): Promise<void> => {
-      for (let c = 0; c < chunks; c++) {
-        const chunk = Array.from({length: 25}, (_, j) => `k${(input.length + j) % 5}:${input.length + j}`)
-        input.push(...chunk)
-        producer.child.stdin!.write(chunk.map((l) => `${l}\n`).join(''))
-        await sleep(50)
-      }
-    }
+    const {input, feed} = keyedFeeder(producer.child.stdin!)
     await feed(1)
     await waitFor(async () => lines((await samsa(dir, ['consume', 'pipe'])).stdout).length === 25, 15_000, 'the first lines')
     await feed(8)
