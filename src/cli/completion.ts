@@ -5,8 +5,12 @@
 //   samsa to<TAB>            → topic            samsa topic <TAB>       → alter compact create …
 //   samsa consume logs --fo<TAB> → --follow --format
 //   samsa produce t --compression <TAB> → lz4 none      a flag's other values and arguments: file names
+//   samsa --profile <TAB>, samsa config use <TAB> → the profile names (the files in the profiles directory,
+//                                                   listed by the shell at the TAB: cli/profiles.ts)
 // zsh runs the bash function through bashcompinit (zsh's own bash-completion layer); fish gets its own
 // `complete` lines, with descriptions.
+
+import {PROFILE_SUFFIX} from './profiles.js'
 
 export type Shell = 'bash' | 'zsh' | 'fish'
 export const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish']
@@ -17,6 +21,7 @@ export interface CompletionFlag {
   takesValue: boolean
   allowNo?: boolean
   options?: readonly string[]
+  profile?: boolean // the value is a connection profile's name (or "none")
   description?: string
 }
 
@@ -24,6 +29,7 @@ export interface CompletionCommand {
   id: string // words separated by spaces: "topic create"
   description?: string
   flags: CompletionFlag[]
+  profileArgument?: boolean // the argument is an existing profile's name
 }
 
 export interface CompletionSpec {
@@ -53,6 +59,10 @@ function bashScript(spec: CompletionSpec): string {
   const values = spec.commands.flatMap((c) =>
     c.flags.filter((f) => f.options && f.options.length > 0).flatMap((f) => flagNames(f).map((n) => `    ${caseLabel(`${c.id} ${n}`)}) echo ${quote(f.options!.join(' '))} ;;`)),
   )
+  const profileValues = spec.commands.flatMap((c) => c.flags.filter((f) => f.profile).flatMap((f) => flagNames(f).map((n) => caseLabel(`${c.id} ${n}`))))
+  if (profileValues.length > 0) values.push(`    ${profileValues.join('|')}) ${fn}_profiles; echo none ;;`)
+  const profileArgs = spec.commands.filter((c) => c.profileArgument).map((c) => caseLabel(c.id))
+  const args = profileArgs.length > 0 ? [`    ${profileArgs.join('|')}) ${fn}_profiles ;;`] : []
   return `# ${spec.bin} ${spec.version} completion for bash (${spec.bin} completion bash)
 # Load it now:  source <(${spec.bin} completion bash)
 # For good:     ${spec.bin} completion bash > ~/.local/share/bash-completion/completions/${spec.bin}
@@ -71,6 +81,17 @@ ${fn}_values() {
   case "$1" in
 ${values.join('\n')}
   esac
+}
+${fn}_args() {
+  case "$1" in
+${args.join('\n')}
+  esac
+}
+${fn}_profiles() { # the names of the profile files (samsa config list)
+  local f
+  for f in "\${XDG_CONFIG_HOME:-$HOME/.config}"/samsa/profiles/*${PROFILE_SUFFIX}; do
+    [[ -e $f ]] && f=\${f##*/} && echo "\${f%${PROFILE_SUFFIX}}"
+  done
 }
 ${fn}() {
   [[ -n \${ZSH_VERSION-} ]] && setopt local_options ksh_arrays # zsh (bashcompinit): arrays from 0, as in bash
@@ -99,7 +120,10 @@ ${fn}() {
     next=\${path#help}
     COMPREPLY=($(compgen -W "$(${fn}_words "\${next# }")" -- "$cur"))
   else
-    COMPREPLY=($(compgen -W "$(${fn}_words "$path")" -- "$cur"))
+    local listed
+    listed=$(${fn}_words "$path")
+    [[ -z $listed ]] && listed=$(${fn}_args "$path")
+    COMPREPLY=($(compgen -W "$listed" -- "$cur"))
   fi
 }
 complete -o default -F ${fn} ${spec.bin}
@@ -163,6 +187,14 @@ function fishScript(spec: CompletionSpec): string {
     `    test "$path" = "$argv"`, // a quoted list: its words joined by spaces
     `end`,
     `complete -c ${bin} -f`,
+    `# __${id}_profiles: the names of the profile files (${bin} config list)`,
+    `function __${id}_profiles`,
+    `    set -l base $HOME/.config`,
+    `    test -n "$XDG_CONFIG_HOME"; and set base $XDG_CONFIG_HOME`,
+    `    for f in $base/samsa/profiles/*${PROFILE_SUFFIX}`,
+    `        basename $f ${PROFILE_SUFFIX}`,
+    `    end`,
+    `end`,
   ]
   const paths = [...childWords(spec).keys(), ...spec.commands.map((c) => c.id)].filter((p) => p !== '')
   lines.push(`set -g __${id}_paths ${[...new Set(paths)].map(quote).join(' ')}`)
@@ -177,10 +209,12 @@ function fishScript(spec: CompletionSpec): string {
   }
   for (const c of spec.commands) {
     const when = `-n ${quote(`__${id}_is ${c.id}`)}`
-    lines.push(`complete -c ${bin} ${when} -F`) // arguments: file names
+    // arguments: file names, or the profiles
+    lines.push(c.profileArgument ? `complete -c ${bin} ${when} -x -a ${quote(`(__${id}_profiles)`)}` : `complete -c ${bin} ${when} -F`)
     for (const f of c.flags) {
       const d = f.description ? ` -d ${quote(firstLine(f.description))}` : ''
-      const value = f.takesValue ? (f.options?.length ? ` -x -a ${quote(f.options.join(' '))}` : ' -r -F') : ''
+      const listed = f.profile ? `(__${id}_profiles) none` : f.options?.length ? f.options.join(' ') : null
+      const value = f.takesValue ? (listed !== null ? ` -x -a ${quote(listed)}` : ' -r -F') : ''
       lines.push(`complete -c ${bin} ${when} -l ${f.name}${f.char ? ` -s ${f.char}` : ''}${value}${d}`)
       if (f.allowNo) lines.push(`complete -c ${bin} ${when} -l no-${f.name}`)
     }

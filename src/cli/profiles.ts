@@ -20,7 +20,7 @@ export type Properties = Map<string, string>
 // `--profile none` (and `SAMSA_PROFILE=none`) means "no profile", so no profile may take the name.
 export const NO_PROFILE = 'none'
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
-const SUFFIX = '.properties'
+export const PROFILE_SUFFIX = '.properties' // profiles/NAME.properties holds profile NAME
 
 /** $XDG_CONFIG_HOME/samsa, else ~/.config/samsa: absolute. */
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,7 +32,7 @@ export function profilesDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function profilePath(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(profilesDir(env), `${name}${SUFFIX}`)
+  return join(profilesDir(env), `${name}${PROFILE_SUFFIX}`)
 }
 
 export function profileNameProblem(name: string): string | null {
@@ -72,8 +72,8 @@ export function listProfiles(env: NodeJS.ProcessEnv = process.env): string[] {
     throw fileError(profilesDir(env), err)
   }
   return entries
-    .filter((f) => f.endsWith(SUFFIX))
-    .map((f) => f.slice(0, -SUFFIX.length))
+    .filter((f) => f.endsWith(PROFILE_SUFFIX))
+    .map((f) => f.slice(0, -PROFILE_SUFFIX.length))
     .filter((n) => profileNameProblem(n) === null)
     .sort()
 }

@@ -12,9 +12,9 @@ export default class Completion extends BaseCommand<typeof Completion> {
   static override enableJsonFlag = false
   static override summary = 'Print a shell completion script (bash, zsh or fish)'
   static override description =
-    'The script completes commands, groups, flags and the values of flags that have a fixed set; other flag ' +
-    'values and arguments complete as file names. It is static (a TAB runs nothing): print it again after ' +
-    'upgrading samsa.'
+    'The script completes commands, groups, flags, the values of flags that have a fixed set, and profile names ' +
+    '(--profile, config show|use|delete); other flag values and arguments complete as file names. It is static ' +
+    '(a TAB runs no node): print it again after upgrading samsa.'
   static override examples = [
     {description: 'Load it into this bash', command: 'source <(<%= config.bin %> <%= command.id %> bash)'},
     {description: 'For every new bash', command: '<%= config.bin %> <%= command.id %> bash > ~/.local/share/bash-completion/completions/<%= config.bin %>'},
@@ -30,12 +30,15 @@ export default class Completion extends BaseCommand<typeof Completion> {
     if (!SHELLS.includes(shell as Shell)) throw new SamsaError('USAGE', `completion: unknown shell "${shell}" (one of: ${SHELLS.join(', ')})`)
     const commands: CompletionCommand[] = this.config.commands
       .filter((c) => !c.hidden)
-      .map((c) => ({id: c.id.replaceAll(':', ' '), description: c.summary ?? c.description, flags: completionFlags(c)}))
+      .map((c) => ({id: c.id.replaceAll(':', ' '), description: c.summary ?? c.description, flags: completionFlags(c), profileArgument: PROFILE_ARGUMENT.has(c.id)}))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const groups = new Map(this.config.topics.map((t) => [t.name.replaceAll(':', ' '), t.description ?? '']))
     process.stdout.write(completionScript(shell as Shell, {bin: this.config.bin, version: this.config.version, commands, groups}))
   }
 }
+
+// The commands whose argument names an existing profile (config create names a new one).
+const PROFILE_ARGUMENT = new Set(['config:show', 'config:use', 'config:delete'])
 
 function completionFlags(c: Command.Loadable): CompletionFlag[] {
   return Object.entries(c.flags)
@@ -46,6 +49,7 @@ function completionFlags(c: Command.Loadable): CompletionFlag[] {
       takesValue: f.type === 'option',
       allowNo: f.type === 'boolean' && f.allowNo === true,
       options: f.type === 'option' ? f.options : undefined,
+      profile: name === 'profile',
       description: f.summary ?? f.description,
     }))
 }

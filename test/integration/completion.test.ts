@@ -2,7 +2,7 @@
 // for completions the way bash asks at a TAB (COMP_WORDS / COMP_CWORD, then the completion function), and
 // the words it offers compared. The built CLI, no daemon.
 import {execFileSync} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {cleanup, samsa, tempDir} from '../support/index.js'
@@ -21,7 +21,7 @@ describe('samsa completion', () => {
   })
 
   // What bash offers for the command line `words` with the cursor at the end of the last word.
-  const complete = (...words: string[]): string[] => {
+  const completeIn = (env: NodeJS.ProcessEnv, words: string[]): string[] => {
     const program = [
       'source "$1"; shift',
       'COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))',
@@ -30,9 +30,12 @@ describe('samsa completion', () => {
       '"$fn" samsa "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"',
       'printf "%s\\n" "${COMPREPLY[@]}"',
     ].join('\n')
-    const out = execFileSync('bash', ['--norc', '--noprofile', '-c', program, 'bash', script, ...words], {encoding: 'utf8'})
+    const out = execFileSync('bash', ['--norc', '--noprofile', '-c', program, 'bash', script, ...words], {encoding: 'utf8', env})
     return out.split('\n').filter((l) => l !== '')
   }
+  const complete = Object.assign((...words: string[]) => completeIn(process.env, words), {
+    with: (env: NodeJS.ProcessEnv) => (...words: string[]) => completeIn(env, words),
+  })
 
   it('completes command words: samsa to<TAB> is topic, samsa topic <TAB> lists its subcommands', () => {
     expect(complete('samsa', 'to')).toEqual(['topic'])
@@ -60,6 +63,20 @@ describe('samsa completion', () => {
     expect(execFileSync('bash', ['--norc', '--noprofile', '-c', 'source "$1"; complete -p samsa', 'bash', script], {encoding: 'utf8'})).toMatch(/-o default/)
   })
 
+  it('completes profile names: the value of --profile (and none), the argument of config show, use and delete', () => {
+    const home = tempDir()
+    const env = {...process.env, XDG_CONFIG_HOME: join(home, 'config')}
+    expect(complete.with(env)('samsa', 'config', 'use', '')).toEqual([]) // no profiles yet
+    mkdirSync(join(home, 'config', 'samsa', 'profiles'), {recursive: true})
+    for (const name of ['prod', 'prod-eu', 'staging']) writeFileSync(join(home, 'config', 'samsa', 'profiles', `${name}.properties`), 'bootstrap.servers=k:9092\n')
+    const sorted = (words: string[]) => [...words].sort() // bash sorts what it shows
+    expect(sorted(complete.with(env)('samsa', 'config', 'use', ''))).toEqual(['prod', 'prod-eu', 'staging'])
+    expect(sorted(complete.with(env)('samsa', 'config', 'delete', 'pr'))).toEqual(['prod', 'prod-eu'])
+    expect(sorted(complete.with(env)('samsa', 'topic', 'list', '--profile', ''))).toEqual(['none', 'prod', 'prod-eu', 'staging'])
+    expect(complete.with(env)('samsa', 'topic', 'list', '--profile', 'st')).toEqual(['staging'])
+    expect(complete.with(env)('samsa', 'config', 'create', '')).toEqual([]) // a new name: nothing to offer
+  })
+
   it('zsh and fish scripts; an unknown shell is one line, exit 2', async () => {
     const zsh = await samsa(null, ['completion', 'zsh'])
     expect(zsh.code).toBe(0)
@@ -67,6 +84,8 @@ describe('samsa completion', () => {
     const fish = await samsa(null, ['completion', 'fish'])
     expect(fish.code).toBe(0)
     expect(fish.stdout).toContain("complete -c samsa -n '__samsa_is topic' -a create -d 'Create a topic")
+    expect(fish.stdout).toContain("complete -c samsa -n '__samsa_is config use' -x -a '(__samsa_profiles)'")
+    expect(fish.stdout).toMatch(/complete -c samsa -n '__samsa_is topic list' -l profile -x -a '\(__samsa_profiles\) none'/)
     const bad = await samsa(null, ['completion', 'tcsh'])
     expect([bad.code, bad.stdout, bad.stderr]).toEqual([2, '', 'samsa: completion: unknown shell "tcsh" (one of: bash, zsh, fish)\n'])
   })

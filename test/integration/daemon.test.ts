@@ -47,7 +47,7 @@ describe('samsa daemon', () => {
       const json = await samsa(dir, ['daemon', 'status', '--json'])
       expect(json.code).toBe(0)
       const s = JSON.parse(json.stdout)
-      expect(s).toMatchObject({pid, dataDir: dir, socket, topics: 0, partitions: 0, kafka: {listener: null, advertised: null, problem: null}})
+      expect(s).toMatchObject({pid, dataDir: dir, socket, topics: 0, partitions: 0, kafka: {listener: null, advertised: null, problem: null, saslUsers: null}})
       expect(typeof s.version).toBe('string')
       expect(s.uptimeMs).toBeGreaterThanOrEqual(0)
       expect(typeof s.sizeInBytes).toBe('number')

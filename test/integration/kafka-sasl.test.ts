@@ -178,7 +178,10 @@ describe('samsa daemon start --kafka-sasl-users', () => {
     const started = await samsa(dir, ['daemon', 'start', '--kafka-listener', '127.0.0.1:0', '--kafka-sasl-users', users])
     expect(started.code, started.stderr).toBe(0)
     const address = /Kafka listener on (127\.0\.0\.1:\d+)/.exec(started.stdout)![1]!
+    expect(lines(started.stdout)[1]).toBe(`Kafka listener on ${address}, SASL required (1 user: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`)
     try {
+      const status = JSON.parse((await samsa(dir, ['daemon', 'status', '--json'])).stdout)
+      expect(status.kafka).toEqual({listener: address, advertised: address, problem: null, saslUsers: 1})
       const env = {SAMSA_BROKERS: address, SAMSA_NO_AUTOSTART: '1'}
       const other = tempDir()
       expect((await samsa(other, ['topic', 'list'], {env})).code).toBe(3)

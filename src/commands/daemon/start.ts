@@ -1,6 +1,7 @@
 // oclif subpaths, not '@oclif/core': its index also loads semver, help and ux (~60 CJS files) at startup
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../cli/base-command.js'
+import {listenerAddress} from '../../cli/kafka-listener-text.js'
 import {checkKafkaListenerFlags, startDaemon, type DaemonStartResult, type KafkaListenerFlags, type KafkaListenerStatus} from '../../client/local/daemon-control.js'
 
 export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
@@ -63,5 +64,5 @@ export default class DaemonStart extends BaseCommand<typeof DaemonStart> {
 
 function kafkaLine(k: KafkaListenerStatus): string {
   if (k.listener === null) return k.problem ? 'no Kafka listener' : 'Kafka listener off'
-  return k.advertised === k.listener ? `Kafka listener on ${k.listener}` : `Kafka listener on ${k.listener} (advertised as ${k.advertised})`
+  return `Kafka listener on ${listenerAddress(k)}`
 }

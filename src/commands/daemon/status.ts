@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../cli/base-command.js'
+import {listenerAddress} from '../../cli/kafka-listener-text.js'
 import {humanBytes, humanDuration, keyValueTable} from '../../cli/output.js'
 import {daemonStatus, type DaemonStatus as Status, type KafkaListenerStatus} from '../../client/local/daemon-control.js'
 
@@ -31,5 +32,5 @@ export default class DaemonStatus extends BaseCommand<typeof DaemonStatus> {
 // Where Kafka clients connect, or why they cannot (a daemon of an earlier version reports nothing).
 function kafkaListener(k: KafkaListenerStatus | undefined): string {
   if (!k || k.listener === null) return k?.problem ? `none: ${k.problem}` : 'off'
-  return k.advertised === k.listener ? k.listener : `${k.listener} (advertised as ${k.advertised})`
+  return listenerAddress(k)
 }

@@ -95,7 +95,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let groups: GroupCoordinator | null = null
   let listener: ControlListener | null = null
   let kafkaListener: KafkaListener | null = null
-  const kafka: KafkaListenerStatus = {listener: null, advertised: null, problem: null}
+  const kafka: KafkaListenerStatus = {listener: null, advertised: null, problem: null, saslUsers: null}
   let stopping: Promise<void> | null = null
   let markReady!: () => void
   let markFailed!: (err: unknown) => void
@@ -180,6 +180,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         })
         kafka.listener = formatHostPort(kafkaListener.address)
         kafka.advertised = formatHostPort(kafkaListener.advertised)
+        kafka.saslUsers = options.kafka.sasl?.size ?? null
         const auth = options.kafka.sasl ? `, SASL required: ${options.kafka.sasl.size} user(s)` : ''
         log(`Kafka listener on ${kafka.listener} (advertised as ${kafka.advertised}${auth})`)
       } catch (err) {

@@ -411,6 +411,7 @@ export interface KafkaListenerStatus {
   listener: string | null // HOST:PORT it listens on; null when turned off or when it could not listen
   advertised: string | null // the address Metadata and FindCoordinator give Kafka clients
   problem: string | null // why it does not listen although asked to (e.g. the port is in use)
+  saslUsers?: number | null // with --kafka-sasl-users: how many users the file names (clients must authenticate); else null
 }
 export type ShutdownRequest = Record<string, never>
 export interface ShutdownResponse {
