@@ -22,7 +22,7 @@ async function takenPort(): Promise<{port: number; server: Server}> {
   return {port: (server.address() as {port: number}).port, server}
 }
 
-async function status(dir: string): Promise<{kafka: {listener: string | null; advertised: string | null; problem: string | null}}> {
+async function status(dir: string): Promise<{kafka: {listener: string | null; advertised: string | null; problem: string | null; saslUsers: number | null}}> {
   const r = await samsa(dir, ['daemon', 'status', '--json'])
   expect(r.code, r.stderr).toBe(0)
   return JSON.parse(r.stdout)
@@ -39,7 +39,7 @@ describe('samsa daemon start --kafka-listener', () => {
       const m = /^Kafka listener on (127\.0\.0\.1:(\d+))$/.exec(lines(r.stdout)[1]!)
       expect(m, r.stdout).not.toBeNull()
       const s = await status(dir)
-      expect(s.kafka).toEqual({listener: m![1], advertised: m![1], problem: null})
+      expect(s.kafka).toEqual({listener: m![1], advertised: m![1], problem: null, saslUsers: null})
       const table = await samsa(dir, ['daemon', 'status'])
       expect(table.stdout).toMatch(new RegExp(`kafka listener\\s+│\\s+127\\.0\\.0\\.1:${m![2]}\\s`))
       const {stdout} = await run('kcat', ['-b', m![1]!, '-L'], {timeout: 30_000})
@@ -57,7 +57,7 @@ describe('samsa daemon start --kafka-listener', () => {
     try {
       const r = await samsa(dir, ['daemon', 'start', '--no-kafka-listener'], {env: {SAMSA_KAFKA_LISTENER: '127.0.0.1:0'}})
       expect(lines(r.stdout)[1]).toBe('Kafka listener off')
-      expect((await status(dir)).kafka).toEqual({listener: null, advertised: null, problem: null})
+      expect((await status(dir)).kafka).toEqual({listener: null, advertised: null, problem: null, saslUsers: null})
       expect((await samsa(dir, ['daemon', 'status'])).stdout).toMatch(/kafka listener\s+│\s+off\s/)
     } finally {
       await stopDaemonIn(dir)
@@ -133,7 +133,7 @@ describe('the Kafka listener of an auto-started daemon', () => {
       expect(log.split('\n').filter((l) => l.includes('Kafka'))).toEqual([
         expect.stringMatching(new RegExp(`${problem.replace(/\./g, '\\.')}; running without the Kafka listener \\(choose another address with --kafka-listener HOST:PORT, or turn it off with --no-kafka-listener\\)$`)),
       ])
-      expect((await status(dir)).kafka).toEqual({listener: null, advertised: null, problem})
+      expect((await status(dir)).kafka).toEqual({listener: null, advertised: null, problem, saslUsers: null})
       expect((await samsa(dir, ['daemon', 'status'])).stdout).toContain(`kafka listener │ none: ${problem}`)
       const again = await samsa(dir, ['daemon', 'start'], {env})
       expect(again.code).toBe(0)
