@@ -346,14 +346,12 @@ export class Broker {
       ref.highWatermark = updates[i + 1]!
       ref.logStartOffset = updates[i + 2]!
     }
-    if (tails) {
-      for (const t of tails) {
-        const ref = this.table.byPartitionId(t.partition)
-        const bytes = Buffer.from(t.bytes)
-        if (ref) ref.tail = {from: t.from, end: endOffsetOf(bytes), bytes}
-      }
-      for (const t of tails) this.waiters.notify(t.partition)
+    for (const t of tails ?? []) {
+      const ref = this.table.byPartitionId(t.partition)
+      const bytes = Buffer.from(t.bytes)
+      if (ref) ref.tail = {from: t.from, end: endOffsetOf(bytes), bytes}
     }
+    // a tail whose append did not move the high watermark (flush.messages) has nothing to answer yet
     for (let i = 0; i < updates.length; i += HWM_STRIDE) this.waiters.notify(updates[i]!)
   }
 

@@ -63,10 +63,6 @@ function workerUrl(): URL {
   return new URL('../worker/main.js', here)
 }
 
-export function defaultWorkers(): number {
-  return Math.max(1, availableParallelism() - 1)
-}
-
 export class WorkerPool {
   readonly size: number
   private readonly slots: Slot[] = []
@@ -77,7 +73,7 @@ export class WorkerPool {
     // One core is the main thread's (sockets, framing, routing, the fetches it answers itself): on 2 cores,
     // 1 worker instead of 2 is as fast for one producer or consumer, faster for a group of two, and answers
     // a tailing consumer of 4 partitions in one fetch instead of two (README Performance).
-    const n = options.workers ?? defaultWorkers()
+    const n = options.workers ?? Math.max(1, availableParallelism() - 1)
     if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
       throw new SamsaError('USAGE', `--workers must be an integer from 1 to ${MAX_WORKERS}, got ${n}`)
     }
